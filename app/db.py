@@ -1,0 +1,154 @@
+"""The database module: the one place that builds the engine and runs migrations.
+
+SQLite specifics (pragmas, the read-only version probe) live here and nowhere
+else, so the rest of the program stays portable to PostgreSQL.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import DatabaseError
+from app.i18n import _
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+class Database:
+    """An open, migrated database: hands out short-lived sessions."""
+
+    def __init__(self, engine: Engine, created: bool = False):
+        self.engine = engine
+        self.created = created  # True when this start created the database
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def label(self) -> str:
+        """What the status bar shows: the file path, or the URL without password."""
+        if self.engine.url.get_backend_name() == "sqlite":
+            return self.engine.url.database or ":memory:"
+        return self.url
+
+    def session(self) -> contextlib.AbstractContextManager[Session]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        return self._sessions.begin()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def build_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def known_revisions() -> tuple[set[str], str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}, script.get_current_head()
+
+
+def _sqlite_revision(path: Path) -> str | None:
+    """Read the schema revision of an existing SQLite file without writing to it."""
+    with open(path, "rb") as fh:
+        header = fh.read(16)
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(_("{path} is not a Neighbourhood Desk database (not an SQLite file).")
+                            .format(path=path))
+    con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        has = con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+        if not has:
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(_("The database {path} cannot be read: {error}").format(path=path, error=exc))
+    finally:
+        con.close()
+
+
+def _generic_revision(engine: Engine) -> str | None:
+    with engine.connect() as con:
+        if not inspect(con).has_table("alembic_version"):
+            return None
+        return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) and migrate the database at `url`.
+
+    A database written by a newer version of the program, or a file that is not
+    a database, raises DatabaseError and is left untouched.
+    """
+    parsed = make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    path = Path(parsed.database) if is_sqlite and parsed.database not in (None, "", ":memory:") else None
+    created = path is None or not path.exists() or path.stat().st_size == 0
+    try:
+        if path is not None and not created:
+            revision = _sqlite_revision(path)
+        else:
+            revision = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = build_engine(url)
+        if not is_sqlite:
+            revision = _generic_revision(engine)
+        known, head = known_revisions()
+        if revision is not None and revision not in known:
+            engine.dispose()
+            raise DatabaseError(_(
+                "The database {path} was written by a newer version of Neighbourhood Desk. "
+                "Please install the newer version; this database has not been changed.").format(
+                    path=path or parsed.render_as_string(hide_password=True)))
+        if is_sqlite and path is not None:
+            with engine.connect() as con:
+                con.exec_driver_sql("PRAGMA journal_mode=WAL")
+        if migrate and revision != head:
+            from alembic import command
+
+            with engine.begin() as con:
+                command.upgrade(_alembic_config(con), "head")
+    except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        raise DatabaseError(_("The database {path} cannot be opened: {error}").format(
+            path=path or parsed.render_as_string(hide_password=True), error=exc)) from exc
+    return Database(engine, created=created)

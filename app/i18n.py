@@ -1,0 +1,94 @@
+"""Interface language: gettext for strings, babel for dates and numbers.
+
+Every user-visible string is written `_("English text")`; strings defined at
+import time (tables of labels) are marked `N_(...)` and passed through `_` when
+shown. The Chinese catalogue lives in resources/locale and is built with
+babel's tools (see docs/ARCHITECTURE.md). Simplified Chinese is the default.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import gettext
+
+from app.paths import resource_path
+
+DOMAIN = "desk"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh_CN"
+
+_current = DEFAULT_LANGUAGE
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def locale_dir():
+    return resource_path("locale")
+
+
+def set_language(lang: str | None) -> str:
+    """Switch the interface language; unknown codes fall back to the default."""
+    global _current, _translation
+    lang = normalise_language(lang)
+    if lang == "en":
+        _translation = gettext.NullTranslations()  # msgids are English
+    else:
+        _translation = gettext.translation(DOMAIN, localedir=str(locale_dir()), languages=[lang], fallback=True)
+    _current = lang
+    return lang
+
+
+def normalise_language(lang: str | None) -> str:
+    if not lang:
+        return DEFAULT_LANGUAGE
+    lang = lang.replace("-", "_")
+    if lang in LANGUAGES:
+        return lang
+    if lang.lower().startswith("zh"):
+        return "zh_CN"
+    if lang.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, when shown."""
+    return message
+
+
+# -- formatting: the one place dates and numbers become text -----------------
+
+def format_date(value: _dt.date | None, form: str = "long") -> str:
+    """2026年11月27日 in Chinese, November 27, 2026 in English ('' for None)."""
+    if value is None:
+        return ""
+    from babel.dates import format_date as _fd
+
+    return _fd(value, format=form, locale=_current)
+
+
+def format_datetime(value: _dt.datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_datetime as _fdt
+
+    return _fdt(value, format=form, locale=_current)
+
+
+def format_number(value: int | float) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_current)
+
+
+set_language(DEFAULT_LANGUAGE)

@@ -1,0 +1,134 @@
+"""The grid tree (网格): community → grid → sub-grid, each with a responsible
+grid worker. Residents belong to a sub-grid."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from app.db import Database
+from app.errors import NotFoundError, ValidationError
+from app.i18n import N_, _
+from app.models import COMMUNITY, SUB_GRID, Grid, Resident
+from app.services.validators import InvalidValue, normalise_phone
+
+LEVEL_LABELS = {1: N_("Community"), 2: N_("Grid"), 3: N_("Sub-grid")}
+
+
+@dataclass
+class GridNode:
+    id: int
+    parent_id: int | None
+    level: int
+    name: str
+    worker_name: str
+    worker_phone: str
+    resident_count: int = 0
+    children: list["GridNode"] = field(default_factory=list)
+
+
+def grid_path(session, grid_id: int | None) -> str:
+    names = []
+    grid = session.get(Grid, grid_id) if grid_id is not None else None
+    while grid is not None:
+        names.append(grid.name)
+        grid = grid.parent
+    return " / ".join(reversed(names))
+
+
+def grid_tree(db: Database) -> list[GridNode]:
+    """The whole tree (roots first, children in order), with resident counts."""
+    with db.session() as s:
+        counts = dict(s.execute(select(Resident.grid_id, func.count(Resident.id))
+                                .where(Resident.active.is_(True)).group_by(Resident.grid_id)).all())
+        grids = s.scalars(select(Grid).order_by(Grid.level, Grid.sort_order, Grid.id)).all()
+        nodes = {g.id: GridNode(g.id, g.parent_id, g.level, g.name, g.worker_name, g.worker_phone,
+                                counts.get(g.id, 0)) for g in grids}
+    roots = []
+    for node in nodes.values():
+        if node.parent_id is None:
+            roots.append(node)
+        else:
+            nodes[node.parent_id].children.append(node)
+    return roots
+
+
+def sub_grid_choices(db: Database) -> list[tuple[int, str]]:
+    """(id, "grid / sub-grid") for every sub-grid, for a resident's grid field."""
+    out = []
+    for root in grid_tree(db):
+        for grid in root.children:
+            for sub in grid.children:
+                out.append((sub.id, f"{grid.name} / {sub.name}"))
+    return out
+
+
+def _values(name: str, worker_name: str, worker_phone: str) -> dict:
+    errors = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = _("Please enter the grid's name.")
+    phone = ""
+    if (worker_phone or "").strip():
+        try:
+            phone = normalise_phone(worker_phone)
+        except InvalidValue as exc:
+            errors["worker_phone"] = exc.message
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name[:100], "worker_name": (worker_name or "").strip()[:50], "worker_phone": phone}
+
+
+def _check_unique(session, parent_id: int | None, name: str, own_id: int | None) -> None:
+    same = session.scalar(select(Grid.id).where(Grid.parent_id.is_(parent_id) if parent_id is None
+                                                else Grid.parent_id == parent_id, Grid.name == name))
+    if same is not None and same != own_id:
+        raise ValidationError({"name": _("There is already a grid called {name} here.").format(name=name)})
+
+
+def add_grid(db: Database, parent_id: int | None, name: str, worker_name: str = "",
+             worker_phone: str = "") -> int:
+    values = _values(name, worker_name, worker_phone)
+    with db.session() as s:
+        level = COMMUNITY
+        if parent_id is not None:
+            parent = s.get(Grid, parent_id)
+            if parent is None:
+                raise NotFoundError(_("That grid no longer exists."))
+            if parent.level >= SUB_GRID:
+                raise ValidationError({"name": _("A sub-grid cannot have grids below it.")})
+            level = parent.level + 1
+        _check_unique(s, parent_id, values["name"], None)
+        order = s.scalar(select(func.count(Grid.id)).where(
+            Grid.parent_id.is_(None) if parent_id is None else Grid.parent_id == parent_id)) or 0
+        grid = Grid(parent_id=parent_id, level=level, sort_order=order, **values)
+        s.add(grid)
+        s.flush()
+        return grid.id
+
+
+def update_grid(db: Database, grid_id: int, name: str, worker_name: str, worker_phone: str) -> None:
+    values = _values(name, worker_name, worker_phone)
+    with db.session() as s:
+        grid = s.get(Grid, grid_id)
+        if grid is None:
+            raise NotFoundError(_("That grid no longer exists."))
+        _check_unique(s, grid.parent_id, values["name"], grid_id)
+        for key, value in values.items():
+            setattr(grid, key, value)
+
+
+def delete_grid(db: Database, grid_id: int) -> None:
+    """Remove an empty grid; one with sub-grids or residents is refused."""
+    with db.session() as s:
+        grid = s.get(Grid, grid_id)
+        if grid is None:
+            raise NotFoundError(_("That grid no longer exists."))
+        if grid.children:
+            raise ValidationError({"grid": _("{name} still has grids below it; remove those first.")
+                                   .format(name=grid.name)})
+        used = s.scalar(select(func.count(Resident.id)).where(Resident.grid_id == grid_id)) or 0
+        if used:
+            raise ValidationError({"grid": _("{count} residents belong to {name}; move them to "
+                                             "another grid first.").format(count=used, name=grid.name)})
+        s.delete(grid)

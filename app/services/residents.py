@@ -1,0 +1,366 @@
+"""Residents registry (居民档案): the rules for adding, editing, finding and
+deactivating residents, and the family links between them."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.db import Database
+from app.errors import NotFoundError, ValidationError
+from app.i18n import N_, _
+from app.models import FamilyLink, Grid, Resident, Tag
+from app.services import pinyin
+from app.services.validators import InvalidValue, mask_id_number, normalise_phone, parse_id_number
+
+GENDERS = {"M": N_("Male"), "F": N_("Female")}
+
+# relation code -> (label, inverse code). A link (A, B, code) reads "B is A's <label>".
+RELATIONS: dict[str, tuple[str, str]] = {
+    "guardian": (N_("Guardian"), "ward"),
+    "ward": (N_("Ward"), "guardian"),
+    "parent": (N_("Parent"), "child"),
+    "child": (N_("Child"), "parent"),
+    "spouse": (N_("Spouse"), "spouse"),
+    "grandparent": (N_("Grandparent"), "grandchild"),
+    "grandchild": (N_("Grandchild"), "grandparent"),
+    "sibling": (N_("Sibling"), "sibling"),
+    "carer": (N_("Carer"), "cared_for"),
+    "cared_for": (N_("Cared for"), "carer"),
+    "other": (N_("Other relative or friend"), "other"),
+}
+
+NAME_MAX = 50
+
+
+def age_on(birth: dt.date | None, today: dt.date | None = None) -> int | None:
+    if birth is None:
+        return None
+    today = today or dt.date.today()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@dataclass
+class ResidentInput:
+    """What a form (or an import row) supplies for one resident."""
+
+    name: str = ""
+    id_number: str = ""
+    gender: str | None = None           # used only when there is no ID number
+    birth_date: dt.date | None = None   # likewise
+    phone: str = ""
+    estate: str = ""
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    grid_id: int | None = None
+    tag_ids: list[int] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class ResidentRow:
+    """One line of the residents grid."""
+
+    id: int
+    name: str
+    gender: str | None
+    birth_date: dt.date | None
+    phone: str
+    id_number: str | None
+    address: str
+    grid: str
+    tags: str
+    active: bool
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+@dataclass
+class LinkInfo:
+    relative_id: int
+    relative_name: str
+    relation: str
+    relative_phone: str
+
+
+@dataclass
+class ResidentDetail:
+    id: int
+    data: ResidentInput
+    id_kind: str
+    active: bool
+    deactivated_on: dt.date | None
+    deactivation_reason: str
+    grid_path: str
+    tag_names: list[str]
+    links: list[LinkInfo]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def format_address(estate: str, building: str, unit: str, room: str) -> str:
+    parts = [estate]
+    if building:
+        parts.append(_("Bldg {building}").format(building=building))
+    if unit:
+        parts.append(_("Unit {unit}").format(unit=unit))
+    if room:
+        parts.append(_("Room {room}").format(room=room))
+    return " ".join(p for p in parts if p)
+
+
+# -- validation ----------------------------------------------------------------
+
+def validate(data: ResidentInput, today: dt.date | None = None) -> dict:
+    """Check and normalise a ResidentInput; return the column values to store.
+
+    Raises ValidationError naming every wrong field at once.
+    """
+    errors: dict[str, str] = {}
+    values: dict = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = _("Please enter the resident's name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("The name is too long (at most {n} characters).").format(n=NAME_MAX)
+    values["name"] = name
+
+    values["id_number"], values["id_kind"] = None, ""
+    values["gender"] = data.gender if data.gender in GENDERS else None
+    values["birth_date"] = data.birth_date
+    if (data.id_number or "").strip():
+        try:
+            info = parse_id_number(data.id_number, today)
+        except InvalidValue as exc:
+            errors["id_number"] = exc.message
+        else:
+            values.update(id_number=info.number, id_kind=info.kind,
+                          gender=info.gender, birth_date=info.birth_date)
+    if values["birth_date"] and values["birth_date"] > (today or dt.date.today()):
+        errors["birth_date"] = _("The birth date is in the future.")
+
+    values["phone"] = ""
+    if (data.phone or "").strip():
+        try:
+            values["phone"] = normalise_phone(data.phone)
+        except InvalidValue as exc:
+            errors["phone"] = exc.message
+
+    for key, limit in (("estate", 100), ("building", 20), ("unit", 20), ("room", 20)):
+        text = (getattr(data, key) or "").strip()
+        if len(text) > limit:
+            errors[key] = _("Too long (at most {n} characters).").format(n=limit)
+        values[key] = text
+    values["notes"] = (data.notes or "").strip()
+    values["grid_id"] = data.grid_id
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _check_references(session, values: dict, tag_ids: list[int]) -> list[Tag]:
+    errors = {}
+    if values["grid_id"] is not None and session.get(Grid, values["grid_id"]) is None:
+        errors["grid_id"] = _("The chosen grid no longer exists.")
+    tags = list(session.scalars(select(Tag).where(Tag.id.in_(tag_ids)))) if tag_ids else []
+    if len(tags) != len(set(tag_ids)):
+        errors["tags"] = _("A chosen tag no longer exists.")
+    if errors:
+        raise ValidationError(errors)
+    return tags
+
+
+def _check_duplicate(session, id_number: str | None, own_id: int | None) -> None:
+    if not id_number:
+        return
+    other = session.scalar(select(Resident).where(Resident.id_number == id_number))
+    if other is not None and other.id != own_id:
+        address = format_address(other.estate, other.building, other.unit, other.room)
+        raise ValidationError({"id_number": _(
+            "This ID number is already registered to {name} (record {id}{address}).").format(
+                name=other.name, id=other.id, address=("，" + address) if address else "")})
+
+
+def _apply(resident: Resident, values: dict, tags: list[Tag]) -> None:
+    for key, value in values.items():
+        setattr(resident, key, value)
+    resident.search_keys, resident.sort_key = pinyin.search_keys(values["name"])
+    resident.tags = tags
+    resident.updated_at = dt.datetime.now().replace(microsecond=0)
+
+
+# -- commands ------------------------------------------------------------------
+
+def add_resident(db: Database, data: ResidentInput) -> int:
+    values = validate(data)
+    with db.session() as s:
+        _check_duplicate(s, values["id_number"], None)
+        tags = _check_references(s, values, data.tag_ids)
+        resident = Resident(created_at=dt.datetime.now().replace(microsecond=0), active=True)
+        _apply(resident, values, tags)
+        s.add(resident)
+        s.flush()
+        return resident.id
+
+
+def update_resident(db: Database, resident_id: int, data: ResidentInput) -> None:
+    values = validate(data)
+    with db.session() as s:
+        resident = _get(s, resident_id)
+        _check_duplicate(s, values["id_number"], resident_id)
+        tags = _check_references(s, values, data.tag_ids)
+        _apply(resident, values, tags)
+
+
+def deactivate_resident(db: Database, resident_id: int, reason: str = "",
+                        on: dt.date | None = None) -> None:
+    """Mark a resident as no longer served (moved away, deceased …); nothing is deleted."""
+    with db.session() as s:
+        resident = _get(s, resident_id)
+        resident.active = False
+        resident.deactivated_on = on or dt.date.today()
+        resident.deactivation_reason = reason.strip()[:200]
+        resident.updated_at = dt.datetime.now().replace(microsecond=0)
+
+
+def reactivate_resident(db: Database, resident_id: int) -> None:
+    with db.session() as s:
+        resident = _get(s, resident_id)
+        resident.active = True
+        resident.deactivated_on = None
+        resident.deactivation_reason = ""
+        resident.updated_at = dt.datetime.now().replace(microsecond=0)
+
+
+def _get(session, resident_id: int) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFoundError(_("There is no resident with record number {id}.").format(id=resident_id))
+    return resident
+
+
+def get_resident(db: Database, resident_id: int) -> ResidentDetail:
+    from app.services.grids import grid_path
+
+    with db.session() as s:
+        r = _get(s, resident_id)
+        links = s.execute(
+            select(FamilyLink.relative_id, Resident.name, FamilyLink.relation, Resident.phone)
+            .join(Resident, Resident.id == FamilyLink.relative_id)
+            .where(FamilyLink.resident_id == resident_id)
+            .order_by(FamilyLink.id)).all()
+        return ResidentDetail(
+            id=r.id,
+            data=ResidentInput(name=r.name, id_number=r.id_number or "", gender=r.gender,
+                               birth_date=r.birth_date, phone=r.phone, estate=r.estate,
+                               building=r.building, unit=r.unit, room=r.room, grid_id=r.grid_id,
+                               tag_ids=[t.id for t in r.tags], notes=r.notes),
+            id_kind=r.id_kind, active=r.active, deactivated_on=r.deactivated_on,
+            deactivation_reason=r.deactivation_reason,
+            grid_path=grid_path(s, r.grid_id), tag_names=[t.name for t in r.tags],
+            links=[LinkInfo(*row) for row in links],
+            created_at=r.created_at, updated_at=r.updated_at)
+
+
+# -- family links ----------------------------------------------------------------
+
+def link_family(db: Database, resident_id: int, relative_id: int, relation: str, note: str = "") -> None:
+    """Record that `relative` is `resident`'s `relation`, and the inverse link."""
+    if relation not in RELATIONS:
+        raise ValidationError({"relation": _("Please choose a relation.")})
+    if resident_id == relative_id:
+        raise ValidationError({"relation": _("A resident cannot be linked to themselves.")})
+    inverse = RELATIONS[relation][1]
+    with db.session() as s:
+        _get(s, resident_id)
+        _get(s, relative_id)
+        s.execute(delete(FamilyLink).where(or_(
+            (FamilyLink.resident_id == resident_id) & (FamilyLink.relative_id == relative_id),
+            (FamilyLink.resident_id == relative_id) & (FamilyLink.relative_id == resident_id))))
+        s.add(FamilyLink(resident_id=resident_id, relative_id=relative_id, relation=relation, note=note))
+        s.add(FamilyLink(resident_id=relative_id, relative_id=resident_id, relation=inverse, note=note))
+
+
+def unlink_family(db: Database, resident_id: int, relative_id: int) -> None:
+    with db.session() as s:
+        s.execute(delete(FamilyLink).where(or_(
+            (FamilyLink.resident_id == resident_id) & (FamilyLink.relative_id == relative_id),
+            (FamilyLink.resident_id == relative_id) & (FamilyLink.relative_id == resident_id))))
+
+
+# -- search ------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"^\d{3,17}[\dXx]$")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_ids(db: Database, query: str = "", include_inactive: bool = False) -> list[int]:
+    """Ids of the residents matching `query`, best matches first.
+
+    The query is a name (or part of one), full pinyin or initials (cailiangjian,
+    clj), or the last 4+ digits of a phone or ID number.
+    """
+    term = "".join((query or "").split())
+    stmt = select(Resident.id)
+    order = [Resident.sort_key, Resident.id]
+    if term:
+        if _DIGITS.match(term) and len(term) >= 4:
+            tail = "%" + _like_escape(term.upper())
+            cond = or_(Resident.phone.like(tail, escape="\\"), Resident.id_number.like(tail, escape="\\"))
+        elif pinyin._has_cjk(term):
+            cond = Resident.name.like("%" + _like_escape(term) + "%", escape="\\")
+            order.insert(0, case((Resident.name == term, 0),
+                                 (Resident.name.like(_like_escape(term) + "%", escape="\\"), 1), else_=2))
+        else:
+            word = _like_escape(term.lower())
+            cond = Resident.search_keys.like("% " + word + "%", escape="\\")
+            order.insert(0, case((Resident.search_keys.like("% " + word + "%|%", escape="\\"), 0), else_=1))
+        stmt = stmt.where(cond)
+    if not include_inactive:
+        stmt = stmt.where(Resident.active.is_(True))
+    with db.session() as s:
+        return list(s.scalars(stmt.order_by(*order)))
+
+
+def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
+    """The grid lines for `ids` (a page of the result list)."""
+    out: dict[int, ResidentRow] = {}
+    if not ids:
+        return out
+    with db.session() as s:
+        rows = s.scalars(select(Resident).options(selectinload(Resident.tags), selectinload(Resident.grid))
+                         .where(Resident.id.in_(ids)))
+        for r in rows:
+            out[r.id] = ResidentRow(
+                id=r.id, name=r.name, gender=r.gender, birth_date=r.birth_date, phone=r.phone,
+                id_number=r.id_number, address=format_address(r.estate, r.building, r.unit, r.room),
+                grid=r.grid.name if r.grid else "", tags="、".join(t.name for t in r.tags),
+                active=r.active)
+    return out
+
+
+def count_residents(db: Database, include_inactive: bool = False) -> int:
+    stmt = select(func.count(Resident.id))
+    if not include_inactive:
+        stmt = stmt.where(Resident.active.is_(True))
+    with db.session() as s:
+        return s.scalar(stmt) or 0
+
+
+def list_estates(db: Database) -> list[str]:
+    """Estates already used, for the address field's suggestions."""
+    with db.session() as s:
+        return [e for e in s.scalars(select(Resident.estate).distinct().order_by(Resident.estate)) if e]

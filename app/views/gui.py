@@ -1,0 +1,105 @@
+"""Starting the window: Qt application, fonts, translations, error handling."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import APP_ID, APP_NAME, __version__
+from app.db import open_database
+from app.errors import DatabaseError
+from app.i18n import _, normalise_language, set_language
+from app.paths import resource_path
+from app.views.shared.forms import INVALID_STYLE
+
+log = logging.getLogger(__name__)
+FONT_FILE = ("fonts", "wqy-microhei.ttc")
+# Preferred interface fonts; the bundled one guarantees Chinese glyphs anywhere.
+FONT_FAMILIES = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC"]
+
+_translators: list[QTranslator] = []
+
+
+def register_fonts() -> list[str]:
+    """Register the bundled Chinese font with Qt; returns its family names."""
+    font_id = QFontDatabase.addApplicationFont(str(resource_path(*FONT_FILE)))
+    return QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+
+
+def install_translations(app: QApplication, lang: str) -> str:
+    """Switch our catalogue and Qt's own (dialog buttons) to `lang`."""
+    lang = set_language(lang)
+    for translator in _translators:
+        app.removeTranslator(translator)
+    _translators.clear()
+    if lang != "en":
+        qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name in ("qtbase", "qt"):
+            translator = QTranslator(app)
+            if translator.load(QLocale(lang), name, "_", qt_dir):
+                app.installTranslator(translator)
+                _translators.append(translator)
+                break
+    QLocale.setDefault(QLocale(lang))
+    return lang
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationVersion(__version__)
+    bundled = register_fonts()
+    font = QFont(app.font())
+    font.setFamilies(FONT_FAMILIES + bundled)
+    font.setPointSize(max(font.pointSize(), 10))
+    app.setFont(font)
+    app.setStyleSheet(INVALID_STYLE)
+    return app
+
+
+def _log_to_file() -> None:
+    from app.paths import data_dir
+
+    handler = logging.FileHandler(data_dir() / "desk.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def _excepthook(exc_type, exc, tb) -> None:
+    # An unexpected error is logged and reported in words, never as a traceback.
+    log.error("unexpected error", exc_info=(exc_type, exc, tb))
+    from app.views.shared.forms import show_error
+
+    show_error(QApplication.activeWindow(), exc)
+
+
+def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) -> int:
+    from app.views.main_window import MainWindow
+    from app.views.ui_settings import open_ui_settings
+
+    _log_to_file()
+    app = create_application()
+    settings = open_ui_settings(ui_settings_path)
+    install_translations(app, normalise_language(lang or settings.value("language") or None))
+    try:
+        db = open_database(url)
+    except DatabaseError as exc:
+        QMessageBox.critical(None, _("Neighbourhood Desk"), exc.message)
+        return 2
+    sys.excepthook = _excepthook
+    window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code))
+    window.show()
+    if db.created:
+        window.fill_demo_data()
+    code = app.exec()
+    from app.views.worker import wait_for_jobs
+
+    wait_for_jobs()
+    db.dispose()
+    return code

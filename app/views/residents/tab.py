@@ -1,0 +1,179 @@
+"""The residents tab (居民档案): find, view, add, edit, deactivate."""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from app.db import Database
+from app.errors import DeskError
+from app.i18n import _, format_date, format_number
+from app.services import residents
+from app.services.residents import GENDERS, RELATIONS, age_on
+from app.services.validators import mask_id_number
+from app.views import notices
+from app.views.residents.dialog import ResidentDialog
+from app.views.shared.forms import show_error
+from app.views.shared.resident_search import ResidentSearch
+
+
+class ResidentsTab(QWidget):
+    def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.notice = notice
+        self.search = ResidentSearch(db, self)
+        self.search.activated.connect(self.open_resident)
+        self.search.current_changed.connect(self._show_detail)
+
+        self.add_button = QPushButton(_("New resident"))
+        self.add_button.setShortcut("Ctrl+N")
+        self.add_button.clicked.connect(self.new_resident)
+        self.open_button = QPushButton(_("Open record"))
+        self.open_button.clicked.connect(lambda: self.open_resident(self.search.current_id()))
+        self.deactivate_button = QPushButton(_("Deactivate…"))
+        self.deactivate_button.clicked.connect(self.toggle_active)
+        self.inactive_check = QCheckBox(_("Show inactive residents"))
+        self.inactive_check.toggled.connect(self.search.set_include_inactive)
+        self.count_label = QLabel()
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.open_button)
+        bar.addWidget(self.deactivate_button)
+        bar.addSpacing(16)
+        bar.addWidget(self.inactive_check)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+
+        self.detail = QLabel()
+        self.detail.setObjectName("residentDetail")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setMinimumWidth(260)
+        self.detail.setStyleSheet("QLabel#residentDetail { padding: 10px; background: #fafafa;"
+                                  " border: 1px solid #dddddd; }")
+
+        split = QSplitter()
+        split.addWidget(self.search)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        self.setFocusProxy(self.search)
+
+        self.search.model.modelReset.connect(self._update_count)
+        notice.changed.connect(self._on_notice)
+        self.search.model.search("")
+        self.search.select_row(0)
+
+    def _on_notice(self, what: str) -> None:
+        if what in (notices.RESIDENTS, notices.GRIDS, notices.TAGS):
+            self.search.refresh()
+
+    def _update_count(self) -> None:
+        shown = self.search.model.rowCount()
+        self.count_label.setText(_("{shown} found").format(shown=format_number(shown)))
+
+    # -- actions ---------------------------------------------------------------------------
+    def new_resident(self) -> None:
+        dialog = ResidentDialog(self.db, None, self)
+        dialog.saved.connect(self._saved)
+        dialog.exec()
+
+    def open_resident(self, resident_id: int | None) -> None:
+        if resident_id is None:
+            return
+        try:
+            dialog = ResidentDialog(self.db, resident_id, self)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        dialog.saved.connect(self._saved)
+        dialog.exec()
+        self.notice.changed.emit(notices.RESIDENTS)  # links may have changed even on cancel
+
+    def _saved(self, resident_id: int) -> None:
+        self.notice.changed.emit(notices.RESIDENTS)
+        row = self.search.model.row_of(resident_id)
+        if row < 0:  # not in the current results: show it by clearing the search
+            self.search.box.clear()
+            row = self.search.model.row_of(resident_id)
+        self.search.select_row(row)
+
+    def toggle_active(self) -> None:
+        rid = self.search.current_id()
+        if rid is None:
+            return
+        detail = residents.get_resident(self.db, rid)
+        try:
+            if detail.active:
+                reasons = [_("Moved away"), _("Deceased"), _("Duplicate record"), _("Other")]
+                reason, ok = QInputDialog.getItem(
+                    self, _("Deactivate resident"),
+                    _("Why is {name} no longer served? The record is kept.").format(name=detail.data.name),
+                    reasons, 0, True)
+                if not ok:
+                    return
+                residents.deactivate_resident(self.db, rid, reason)
+            else:
+                if QMessageBox.question(self, _("Reactivate resident"),
+                                        _("Make {name} active again?").format(name=detail.data.name)) \
+                        != QMessageBox.StandardButton.Yes:
+                    return
+                residents.reactivate_resident(self.db, rid)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        self.notice.changed.emit(notices.RESIDENTS)
+
+    # -- detail pane -----------------------------------------------------------------------------
+    def _show_detail(self, resident_id: int | None) -> None:
+        self.deactivate_button.setEnabled(resident_id is not None)
+        self.open_button.setEnabled(resident_id is not None)
+        if resident_id is None:
+            self.detail.setText(_("No resident selected."))
+            return
+        try:
+            d = residents.get_resident(self.db, resident_id)
+        except DeskError:
+            self.detail.clear()
+            return
+        self.deactivate_button.setText(_("Deactivate…") if d.active else _("Reactivate…"))
+        data = d.data
+        esc = html.escape
+
+        def line(label: str, value: str) -> str:
+            return f"<tr><td style='color:#666;padding-right:8px'>{esc(label)}</td><td>{esc(value)}</td></tr>"
+
+        age = age_on(data.birth_date)
+        rows = [
+            line(_("Gender"), _(GENDERS[data.gender]) if data.gender else ""),
+            line(_("Birth date"), format_date(data.birth_date)),
+            line(_("Age"), "" if age is None else str(age)),
+            line(_("ID number"), mask_id_number(data.id_number)),
+            line(_("Phone"), data.phone),
+            line(_("Address"), residents.format_address(data.estate, data.building, data.unit, data.room)),
+            line(_("Grid"), d.grid_path),
+            line(_("Tags"), "、".join(d.tag_names)),
+        ]
+        links = "".join(f"<li>{esc(_(RELATIONS[ln.relation][0]))}：{esc(ln.relative_name)} {esc(ln.relative_phone)}</li>"
+                        for ln in d.links)
+        status = ""
+        if not d.active:
+            inactive = _("Inactive since {date}: {reason}").format(
+                date=format_date(d.deactivated_on), reason=d.deactivation_reason or "—")
+            status = f"<p style='color:#c62828'>{esc(inactive)}</p>"
+        family = ""
+        if links:
+            title = esc(_("Family and carers"))
+            family = f"<p><b>{title}</b></p><ul style='margin-left:-20px'>{links}</ul>"
+        notes = f"<p>{esc(data.notes)}</p>" if data.notes else ""
+        self.detail.setText(f"<h2 style='margin:0'>{esc(data.name)}</h2>{status}"
+                            f"<table>{''.join(rows)}</table>{family}{notes}")

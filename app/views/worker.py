@@ -1,0 +1,87 @@
+"""The one helper for long jobs: run a function on a worker thread, report its
+progress, and deliver its result or error back on the GUI thread.
+
+    run_in_background(self, lambda progress: fill_demo(db, progress=progress),
+                      on_done=..., on_error=..., on_progress=...)
+
+The function receives a `progress(done, total)` callback it may call from the
+worker thread; Qt's queued signals carry every call safely to the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[Callable[[int, int], None]], Any]):
+        super().__init__()
+        self.fn = fn
+        self.signals = _Signals()
+        self.setAutoDelete(False)  # Python keeps it alive until the relay reports
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.signals.progress.emit)
+        except Exception as exc:  # delivered to on_error on the GUI thread
+            log.exception("background job failed")
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread, so the worker's signals reach the callbacks there."""
+
+    def __init__(self, parent: QObject, job: "_Job", on_done, on_error, on_progress):
+        super().__init__(parent)
+        self.job, self.on_done, self.on_error, self.on_progress = job, on_done, on_error, on_progress
+
+    @Slot(int, int)
+    def progress(self, done: int, total: int) -> None:
+        if self.on_progress:
+            self.on_progress(done, total)
+
+    @Slot(object)
+    def done(self, result: Any) -> None:
+        _running.discard(self)
+        if self.on_done:
+            self.on_done(result)
+
+    @Slot(object)
+    def failed(self, exc: Exception) -> None:
+        _running.discard(self)
+        if self.on_error:
+            self.on_error(exc)
+
+
+_running: set[_Relay] = set()
+
+
+def run_in_background(parent: QObject, fn: Callable[[Callable[[int, int], None]], Any], *,
+                      on_done: Callable[[Any], None] | None = None,
+                      on_error: Callable[[Exception], None] | None = None,
+                      on_progress: Callable[[int, int], None] | None = None) -> None:
+    job = _Job(fn)
+    relay = _Relay(parent, job, on_done, on_error, on_progress)
+    _running.add(relay)  # keeps the job and its signals alive until it reports
+    job.signals.progress.connect(relay.progress)
+    job.signals.done.connect(relay.done)
+    job.signals.failed.connect(relay.failed)
+    QThreadPool.globalInstance().start(job)
+
+
+def wait_for_jobs(msecs: int = 30000) -> bool:
+    """Wait for running jobs (used on close and in tests)."""
+    return QThreadPool.globalInstance().waitForDone(msecs)
