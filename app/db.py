@@ -33,6 +33,7 @@ class Database:
         self.engine = engine
         self.created = created  # True when this start created the database
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.cache: dict = {}  # per-database caches kept by services (e.g. the search index)
 
     @property
     def url(self) -> str:

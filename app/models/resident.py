@@ -53,7 +53,7 @@ class Resident(Base):
     search_keys: Mapped[str] = mapped_column(Text, default="")
     sort_key: Mapped[str] = mapped_column(String(200), default="", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # search index stamp
 
     grid: Mapped[Grid | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=resident_tags, order_by=Tag.sort_order)

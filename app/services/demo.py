@@ -90,7 +90,8 @@ def _mobile(rng: random.Random) -> str:
 
 def fill_demo(db: Database, scale: str = "village", seed: int = 1,
               progress: Callable[[int, int], None] | None = None,
-              today: dt.date | None = None) -> DemoSummary:
+              today: dt.date | None = None, head_count: int | None = None) -> DemoSummary:
+    """Fill the database; `head_count` overrides the scale's number of residents (benchmarks)."""
     if scale not in ("village", "town"):
         raise ValueError(scale)
     existing = centre.get_setting(db, DEMO_MARKER)
@@ -123,7 +124,7 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
 
     with db.session() as s:
         next_id = (s.scalar(select(func.max(Resident.id))) or 0) + 1
-    total = spec["residents"]
+    total = head_count or spec["residents"]
     people: list[dict] = []
     person_tags: list[dict] = []
     links: list[dict] = []

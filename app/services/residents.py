@@ -6,13 +6,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, or_, select
 
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
-from app.models import FamilyLink, Grid, Resident, Tag
+from app.models import FamilyLink, Grid, Resident, Tag, resident_tags
 from app.services import pinyin
 from app.services.validators import InvalidValue, mask_id_number, normalise_phone, parse_id_number
 
@@ -23,7 +22,7 @@ RELATIONS: dict[str, tuple[str, str]] = {
     "guardian": (N_("Guardian"), "ward"),
     "ward": (N_("Ward"), "guardian"),
     "parent": (N_("Parent"), "child"),
-    "child": (N_("Child"), "parent"),
+    "child": (N_("Son or daughter"), "parent"),
     "spouse": (N_("Spouse"), "spouse"),
     "grandparent": (N_("Grandparent"), "grandchild"),
     "grandchild": (N_("Grandchild"), "grandparent"),
@@ -196,7 +195,7 @@ def _apply(resident: Resident, values: dict, tags: list[Tag]) -> None:
         setattr(resident, key, value)
     resident.search_keys, resident.sort_key = pinyin.search_keys(values["name"])
     resident.tags = tags
-    resident.updated_at = dt.datetime.now().replace(microsecond=0)
+    resident.updated_at = dt.datetime.now()
 
 
 # -- commands ------------------------------------------------------------------
@@ -206,7 +205,7 @@ def add_resident(db: Database, data: ResidentInput) -> int:
     with db.session() as s:
         _check_duplicate(s, values["id_number"], None)
         tags = _check_references(s, values, data.tag_ids)
-        resident = Resident(created_at=dt.datetime.now().replace(microsecond=0), active=True)
+        resident = Resident(created_at=dt.datetime.now(), active=True)
         _apply(resident, values, tags)
         s.add(resident)
         s.flush()
@@ -230,7 +229,7 @@ def deactivate_resident(db: Database, resident_id: int, reason: str = "",
         resident.active = False
         resident.deactivated_on = on or dt.date.today()
         resident.deactivation_reason = reason.strip()[:200]
-        resident.updated_at = dt.datetime.now().replace(microsecond=0)
+        resident.updated_at = dt.datetime.now()
 
 
 def reactivate_resident(db: Database, resident_id: int) -> None:
@@ -239,7 +238,7 @@ def reactivate_resident(db: Database, resident_id: int) -> None:
         resident.active = True
         resident.deactivated_on = None
         resident.deactivation_reason = ""
-        resident.updated_at = dt.datetime.now().replace(microsecond=0)
+        resident.updated_at = dt.datetime.now()
 
 
 def _get(session, resident_id: int) -> Resident:
@@ -299,40 +298,94 @@ def unlink_family(db: Database, resident_id: int, relative_id: int) -> None:
 
 
 # -- search ------------------------------------------------------------------------
+#
+# Search runs on every keystroke, so it works on a compact in-memory index of
+# the residents table (id, search keys, name, phone, ID number), rebuilt when the
+# table changes. A cheap stamp query (row count, latest update) notices changes
+# made by this desk or by another desk sharing the database.
 
-_DIGITS = re.compile(r"^\d{3,17}[\dXx]$")
+_DIGITS = re.compile(r"^\d{3,17}[\dX]$")
+_INDEX = "residents.search"
+_LAST = "residents.last_search"
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+# One entry per resident, a plain tuple because it is scanned 30,000 times a keystroke:
+# (id, all keys " cailiangjian clj | liangjian lj ", keys of the whole name, name,
+#  "phone\nID number\n" for tail matching).
+_Entry = tuple[int, str, str, str, str]
+
+
+_STAMP = select(select(func.count()).select_from(Resident).scalar_subquery(),
+               select(func.max(Resident.updated_at)).scalar_subquery())
+
+
+def _stamp(db: Database) -> tuple:
+    # Row count and latest update, each answered from an index, in one round trip.
+    with db.engine.connect() as con:
+        return tuple(con.execute(_STAMP).one())
+
+
+def _index(db: Database, include_inactive: bool) -> list[_Entry]:
+    stamp = _stamp(db)
+    cached = db.cache.get(_INDEX)
+    if not cached or cached[0] != stamp:
+        everyone, active = [], []
+        with db.session() as s:
+            rows = s.execute(select(Resident.id, Resident.search_keys, Resident.name, Resident.phone,
+                                    Resident.id_number, Resident.active)
+                             .order_by(Resident.sort_key, Resident.id))
+            for rid, keys, name, phone, id_number, is_active in rows:
+                entry = (rid, keys, keys.partition("|")[0], name,
+                         f"{phone or ''}\n{(id_number or '').upper()}\n")
+                everyone.append(entry)
+                if is_active:
+                    active.append(entry)
+        cached = db.cache[_INDEX] = (stamp, everyone, active)
+    return cached[1] if include_inactive else cached[2]
 
 
 def search_ids(db: Database, query: str = "", include_inactive: bool = False) -> list[int]:
-    """Ids of the residents matching `query`, best matches first.
+    """Ids of the residents matching `query`, best matches first, then in pinyin order.
 
     The query is a name (or part of one), full pinyin or initials (cailiangjian,
     clj), or the last 4+ digits of a phone or ID number.
     """
     term = "".join((query or "").split())
-    stmt = select(Resident.id)
-    order = [Resident.sort_key, Resident.id]
-    if term:
-        if _DIGITS.match(term) and len(term) >= 4:
-            tail = "%" + _like_escape(term.upper())
-            cond = or_(Resident.phone.like(tail, escape="\\"), Resident.id_number.like(tail, escape="\\"))
-        elif pinyin._has_cjk(term):
-            cond = Resident.name.like("%" + _like_escape(term) + "%", escape="\\")
-            order.insert(0, case((Resident.name == term, 0),
-                                 (Resident.name.like(_like_escape(term) + "%", escape="\\"), 1), else_=2))
-        else:
-            word = _like_escape(term.lower())
-            cond = Resident.search_keys.like("% " + word + "%", escape="\\")
-            order.insert(0, case((Resident.search_keys.like("% " + word + "%|%", escape="\\"), 0), else_=1))
-        stmt = stmt.where(cond)
-    if not include_inactive:
-        stmt = stmt.where(Resident.active.is_(True))
-    with db.session() as s:
-        return list(s.scalars(stmt.order_by(*order)))
+    entries = _index(db, include_inactive)
+    if not term:
+        return [e[0] for e in entries]
+    if _DIGITS.match(term.upper()):
+        if len(term) < 4:
+            return []
+        tail = term.upper() + "\n"
+        return [rid for rid, _k, _w, _n, tails in entries if tail in tails]
+    cjk = pinyin._has_cjk(term)
+    if not cjk:
+        term = term.lower()
+    # Typing on narrows the previous result: "chen" can only match what "che" matched.
+    base, last = entries, db.cache.get(_LAST)
+    if last and last[0] is base and last[1] == cjk and term.startswith(last[2]):
+        entries = last[3]
+    first: list[int] = []
+    second: list[int] = []
+    third: list[int] = []
+    matched: list[_Entry] = []
+    if cjk:
+        # exact name, then names starting with the term, then names containing it
+        for entry in entries:
+            name = entry[3]
+            if term in name:
+                matched.append(entry)
+                (first if name == term else second if name.startswith(term) else third).append(entry[0])
+    else:
+        # whole-name pinyin or initials first, then matches on the given name alone
+        word = " " + term
+        for entry in entries:
+            if word in entry[1]:
+                matched.append(entry)
+                (first if word in entry[2] else second).append(entry[0])
+    db.cache[_LAST] = (base, cjk, term, matched)
+    return first + second + third
 
 
 def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
@@ -341,14 +394,23 @@ def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
     if not ids:
         return out
     with db.session() as s:
-        rows = s.scalars(select(Resident).options(selectinload(Resident.tags), selectinload(Resident.grid))
-                         .where(Resident.id.in_(ids)))
-        for r in rows:
-            out[r.id] = ResidentRow(
-                id=r.id, name=r.name, gender=r.gender, birth_date=r.birth_date, phone=r.phone,
-                id_number=r.id_number, address=format_address(r.estate, r.building, r.unit, r.room),
-                grid=r.grid.name if r.grid else "", tags="、".join(t.name for t in r.tags),
-                active=r.active)
+        rows = s.execute(
+            select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.phone,
+                   Resident.id_number, Resident.estate, Resident.building, Resident.unit, Resident.room,
+                   Grid.name, Resident.active)
+            .outerjoin(Grid, Grid.id == Resident.grid_id).where(Resident.id.in_(ids)))
+        tag_names: dict[int, list[str]] = {}
+        for rid, tag in s.execute(select(resident_tags.c.resident_id, Tag.name)
+                                  .join(Tag, Tag.id == resident_tags.c.tag_id)
+                                  .where(resident_tags.c.resident_id.in_(ids))
+                                  .order_by(Tag.sort_order, Tag.id)):
+            tag_names.setdefault(rid, []).append(tag)
+        for (rid, name, gender, birth, phone, id_number, estate, building, unit, room, grid,
+             active) in rows:
+            out[rid] = ResidentRow(
+                id=rid, name=name, gender=gender, birth_date=birth, phone=phone, id_number=id_number,
+                address=format_address(estate, building, unit, room), grid=grid or "",
+                tags="、".join(tag_names.get(rid, ())), active=active)
     return out
 
 

@@ -11,7 +11,7 @@ from app.i18n import N_, _
 from app.models import Tag, resident_tags
 
 # The list a new centre starts with; staff rename or add to it in Settings.
-DEFAULT_TAGS = [N_("Elderly"), N_("Child"), N_("New resident"), N_("Veteran"), N_("Party member"),
+DEFAULT_TAGS = [N_("Elderly"), N_("Child"), N_("Newcomer"), N_("Veteran"), N_("Party member"),
                 N_("Disabled"), N_("Low-income family"), N_("Living alone")]
 
 

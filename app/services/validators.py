@@ -124,16 +124,12 @@ def normalise_phone(raw: str) -> str:
         return digits
     text = re.sub(r"(转|#|ext\.?)", "-", text, flags=re.IGNORECASE)
     parts = [p for p in text.split("-") if p]
-    ext = ""
-    if len(parts) == 1 and parts[0].startswith("0"):
-        n = _area_length(parts[0])
-        parts = [parts[0][:n], parts[0][n:]]
-    if len(parts) == 3:
-        ext = parts.pop()
-    if len(parts) == 2 and all(p.isdigit() for p in parts) and (ext == "" or ext.isdigit()):
-        area, local = parts
-        if (area.startswith("0") and len(area) == _area_length(area)
-                and re.match(r"^[2-9]\d{6,7}$", local) and len(ext) <= 6):
+    ext = parts.pop() if len(parts) == 3 else ""
+    number = "".join(parts)
+    if number.isdigit() and number.startswith("0") and (ext == "" or ext.isdigit()):
+        n = _area_length(number)
+        area, local = number[:n], number[n:]
+        if re.match(r"^[2-9]\d{6,7}$", local) and len(ext) <= 6:
             return f"{area}-{local}" + (f"-{ext}" if ext else "")
     raise InvalidValue(_("A phone number is an 11-digit mobile number (e.g. 13812345678) or a "
                          "landline with its area code (e.g. 0595-88881234)."))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 17:12:28.285617
+Create Date: 2026-11-27
 
 """
 from typing import Sequence, Union
@@ -78,6 +78,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_residents_estate'), ['estate'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_sort_key'), ['sort_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residents_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('family_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +121,7 @@ def downgrade() -> None:
 
     op.drop_table('family_links')
     with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_residents_updated_at'))
         batch_op.drop_index(batch_op.f('ix_residents_sort_key'))
         batch_op.drop_index(batch_op.f('ix_residents_grid_id'))
         batch_op.drop_index(batch_op.f('ix_residents_estate'))

@@ -10,7 +10,7 @@ from app.i18n import N_, _
 from app.services import residents
 from app.services.residents import GENDERS, ResidentRow
 
-PAGE = 200
+PAGE = 50  # rows loaded per fetch: a screenful and some
 COLUMNS = [
     ("name", N_("Name")),
     ("gender", N_("Gender")),
@@ -22,6 +22,7 @@ COLUMNS = [
     ("tags", N_("Tags")),
 ]
 ID_ROLE = Qt.ItemDataRole.UserRole
+INACTIVE_BRUSH = QBrush(QColor("#9a9a9a"))
 
 
 class ResidentTableModel(QAbstractTableModel):
@@ -29,7 +30,7 @@ class ResidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.db = db
         self.ids: list[int] = []
-        self._cache: dict[int, ResidentRow] = {}
+        self._cache: dict[int, tuple[ResidentRow, tuple[str, ...]]] = {}
         self.query = ""
         self.include_inactive = False
 
@@ -47,16 +48,25 @@ class ResidentTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         self.search(self.query)
 
-    def _row(self, row: int) -> ResidentRow | None:
+    def _row(self, row: int) -> tuple[ResidentRow, tuple[str, ...]] | None:
         rid = self.ids[row]
         found = self._cache.get(rid)
         if found is None:
             if len(self._cache) > 5000:
                 self._cache.clear()
             start = max(0, row - PAGE // 4)
-            self._cache.update(residents.fetch_rows(self.db, self.ids[start:start + PAGE]))
+            for key, value in residents.fetch_rows(self.db, self.ids[start:start + PAGE]).items():
+                self._cache[key] = (value, self._display(value))
             found = self._cache.get(rid)
         return found
+
+    @staticmethod
+    def _display(row: ResidentRow) -> tuple[str, ...]:
+        """The text of each column, worked out once when the row is loaded."""
+        name = _("{name} (inactive)").format(name=row.name) if not row.active else row.name
+        gender = _(GENDERS[row.gender]) if row.gender else ""
+        age = "" if row.age is None else str(row.age)
+        return (name, gender, age, row.phone, row.id_number_masked, row.address, row.grid, row.tags)
 
     def resident_id(self, row: int) -> int | None:
         return self.ids[row] if 0 <= row < len(self.ids) else None
@@ -80,27 +90,16 @@ class ResidentTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            found = self._row(index.row())
+            return found[1][index.column()] if found else None
         if role == ID_ROLE:
             return self.ids[index.row()]
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.ToolTipRole):
-            return None
-        row = self._row(index.row())
-        if row is None:  # deleted since the search ran
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("#9a9a9a")) if not row.active else None
-        key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _("Moved away or no longer served") if not row.active else None
-        if key == "gender":
-            return _(GENDERS[row.gender]) if row.gender else ""
-        if key == "age":
-            return "" if row.age is None else str(row.age)
-        if key == "id_number":
-            return row.id_number_masked
-        if key == "name" and not row.active:
-            return _("{name} (inactive)").format(name=row.name)
-        return getattr(row, key)
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            found = self._row(index.row())
+            if found is None or found[0].active:
+                return None
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return INACTIVE_BRUSH
+            return _("Moved away or no longer served")
+        return None

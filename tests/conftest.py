@@ -1,0 +1,79 @@
+"""Shared fixtures: offscreen Qt, no network, a fresh database per test."""
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.db import open_database, sqlite_url  # noqa: E402
+from app.i18n import set_language  # noqa: E402
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """The program must work offline: any attempt to reach a network host fails the test."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise NetworkUsed(f"network connection attempted to {address!r}")
+
+    def connect(sock, address):
+        guard(sock, address)
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        guard(sock, address)
+        return real_connect_ex(sock, address)
+
+    def create_connection(address, *args, **kwargs):
+        raise NetworkUsed(f"network connection attempted to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+@pytest.fixture(autouse=True)
+def user_folders(tmp_path_factory, monkeypatch):
+    """Keep the default data folder (database, ini, log) out of the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Chinese is the default interface language; tests that switch get it back."""
+    set_language("zh_CN")
+    yield
+    set_language("zh_CN")
+
+
+@pytest.fixture
+def english():
+    set_language("en")
+    yield
+    set_language("zh_CN")
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "desk.sqlite3"
+
+
+@pytest.fixture
+def db(db_path):
+    database = open_database(sqlite_url(db_path))
+    yield database
+    database.dispose()

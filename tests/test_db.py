@@ -1,0 +1,99 @@
+import hashlib
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from app.db import known_revisions, open_database, sqlite_url
+from app.errors import DatabaseError
+from app.models import Base
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_migrations_from_empty_to_head_match_the_models(db):
+    _known, head = known_revisions()
+    with db.engine.connect() as con:
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        diff = compare_metadata(MigrationContext.configure(con, opts={"compare_type": True}), Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_every_migration_downgrades_to_empty_and_back(db_path):
+    from alembic import command
+
+    from app.db import _alembic_config
+
+    db = open_database(sqlite_url(db_path))
+    with db.engine.begin() as con:
+        command.downgrade(_alembic_config(con), "base")
+    with db.engine.connect() as con:
+        assert con.execute(text("SELECT count(*) FROM sqlite_master WHERE name='residents'")).scalar() == 0
+    db.dispose()
+    db = open_database(sqlite_url(db_path))  # upgraded again at start
+    with db.session() as s:
+        assert s.execute(text("SELECT count(*) FROM residents")).scalar() == 0
+    db.dispose()
+
+
+def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(db):
+    with db.engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_a_new_database_is_marked_created_and_an_existing_one_is_not(db_path):
+    first = open_database(sqlite_url(db_path))
+    assert first.created
+    first.dispose()
+    second = open_database(sqlite_url(db_path))
+    assert not second.created
+    second.dispose()
+
+
+def test_a_database_from_a_newer_version_is_refused_and_untouched(db_path):
+    db = open_database(sqlite_url(db_path))
+    db.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.execute("UPDATE alembic_version SET version_num='9999_future'")
+    con.commit()
+    con.close()
+    before = digest(db_path)
+    with pytest.raises(DatabaseError, match="更新版本"):
+        open_database(sqlite_url(db_path))
+    assert digest(db_path) == before
+    assert not db_path.with_name(db_path.name + "-wal").exists()
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("这不是数据库" * 20, encoding="utf-8")
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="不是 SQLite 文件"):
+        open_database(sqlite_url(path))
+    assert digest(path) == before
+
+
+def test_a_corrupt_database_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "broken.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 2000)
+    with pytest.raises(DatabaseError):
+        open_database(sqlite_url(path))
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db):
+    from app.models import Setting
+
+    with pytest.raises(RuntimeError):
+        with db.session() as s:
+            s.add(Setting(key="x", value="1"))
+            s.flush()
+            raise RuntimeError("boom")
+    with db.session() as s:
+        assert s.get(Setting, "x") is None

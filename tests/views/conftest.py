@@ -1,0 +1,56 @@
+import pytest
+
+from app.services import grids, residents, tags
+from app.services.residents import ResidentInput
+from app.views.gui import create_application, install_translations
+from app.views.main_window import MainWindow
+from app.views.ui_settings import open_ui_settings
+
+
+@pytest.fixture
+def app(qapp):
+    application = create_application()
+    install_translations(application, "zh_CN")
+    yield application
+    install_translations(application, "zh_CN")
+
+
+@pytest.fixture
+def ui_settings(tmp_path):
+    return open_ui_settings(tmp_path / "ui.ini")
+
+
+@pytest.fixture
+def registry(db):
+    """A small registry: ids by name."""
+    tags.ensure_default_tags(db)
+    root = grids.add_grid(db, None, "莲坂村")
+    sub = grids.add_grid(db, grids.add_grid(db, root, "第一网格", "林燕"), "一组")
+    made = {}
+    for name, id_number, phone in [("蔡良剑", "11010519491231002X", "13812345678"),
+                                   ("单雄信", "", "0595-88881234"),
+                                   ("陈安", "", "13900001111"),
+                                   ("陈良", "", "")]:
+        made[name] = residents.add_resident(db, ResidentInput(name=name, id_number=id_number, phone=phone,
+                                                              estate="宝源花园", building="3", grid_id=sub))
+    return made
+
+
+@pytest.fixture
+def window(app, db, registry, ui_settings, qtbot):
+    win = MainWindow(db, ui_settings, on_language=lambda code: install_translations(app, code))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def type_chinese(widget, text: str) -> None:
+    """Type Chinese the way an input method does: one committed string."""
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    widget.setFocus()
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)

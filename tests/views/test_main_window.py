@@ -1,0 +1,67 @@
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QFontDatabase
+
+from app.db import open_database, sqlite_url
+from app.services import residents
+from app.views.gui import install_translations, register_fonts
+from app.views.main_window import MainWindow
+
+
+def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案"]
+    assert window.db_label.text() == f"数据库：{db.label}"
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["文件(&F)", "设置(&S)", "语言(&L)", "帮助(&H)"]
+
+
+def test_language_switches_live_and_is_remembered(window, ui_settings, qtbot):
+    qtbot.keyClicks(window.residents_tab.search.box, "clj")
+    window.switch_language("en")
+    assert window.tabs.tabText(0) == "Residents"
+    assert window.residents_tab.search.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "Name"
+    assert window.residents_tab.search.box.text() == "clj"  # the search survives
+    assert ui_settings.value("language") == "en"
+    window.switch_language("zh_CN")
+    assert window.tabs.tabText(0) == "居民档案"
+
+
+def test_window_remembers_its_size(app, db, ui_settings, qtbot):
+    first = MainWindow(db, ui_settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 500)
+    first.close()
+    second = MainWindow(db, ui_settings)
+    qtbot.addWidget(second)
+    assert second.size() == QSize(700, 500)
+
+
+def test_first_start_fills_demo_data_in_the_background(app, tmp_path, ui_settings, qtbot):
+    db = open_database(sqlite_url(tmp_path / "new.sqlite3"))
+    assert db.created
+    win = MainWindow(db, ui_settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.fill_demo_data()
+    qtbot.waitUntil(lambda: win.residents_tab.search.model.rowCount() > 1000, timeout=30000)
+    assert residents.count_residents(db, include_inactive=True) == 1500
+    assert win.windowTitle().startswith("莲坂村党建+邻里中心")
+    assert not win.progress.isVisible()
+    db.dispose()
+
+
+def test_bundled_chinese_font_is_registered(app):
+    families = register_fonts()
+    assert "WenQuanYi Micro Hei" in families
+    assert "WenQuanYi Micro Hei" in QFontDatabase.families()
+    assert "WenQuanYi Micro Hei" in app.font().families()
+
+
+def test_qt_dialog_buttons_follow_the_language(app):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+    install_translations(app, "en")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"

@@ -1,0 +1,81 @@
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
+
+from app.services import residents
+from app.views.residents import tab as tab_module
+from app.views.residents.dialog import ResidentDialog
+from app.views.shared import resident_picker
+from tests.views.conftest import type_chinese
+
+
+def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monkeypatch):
+    created = {}
+
+    def run_dialog(self):
+        created["dialog"] = self
+        type_chinese(self.name_edit, "曾小梅")
+        qtbot.keyClicks(self.id_edit, "35058119850315002X")
+        qtbot.keyClicks(self.phone_edit, "13912345678")
+        type_chinese(self.estate_edit, "龙湖嘉天下")
+        self.tag_checks[next(iter(self.tag_checks))].setChecked(True)
+        self.grid_combo.setCurrentIndex(1)
+        self.save()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ResidentDialog, "exec", run_dialog)
+    qtbot.mouseClick(window.residents_tab.add_button, Qt.MouseButton.LeftButton)
+    [rid] = residents.search_ids(db, "zengxiaomei")
+    d = residents.get_resident(db, rid)
+    assert (d.data.gender, d.data.birth_date.isoformat(), d.data.estate) == ("F", "1985-03-15", "龙湖嘉天下")
+    assert d.tag_names == ["老年人"] and d.grid_path.endswith("一组")
+    assert window.residents_tab.search.current_id() == rid
+    assert "曾小梅" in window.residents_tab.detail.text()
+
+
+def test_missing_name_and_bad_phone_are_marked(app, db, qtbot):
+    dialog = ResidentDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.phone_edit, "12345")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert dialog.errors.fields["name"][1].text() == "请填写居民姓名。"
+    assert "11 位手机号" in dialog.errors.fields["phone"][1].text()
+    assert dialog.isVisible()
+    assert residents.count_residents(db) == 0
+
+
+def test_deactivate_asks_why_and_hides_the_resident(window, db, registry, qtbot, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("已迁出", True)))
+    qtbot.keyClicks(window.residents_tab.search.box, "clj")
+    assert window.residents_tab.deactivate_button.text() == "停用…"
+    qtbot.mouseClick(window.residents_tab.deactivate_button, Qt.MouseButton.LeftButton)
+    assert window.residents_tab.search.model.rowCount() == 0
+    window.residents_tab.inactive_check.setChecked(True)
+    model = window.residents_tab.search.model
+    assert model.index(0, 0).data() == "蔡良剑（已停用）"
+    assert "已迁出" in window.residents_tab.detail.text()
+    assert residents.get_resident(db, registry["蔡良剑"]).deactivation_reason == "已迁出"
+
+
+def test_family_link_is_added_with_the_picker(app, db, registry, qtbot, monkeypatch):
+    def pick(self):
+        qtbot.keyClicks(self.search.box, "chenan")
+        self.relation_combo.setCurrentIndex(self.relation_combo.findData("guardian"))
+        self.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(resident_picker.ResidentPickerDialog, "exec", pick)
+    dialog = ResidentDialog(db, registry["单雄信"])
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.add_link_button, Qt.MouseButton.LeftButton)
+    assert dialog.links_model.item(0).text() == "监护人：陈安  13900001111"
+    [back] = residents.get_resident(db, registry["陈安"]).links
+    assert (back.relative_name, back.relation) == ("单雄信", "ward")
+
+
+def test_picker_refuses_the_resident_themselves(app, db, registry, qtbot):
+    picker = resident_picker.ResidentPickerDialog(db, exclude_id=registry["陈安"], relations=["spouse"])
+    qtbot.addWidget(picker)
+    qtbot.keyClicks(picker.search.box, "chenan")
+    picker.accept()
+    assert picker.chosen_id is None and "不能" in picker.message.text()

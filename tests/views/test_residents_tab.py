@@ -1,0 +1,91 @@
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
+
+from app.services import residents
+from app.views.residents import tab as tab_module
+from app.views.residents.dialog import ResidentDialog
+from tests.views.conftest import type_chinese
+
+
+def names_shown(win) -> list[str]:
+    model = win.residents_tab.search.model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_focus_starts_in_the_search_box(window, qtbot):
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.residents_tab.search.box)
+
+
+def test_typing_initials_finds_the_resident_and_shows_the_record(window, qtbot):
+    box = window.residents_tab.search.box
+    qtbot.keyClicks(box, "clj")
+    assert names_shown(window) == ["蔡良剑"]
+    detail = window.residents_tab.detail.text()
+    assert "蔡良剑" in detail and "110105********002X" in detail and "1949年12月31日" in detail
+    assert window.residents_tab.count_label.text() == "共 1 人"
+
+
+def test_polyphonic_surname_and_phone_tail(window, qtbot):
+    box = window.residents_tab.search.box
+    qtbot.keyClicks(box, "shanx")
+    assert names_shown(window) == ["单雄信"]
+    box.clear()
+    qtbot.keyClicks(box, "1111")
+    assert names_shown(window) == ["陈安"]
+
+
+def test_arrows_move_in_results_and_enter_opens_the_record(window, registry, qtbot, monkeypatch):
+    opened = []
+    monkeypatch.setattr(ResidentDialog, "exec", lambda self: opened.append(self.resident_id) or 0)
+    box = window.residents_tab.search.box
+    qtbot.keyClicks(box, "chen")
+    assert names_shown(window) == ["陈安", "陈良"]
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert window.residents_tab.search.current_id() == registry["陈良"]
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert opened == [registry["陈安"]]
+
+
+def test_grid_shows_masked_id_and_translated_gender(window):
+    model = window.residents_tab.search.model
+    window.residents_tab.search.box.setText("蔡良剑")
+    assert model.index(0, 1).data() == "女"
+    assert model.index(0, 2).data() == str(residents.age_on(dt.date(1949, 12, 31)))
+    assert model.index(0, 4).data() == "110105********002X"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "姓名"
+
+
+def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app, db, registry, qtbot):
+    rid = registry["单雄信"]
+    dialog = ResidentDialog(db, rid)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name_edit.clear()
+    type_chinese(dialog.name_edit, "单雄")
+    qtbot.keyClicks(dialog.id_edit, "110105194912310021")
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save.text() == "保存"  # Qt's own buttons are translated
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    label = dialog.errors.fields["id_number"][1]
+    assert label.isVisible() and "校验码" in label.text()
+    assert dialog.id_edit.property("invalid") is True
+    assert residents.get_resident(db, rid).data.name == "单雄信"  # nothing saved
+
+    dialog.id_edit.clear()
+    qtbot.keyClicks(dialog.id_edit, "110105491231002")  # old 15-digit number
+    assert "1949年12月31日" in dialog.id_info.text() and "11010519491231002X" in dialog.id_info.text()
+    assert not dialog.gender_combo.isEnabled()
+    with qtbot.assertNotEmitted(dialog.saved):
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    # 蔡良剑 already has this number: refused, naming the record.
+    assert "蔡良剑" in dialog.errors.fields["id_number"][1].text()
+    dialog.id_edit.clear()
+    dialog.phone_edit.clear()
+    qtbot.keyClicks(dialog.phone_edit, "0595 8888 1234")
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    saved = residents.get_resident(db, rid).data
+    assert (saved.name, saved.phone) == ("单雄", "0595-88881234")
