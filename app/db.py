@@ -6,6 +6,7 @@ else, so the rest of the program stays portable to PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,11 +80,28 @@ def _alembic_config(connection=None):
     return cfg
 
 
-def known_revisions() -> tuple[set[str], str]:
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision[^=]*=\s*(?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
 
-    script = ScriptDirectory.from_config(_alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}, script.get_current_head()
+
+def known_revisions() -> tuple[set[str], str]:
+    """(every revision this program knows, the head), read from the migration files.
+
+    Reading the files directly keeps Alembic (slow to import) out of an ordinary
+    start; Alembic is loaded only when there is something to upgrade. A test
+    checks that this agrees with Alembic's own view.
+    """
+    parents: dict[str, str | None] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found:
+            down = _DOWN.search(source)
+            parents[found.group(1)] = down.group(1) if down else None
+    heads = set(parents) - {p for p in parents.values() if p}
+    if len(heads) != 1:
+        raise DatabaseError(_("The program's database migrations are inconsistent."))
+    return set(parents), heads.pop()
 
 
 def _sqlite_revision(path: Path) -> str | None:

@@ -97,3 +97,12 @@ def test_a_failed_transaction_leaves_nothing_behind(db):
             raise RuntimeError("boom")
     with db.session() as s:
         assert s.get(Setting, "x") is None
+
+
+def test_the_quick_revision_reader_agrees_with_alembic():
+    from alembic.script import ScriptDirectory
+
+    from app.db import _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert known_revisions() == ({r.revision for r in script.walk_revisions()}, script.get_current_head())

@@ -191,8 +191,10 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
             for _i in range(rng.choice((0, 1, 1, 2, 2, 3))):
                 g = rng.choice("MF")
                 kid = add(names.person(g, surname), g, birth(max(0, h_age - 45), max(1, h_age - 24)), home, is_new)
-                link(kid, husband, "guardian")
-                link(kid, wife, "guardian")
+                # Parents are a minor's guardians; grown-up children are linked as children.
+                relation = "guardian" if today.year - people[-1]["birth_date"].year < 18 else "parent"
+                link(kid, husband, relation)
+                link(kid, wife, relation)
             if rng.random() < 0.35 and h_age < 50:
                 g = rng.choice("MF")
                 elder = add(names.person(g, surname), g, birth(h_age + 24, h_age + 34), home, False)

@@ -69,6 +69,7 @@ def _log_to_file() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _excepthook(exc_type, exc, tb) -> None:
@@ -94,7 +95,10 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
         return 2
     sys.excepthook = _excepthook
     window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code))
-    window.show()
+    if window.ui_settings.value("window/geometry") is None:
+        window.showMaximized()  # first start: use the whole screen
+    else:
+        window.show()
     if db.created:
         window.fill_demo_data()
     code = app.exec()

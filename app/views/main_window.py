@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QT
 from app import APP_NAME, __version__
 from app.db import Database
 from app.i18n import LANGUAGES, _, current_language, format_number
-from app.services import centre, demo
+from app.services import centre
 from app.views import notices
 from app.views.residents.tab import ResidentsTab
 from app.views.settings.centre_dialog import CentreDialog
@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
     # -- first start ---------------------------------------------------------------------------
     def fill_demo_data(self) -> None:
         """Fill a new database with village demo data, in the background."""
+        from app.services import demo
+
         self.progress.setRange(0, 0)
         self.progress.setFormat(_("Adding demo data… %p%"))
         self.progress.show()

@@ -32,8 +32,12 @@ def test_result_and_progress_arrive_on_the_gui_thread(app, qtbot):
 
 def test_errors_are_delivered_not_raised(app, qtbot):
     errors = []
-    run_in_background(QObject(), lambda progress: (_ for _ in ()).throw(DeskError("坏了")),
-                      on_error=errors.append)
+    parent = QObject()  # callbacks are tied to a living parent (a window or dialog)
+
+    def job(progress):
+        raise DeskError("坏了")
+
+    run_in_background(parent, job, on_error=errors.append)
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert str(errors[0]) == "坏了"
     assert wait_for_jobs(1000)

@@ -150,6 +150,8 @@ class ResidentsTab(QWidget):
         esc = html.escape
 
         def line(label: str, value: str) -> str:
+            if not value:
+                return ""
             return f"<tr><td style='color:#666;padding-right:8px'>{esc(label)}</td><td>{esc(value)}</td></tr>"
 
         age = age_on(data.birth_date)
