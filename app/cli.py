@@ -6,7 +6,7 @@ import sys
 
 from app import __version__
 from app.errors import DeskError
-from app.i18n import _, set_language
+from app.i18n import _, format_number, set_language
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         db.dispose()
     if summary.added:
         print(_("Demo data added ({scale}): {count} residents.").format(
-            scale=_(SCALES[args.scale]), count=summary.residents))
+            scale=_(SCALES[args.scale]), count=format_number(summary.residents)))
     else:
         print(_("This database already holds demo data ({scale}); nothing was added.").format(
             scale=_(SCALES.get(summary.scale, summary.scale))))

@@ -21,7 +21,7 @@ def test_version(capsys):
 def test_demo_fills_once_and_then_adds_nothing(tmp_path, capsys):
     db = tmp_path / "d.sqlite3"
     assert main(["--db", str(db), "demo", "--seed", "5"]) == 0
-    assert "1500 名居民" in capsys.readouterr().out
+    assert "1,500 名居民" in capsys.readouterr().out
     assert main(["--db", str(db), "demo", "--lang", "en"]) == 0
     assert "nothing was added" in capsys.readouterr().out
     con = sqlite3.connect(db)

@@ -36,7 +36,7 @@ VILLAGE = {
     "centre": ("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村中心路18号", "0595-88881234"),
     "community": "莲坂村",
     "grids": {"第一网格": ["一组", "二组"], "第二网格": ["三组", "四组"], "第三网格": ["园区宿舍", "五组"]},
-    "estates": ["莲坂新村", "莲坂村东片", "莲坂村西片", "园区职工宿舍"],
+    "estates": ["莲坂新村", "莲坂村东片", "莲坂村西片", "莲坂村南片", "园区职工宿舍", "莲坂村北片"],
     "residents": 1500,
 }
 TOWN_ESTATES = ["宝源花园", "龙湖嘉天下", "融创江南府", "世茂云城", "万科金域蓝湾", "泰禾红树林",
@@ -120,7 +120,11 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
         for sub in subs:
             sub_grids.append(grids.add_grid(db, g, sub, names.person(rng.choice("MF")), _mobile(rng)))
     estates = spec["estates"]
-    estate_grid = {e: sub_grids[i * len(sub_grids) // len(estates)] for i, e in enumerate(estates)}
+    # Each estate is covered by one or more neighbouring sub-grids (big estates by several).
+    estate_grids = {e: sub_grids[i * len(sub_grids) // len(estates):
+                                 max(i * len(sub_grids) // len(estates) + 1,
+                                     (i + 1) * len(sub_grids) // len(estates))]
+                    for i, e in enumerate(estates)}
 
     with db.session() as s:
         next_id = (s.scalar(select(func.max(Resident.id))) or 0) + 1
@@ -174,8 +178,11 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
 
     while len(people) < total:
         estate = rng.choice(estates)
-        home = dict(estate=estate, building=str(rng.randrange(1, 25)), unit=str(rng.randrange(1, 4)),
-                    room=f"{rng.randrange(1, 19)}{rng.randrange(1, 5):02d}", grid_id=estate_grid[estate])
+        building = rng.randrange(1, 25)
+        covering = estate_grids[estate]
+        home = dict(estate=estate, building=str(building), unit=str(rng.randrange(1, 4)),
+                    room=f"{rng.randrange(1, 19)}{rng.randrange(1, 5):02d}",
+                    grid_id=covering[building % len(covering)])
         is_new = rng.random() < 0.18
         surname = rng.choice(SURNAMES)
         kind = rng.random()

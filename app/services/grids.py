@@ -23,7 +23,7 @@ class GridNode:
     name: str
     worker_name: str
     worker_phone: str
-    resident_count: int = 0
+    resident_count: int = 0  # active residents here and in the grids below
     children: list["GridNode"] = field(default_factory=list)
 
 
@@ -50,6 +50,10 @@ def grid_tree(db: Database) -> list[GridNode]:
             roots.append(node)
         else:
             nodes[node.parent_id].children.append(node)
+    # A grid's count includes everyone in the grids below it (deepest level first).
+    for node in sorted(nodes.values(), key=lambda n: -n.level):
+        if node.parent_id is not None:
+            nodes[node.parent_id].resident_count += node.resident_count
     return roots
 
 

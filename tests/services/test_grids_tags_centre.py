@@ -15,6 +15,7 @@ def test_grid_tree_has_three_levels_with_workers_and_counts(db):
     [g] = tree.children
     [s] = g.children
     assert (s.name, s.level, s.worker_phone, s.resident_count) == ("1-1", 3, "0595-88881234", 1)
+    assert tree.resident_count == g.resident_count == 1  # counted up the tree
     assert grids.sub_grid_choices(db) == [(sub, "第一网格 / 1-1")]
 
 

@@ -214,6 +214,7 @@ class ResidentDialog(QDialog):
     def _id_changed(self) -> None:
         """Show the birth date and gender the ID number gives, as it is typed."""
         text = self.id_edit.text().strip()
+        self.id_info.show()
         derived = False
         if not text:
             self.id_info.setText(_("Without an ID number, enter gender and birth date by hand."))
@@ -258,6 +259,8 @@ class ResidentDialog(QDialog):
                 residents.update_resident(self.db, self.resident_id, self.input())
         except ValidationError as exc:
             self.errors.show(exc)
+            if "id_number" in exc.fields:
+                self.id_info.hide()  # the error below the field says it already
             return
         except DeskError as exc:
             show_error(self, exc)

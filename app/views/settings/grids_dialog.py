@@ -87,7 +87,7 @@ class GridsDialog(QDialog):
 
     def reload(self, select_id: int | None = None) -> None:
         self.model.clear()
-        self.model.setHorizontalHeaderLabels([_("Grid"), _("Grid worker"), _("Phone"), _("Residents")])
+        self.model.setHorizontalHeaderLabels([_("Grid"), _("Grid worker"), _("Phone"), _("Number of residents")])
         found = None
 
         def add(parent: QStandardItem, node: grids.GridNode):

@@ -36,7 +36,7 @@ class ResidentSearch(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((110, 48, 48, 115, 165, 240, 90)):
+        for column, width in enumerate((110, 62, 48, 115, 165, 240, 90)):
             self.table.setColumnWidth(column, width)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
