@@ -106,3 +106,23 @@ def test_the_quick_revision_reader_agrees_with_alembic():
 
     script = ScriptDirectory.from_config(_alembic_config())
     assert known_revisions() == ({r.revision for r in script.walk_revisions()}, script.get_current_head())
+
+
+def test_upgrading_an_old_database_gives_existing_residents_member_codes(db_path):
+    from alembic import command
+
+    from app.db import _alembic_config
+
+    db = open_database(sqlite_url(db_path))
+    with db.engine.begin() as con:
+        command.downgrade(_alembic_config(con), "0001")
+        con.execute(text("INSERT INTO residents (name, id_kind, phone, estate, building, unit, room, notes, "
+                         "active, deactivation_reason, search_keys, sort_key, created_at, updated_at) VALUES "
+                         "('老居民', '', '', '', '', '', '', '', 1, '', ' laojumin ljm | jumin jm ', "
+                         "'lao ju min', '2020-01-01 00:00:00', '2020-01-01 00:00:00')"))
+    db.dispose()
+    db = open_database(sqlite_url(db_path))
+    with db.engine.connect() as con:
+        code = con.execute(text("SELECT member_code FROM residents")).scalar()
+    assert code and len(code) == 8
+    db.dispose()

@@ -35,6 +35,8 @@ class Resident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
+    # Opaque member code printed on the member card's QR code (never the ID number).
+    member_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     gender: Mapped[str | None] = mapped_column(String(1))  # "M" / "F"
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
     id_kind: Mapped[str] = mapped_column(String(20), default="")

@@ -16,6 +16,7 @@ from app.db import Database
 from app.i18n import N_, _
 from app.models import FamilyLink, Resident, Tag, resident_tags
 from app.services import centre, grids, pinyin, tags
+from app.services.member_codes import new_member_code
 from app.services.residents import RELATIONS
 from app.services.validators import check_char
 
@@ -133,6 +134,8 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
     person_tags: list[dict] = []
     links: list[dict] = []
     used_ids: set[str] = set()
+    with db.session() as s:
+        used_codes = set(s.scalars(select(Resident.member_code).where(Resident.member_code.is_not(None))))
     now = dt.datetime.now().replace(microsecond=0)
 
     def add(name: str, gender: str, birth: dt.date, home: dict, is_new: bool, extra_tags=()) -> int:
@@ -149,7 +152,11 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
         age = today.year - birth.year
         phone = _mobile(rng) if 16 <= age and rng.random() < 0.9 else ""
         keys, sort_key = pinyin.search_keys(name)
-        people.append(dict(id=rid, name=name, gender=gender, id_number=id_number,
+        code = new_member_code()
+        while code in used_codes:
+            code = new_member_code()
+        used_codes.add(code)
+        people.append(dict(id=rid, name=name, member_code=code, gender=gender, id_number=id_number,
                            id_kind="mainland" if id_number else "", birth_date=birth, phone=phone,
                            notes="", active=True, deactivation_reason="", search_keys=keys,
                            sort_key=sort_key, created_at=now, updated_at=now, **home))

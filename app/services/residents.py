@@ -13,6 +13,7 @@ from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
 from app.models import FamilyLink, Grid, Resident, Tag, resident_tags
 from app.services import pinyin
+from app.services.member_codes import code_from_scan, new_member_code
 from app.services.validators import InvalidValue, mask_id_number, normalise_phone, parse_id_number
 
 GENDERS = {"M": N_("Male"), "F": N_("Female")}
@@ -95,6 +96,7 @@ class LinkInfo:
 @dataclass
 class ResidentDetail:
     id: int
+    member_code: str
     data: ResidentInput
     id_kind: str
     active: bool
@@ -200,12 +202,19 @@ def _apply(resident: Resident, values: dict, tags: list[Tag]) -> None:
 
 # -- commands ------------------------------------------------------------------
 
+def _unused_code(session) -> str:
+    while True:
+        code = new_member_code()
+        if session.scalar(select(Resident.id).where(Resident.member_code == code)) is None:
+            return code
+
+
 def add_resident(db: Database, data: ResidentInput) -> int:
     values = validate(data)
     with db.session() as s:
         _check_duplicate(s, values["id_number"], None)
         tags = _check_references(s, values, data.tag_ids)
-        resident = Resident(created_at=dt.datetime.now(), active=True)
+        resident = Resident(created_at=dt.datetime.now(), active=True, member_code=_unused_code(s))
         _apply(resident, values, tags)
         s.add(resident)
         s.flush()
@@ -259,7 +268,7 @@ def get_resident(db: Database, resident_id: int) -> ResidentDetail:
             .where(FamilyLink.resident_id == resident_id)
             .order_by(FamilyLink.id)).all()
         return ResidentDetail(
-            id=r.id,
+            id=r.id, member_code=r.member_code or "",
             data=ResidentInput(name=r.name, id_number=r.id_number or "", gender=r.gender,
                                birth_date=r.birth_date, phone=r.phone, estate=r.estate,
                                building=r.building, unit=r.unit, room=r.room, grid_id=r.grid_id,
@@ -348,12 +357,18 @@ def search_ids(db: Database, query: str = "", include_inactive: bool = False) ->
     """Ids of the residents matching `query`, best matches first, then in pinyin order.
 
     The query is a name (or part of one), full pinyin or initials (cailiangjian,
-    clj), or the last 4+ digits of a phone or ID number.
+    clj), the last 4+ digits of a phone or ID number, or a scanned member card.
     """
     term = "".join((query or "").split())
     entries = _index(db, include_inactive)
     if not term:
         return [e[0] for e in entries]
+    code = code_from_scan(term)
+    if code:  # a scanned member card (or its code typed in)
+        with db.session() as s:
+            found = s.scalar(select(Resident.id).where(Resident.member_code == code))
+        if found is not None:
+            return [found]
     if _DIGITS.match(term.upper()):
         if len(term) < 4:
             return []

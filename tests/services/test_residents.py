@@ -171,3 +171,14 @@ def test_empty_query_lists_everyone_in_pinyin_order(db, people):
     found = residents.search_ids(db, "")
     assert len(found) == len(people)
     assert found[0] == people["蔡良剑"] or found[0] == people["蔡小"]
+
+
+def test_every_resident_gets_an_opaque_member_code_that_scanning_finds(db):
+    from app.services.member_codes import ALPHABET, qr_payload
+
+    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID))
+    code = residents.get_resident(db, rid).member_code
+    assert len(code) == 8 and set(code) <= set(ALPHABET)
+    assert VALID_ID[-4:] not in code
+    assert residents.search_ids(db, qr_payload(code)) == [rid]
+    assert residents.search_ids(db, code.lower()) == [rid]

@@ -164,6 +164,7 @@ class ResidentsTab(QWidget):
             line(_("Address"), residents.format_address(data.estate, data.building, data.unit, data.room)),
             line(_("Grid"), d.grid_path),
             line(_("Tags"), "、".join(d.tag_names)),
+            line(_("Member code"), d.member_code),
         ]
         links = "".join(f"<li>{esc(_(RELATIONS[ln.relation][0]))}：{esc(ln.relative_name)} {esc(ln.relative_phone)}</li>"
                         for ln in d.links)
