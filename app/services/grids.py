@@ -57,6 +57,35 @@ def grid_tree(db: Database) -> list[GridNode]:
     return roots
 
 
+def grid_and_descendants(db: Database, grid_id: int) -> list[int]:
+    """The grid itself and every grid below it."""
+    with db.session() as s:
+        parents = dict(s.execute(select(Grid.id, Grid.parent_id)).all())
+    found = {grid_id}
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in parents.items():
+            if parent in found and child not in found:
+                found.add(child)
+                changed = True
+    return sorted(found)
+
+
+def grid_choices(db: Database) -> list[tuple[int, str]]:
+    """(id, indented name) for every grid of the tree, for filters."""
+    out = []
+
+    def walk(node: GridNode, depth: int) -> None:
+        out.append((node.id, "　" * depth + node.name))
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for root in grid_tree(db):
+        walk(root, 0)
+    return out
+
+
 def sub_grid_choices(db: Database) -> list[tuple[int, str]]:
     """(id, "grid / sub-grid") for every sub-grid, for a resident's grid field."""
     out = []

@@ -103,6 +103,7 @@ class ResidentDetail:
     deactivated_on: dt.date | None
     deactivation_reason: str
     grid_path: str
+    grid_worker: str        # responsible grid worker of the resident's grid, with phone
     tag_names: list[str]
     links: list[LinkInfo]
     created_at: dt.datetime
@@ -275,7 +276,9 @@ def get_resident(db: Database, resident_id: int) -> ResidentDetail:
                                tag_ids=[t.id for t in r.tags], notes=r.notes),
             id_kind=r.id_kind, active=r.active, deactivated_on=r.deactivated_on,
             deactivation_reason=r.deactivation_reason,
-            grid_path=grid_path(s, r.grid_id), tag_names=[t.name for t in r.tags],
+            grid_path=grid_path(s, r.grid_id),
+            grid_worker=" ".join(x for x in (r.grid.worker_name, r.grid.worker_phone) if x) if r.grid else "",
+            tag_names=[t.name for t in r.tags],
             links=[LinkInfo(*row) for row in links],
             created_at=r.created_at, updated_at=r.updated_at)
 
@@ -426,6 +429,35 @@ def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
                 id=rid, name=name, gender=gender, birth_date=birth, phone=phone, id_number=id_number,
                 address=format_address(estate, building, unit, room), grid=grid or "",
                 tags="、".join(tag_names.get(rid, ())), active=active)
+    return out
+
+
+def filtered_ids(db: Database, *, estate: str | None = None, grid_id: int | None = None,
+                 tag_id: int | None = None, include_inactive: bool = False) -> list[int]:
+    """Residents of an estate, a grid (with the grids below it) and/or a tag, in pinyin order."""
+    stmt = select(Resident.id)
+    if estate:
+        stmt = stmt.where(Resident.estate == estate)
+    if grid_id is not None:
+        from app.services.grids import grid_and_descendants
+
+        stmt = stmt.where(Resident.grid_id.in_(grid_and_descendants(db, grid_id)))
+    if tag_id is not None:
+        stmt = stmt.where(Resident.id.in_(select(resident_tags.c.resident_id)
+                                          .where(resident_tags.c.tag_id == tag_id)))
+    if not include_inactive:
+        stmt = stmt.where(Resident.active.is_(True))
+    with db.session() as s:
+        return list(s.scalars(stmt.order_by(Resident.sort_key, Resident.id)))
+
+
+def fetch_rows_in_order(db: Database, ids: list[int], chunk: int = 500) -> list[ResidentRow]:
+    """Grid lines for many ids, in the order given (for printing and export)."""
+    out: list[ResidentRow] = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        found = fetch_rows(db, part)
+        out.extend(found[i] for i in part if i in found)
     return out
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
+                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
-from app.services import residents
+from app.services import printing, residents
 from app.services.residents import GENDERS, RELATIONS, age_on
 from app.services.validators import mask_id_number
 from app.views import notices
 from app.views.residents.dialog import ResidentDialog
+from app.views.residents.filter_dialog import ResidentFilterDialog
+from app.views.shared.print_preview import PrintPreviewDialog
 from app.views.shared.forms import show_error
 from app.views.shared.resident_search import ResidentSearch
 
@@ -35,6 +37,17 @@ class ResidentsTab(QWidget):
         self.open_button.clicked.connect(lambda: self.open_resident(self.search.current_id()))
         self.deactivate_button = QPushButton(_("Deactivate…"))
         self.deactivate_button.clicked.connect(self.toggle_active)
+        self.print_button = QToolButton()
+        self.print_button.setText(_("Print"))
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.print_button)
+        self.print_registration_action = menu.addAction(_("Registration form of this resident"),
+                                                        self.print_registration)
+        menu.addAction(_("Resident roster…"), self.print_roster)
+        self.print_card_action = menu.addAction(_("Member card of this resident"),
+                                                lambda: self.print_cards(selected_only=True))
+        menu.addAction(_("Member cards for a group…"), lambda: self.print_cards(selected_only=False))
+        self.print_button.setMenu(menu)
         self.inactive_check = QCheckBox(_("Show inactive residents"))
         self.inactive_check.toggled.connect(self.search.set_include_inactive)
         self.count_label = QLabel()
@@ -43,6 +56,7 @@ class ResidentsTab(QWidget):
         bar.addWidget(self.add_button)
         bar.addWidget(self.open_button)
         bar.addWidget(self.deactivate_button)
+        bar.addWidget(self.print_button)
         bar.addSpacing(16)
         bar.addWidget(self.inactive_check)
         bar.addStretch(1)
@@ -133,9 +147,46 @@ class ResidentsTab(QWidget):
             return
         self.notice.changed.emit(notices.RESIDENTS)
 
+    # -- printing ------------------------------------------------------------------------------
+    def _preview(self, title: str, make_pdf, file_name: str) -> None:
+        dialog = PrintPreviewDialog(self, title, make_pdf, file_name)
+        dialog.exec()
+
+    def print_registration(self) -> None:
+        rid = self.search.current_id()
+        if rid is None:
+            return
+        self._preview(_("Resident registration form"),
+                      lambda progress: printing.registration_pdf(self.db, rid),
+                      _("registration-{id}.pdf").format(id=rid))
+
+    def print_roster(self) -> None:
+        dialog = ResidentFilterDialog(self.db, _("Resident roster"), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        self._preview(_("Resident roster"), lambda progress: printing.roster_pdf(self.db, chosen, progress),
+                      _("roster.pdf"))
+
+    def print_cards(self, selected_only: bool) -> None:
+        if selected_only:
+            rid = self.search.current_id()
+            if rid is None:
+                return
+            ids = [rid]
+        else:
+            dialog = ResidentFilterDialog(self.db, _("Member cards"), self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            ids = dialog.chosen().ids(self.db)
+        self._preview(_("Member cards"), lambda progress: printing.member_cards_pdf(self.db, ids),
+                      _("member-cards.pdf"))
+
     # -- detail pane -----------------------------------------------------------------------------
     def _show_detail(self, resident_id: int | None) -> None:
         self.deactivate_button.setEnabled(resident_id is not None)
+        self.print_registration_action.setEnabled(resident_id is not None)
+        self.print_card_action.setEnabled(resident_id is not None)
         self.open_button.setEnabled(resident_id is not None)
         if resident_id is None:
             self.detail.setText(_("No resident selected."))

@@ -1,0 +1,84 @@
+import datetime as dt
+
+import pytest
+
+from app.services import grids, printing, residents, tags
+from app.services.residents import ResidentInput
+from tests.reports.conftest import embedded_fonts, pdf_text
+
+ID = "11010519491231002X"
+
+
+@pytest.fixture
+def people(db):
+    from app.services import centre
+
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234"))
+    tags.ensure_default_tags(db)
+    root = grids.add_grid(db, None, "莲坂村")
+    grid = grids.add_grid(db, root, "第一网格", "林燕", "13900000000")
+    sub = grids.add_grid(db, grid, "一组", "黄鹏强", "13911112222")
+    elder = tags.list_tags(db)[0].id
+    cai = residents.add_resident(db, ResidentInput(
+        name="蔡良剑", id_number=ID, phone="13812345678", estate="宝源花园", building="3", unit="2",
+        room="301", grid_id=sub, tag_ids=[elder], notes="独居，每周回访"))
+    wife = residents.add_resident(db, ResidentInput(name="王秀英", phone="0595-88881234", grid_id=sub))
+    residents.link_family(db, cai, wife, "spouse")
+    return {"cai": cai, "wife": wife, "sub": sub, "grid": grid, "elder": elder}
+
+
+def test_registration_form_shows_every_field_and_a_consent_line(db, people):
+    pdf = printing.registration_pdf(db, people["cai"])
+    [page] = pdf_text(pdf)
+    flat = "".join(page.split())
+    code = residents.get_resident(db, people["cai"]).member_code
+    for value in ("居民信息登记表", "蔡良剑", "女", "1949年12月31日", "居民身份证", ID, "13812345678", code,
+                  "宝源花园", "3/2/301", "莲坂村/第一网格/一组", "黄鹏强13911112222", "老年人", "在册",
+                  "独居，每周回访", "配偶", "王秀英", "0595-88881234", "居民（或监护人）签名", "经办人",
+                  "第1页/共1页"):
+        assert value in flat, value
+    assert any("WenQuanYiMicroHei" in f for f in embedded_fonts(pdf))
+
+
+def test_roster_masks_id_numbers_and_phones(db, people):
+    pdf = printing.roster_pdf(db, printing.ResidentFilter())
+    text = "".join("".join(pdf_text(pdf)).split())
+    assert "110105********002X" in text and "138****5678" in text and "0595-****1234" in text
+    assert ID not in text and "13812345678" not in text
+    assert "全部居民·共2人" in text
+
+
+def test_roster_filters_by_grid_including_sub_grids_and_by_tag(db, people):
+    by_grid = "".join("".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(grid_id=people["grid"])))).split())
+    assert "蔡良剑" in by_grid and "王秀英" in by_grid and "第一网格·共2人" in by_grid
+    by_tag = "".join("".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(tag_id=people["elder"])))).split())
+    assert "蔡良剑" in by_tag and "王秀英" not in by_tag
+
+
+def test_an_empty_roster_says_so(db, people):
+    text = "".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(estate="没有的小区")))[0].split())
+    assert "没有符合筛选条件的居民" in text
+
+
+def test_member_cards_carry_the_member_code_never_the_id_number(db, people, monkeypatch):
+    from app.reports import toolkit
+
+    payloads = []
+    real = toolkit.qr_drawing
+    monkeypatch.setattr(toolkit, "qr_drawing", lambda payload, size: payloads.append(payload) or real(payload, size))
+    ids = [people["cai"]] * 9  # nine cards: two sheets of eight
+    pdf = printing.member_cards_pdf(db, ids)
+    pages = pdf_text(pdf)
+    code = residents.get_resident(db, people["cai"]).member_code
+    assert len(pages) == 2
+    assert pages[0].count(code) == 8 and pages[1].count(code) == 1
+    assert "蔡良剑" in pages[0] and "照片" in pages[0]
+    assert payloads == [f"ND:{code}"] * 9
+    assert ID not in "".join(pages) and all(ID[-6:] not in p for p in payloads)
+
+
+def test_member_cards_need_someone(db, people):
+    from app.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        printing.member_cards_pdf(db, [])
