@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from app import __version__
 from app.errors import DeskError
@@ -29,6 +31,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", parents=[common], help=_("fill realistic demo data"))
     demo.add_argument("--scale", choices=["village", "town"], default="village")
     demo.add_argument("--seed", type=int, default=1)
+
+    imp = commands.add_parser("import", parents=[common], help=_("import data from a spreadsheet"))
+    imp_what = imp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    imp_res = imp_what.add_parser("residents", parents=[common],
+                                  help=_("import residents from an .xlsx or .csv file"))
+    imp_res.add_argument("file", metavar="FILE", help=_("the .xlsx or .csv file to import"))
+    imp_res.add_argument("--dry-run", action="store_true",
+                         help=_("check the file and report what would happen; change nothing"))
+    imp_res.add_argument("--rejects", metavar="OUT.xlsx",
+                         help=_("where to write the rejected rows (default: FILE-rejects.xlsx)"))
+    imp_res.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+    exp = commands.add_parser("export", parents=[common], help=_("export data to a spreadsheet"))
+    exp_what = exp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    exp_res = exp_what.add_parser("residents", parents=[common], help=_("export residents to .xlsx"))
+    exp_res.add_argument("-o", "--output", metavar="FILE.xlsx", required=True, help=_("the file to write"))
+    exp_res.add_argument("--full", action="store_true",
+                         help=_("full ID and phone numbers instead of masked ones (administrators only)"))
+    exp_res.add_argument("--query", default="", help=_("only residents matching this search"))
+    exp_res.add_argument("--include-inactive", action="store_true", help=_("include deactivated residents"))
     return parser
 
 
@@ -59,6 +81,79 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_rejects_path(source: Path) -> Path:
+    return source.with_name(f"{source.stem}-rejects.xlsx")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.db import open_database
+    from app.services import access
+    from app.services.importer import ImportFileError, import_residents
+
+    source = Path(args.file)
+    if not source.exists():  # before the database is opened (or created)
+        raise ImportFileError(_("The file {path} does not exist.").format(path=source))
+    rejects = Path(args.rejects) if args.rejects else None
+    if rejects is None and not args.dry_run:
+        rejects = _default_rejects_path(source)
+    db = open_database(database_url(args))
+    try:
+        result = import_residents(db, source, dry_run=args.dry_run, rejects_path=rejects,
+                                  actor=access.current_os_actor())
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps({
+            "imported": result.imported, "updated": result.updated, "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "rejects_file": str(result.rejects_file) if result.rejects_file else None,
+            "unknown_columns": result.unknown_columns, "dry_run": result.dry_run}))
+        return 0
+    if result.dry_run:
+        print(_("Dry run: nothing was written to the database."))
+        print(_("Would be new: {imported}; updated: {updated}; unchanged: {unchanged}; "
+                "rejected: {rejected}.").format(
+                    imported=format_number(result.imported), updated=format_number(result.updated),
+                    unchanged=format_number(result.unchanged), rejected=format_number(result.rejected)))
+    else:
+        print(_("New residents: {imported}; updated: {updated}; unchanged: {unchanged}; "
+                "rejected: {rejected}.").format(
+                    imported=format_number(result.imported), updated=format_number(result.updated),
+                    unchanged=format_number(result.unchanged), rejected=format_number(result.rejected)))
+    if result.unknown_columns:
+        print(_("Columns not imported: {columns}").format(columns="、".join(result.unknown_columns)))
+    for problem in result.problems[:5]:
+        print(_("Row {row}: {reason}").format(row=problem.row, reason=problem.reason))
+    if len(result.problems) > 5:
+        print(_("… and {count} more rejected rows.").format(count=format_number(len(result.problems) - 5)))
+    if result.rejects_file:
+        print(_("Rejected rows were written to {path}; correct them there and import that file again.")
+              .format(path=result.rejects_file))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.db import open_database
+    from app.services import access
+    from app.services.exporter import export_residents
+
+    target = Path(args.output)
+    actor = access.current_os_actor()
+    access.require(actor, access.RESIDENTS_EXPORT)  # refused before the database is opened
+    if args.full:
+        access.require(actor, access.PERSONAL_DATA_FULL)
+    db = open_database(database_url(args))
+    try:
+        count = export_residents(db, target, query=args.query, include_inactive=args.include_inactive,
+                                 full=args.full, actor=actor)
+    finally:
+        db.dispose()
+    print(_("Exported {count} residents to {path}.").format(count=format_number(count), path=target))
+    if not args.full:
+        print(_("ID numbers and phone numbers are masked."))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language must be known before argparse prints anything.
@@ -74,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.views.gui import run_gui
 
         return run_gui(database_url(args), args.lang)
-    handlers = {"demo": cmd_demo}
+    handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export}
     try:
         return handlers[args.command](args)
     except DeskError as exc:

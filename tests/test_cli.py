@@ -56,3 +56,140 @@ def test_main_py_runs_as_a_program(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--version"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+# -- import / export residents -------------------------------------------------------------
+
+def _ledger(path: Path, rows) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return path
+
+
+GOOD_ID = "11010519491231002X"
+BAD_ID = "110105194912310021"  # wrong check digit
+
+
+def _count(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM residents").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_import_residents_json_and_default_rejects_file(tmp_path, capsys):
+    import json
+
+    import openpyxl
+
+    db = tmp_path / "d.sqlite3"
+    source = _ledger(tmp_path / "花名册.xlsx", [["姓名", "身份证号", "联系电话"],
+                                                ["蔡良剑", GOOD_ID, "13812345678"],
+                                                ["林芳", BAD_ID, "13812345679"]])
+    assert main(["--db", str(db), "import", "residents", str(source), "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    rejects = tmp_path / "花名册-rejects.xlsx"
+    assert result == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 1,
+                      "rejects_file": str(rejects), "unknown_columns": [], "dry_run": False}
+    rows = list(openpyxl.load_workbook(rejects).active.iter_rows(values_only=True))
+    assert rows[0] == ("姓名", "身份证号", "联系电话", "错误原因") and rows[1][:3] == ("林芳", BAD_ID, "13812345679")
+    assert _count(db) == 1
+    # again: nothing changes
+    assert main(["--db", str(db), "import", "residents", str(source), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (again["imported"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_import_residents_human_summary_and_explicit_rejects(tmp_path, capsys):
+    db = tmp_path / "d.sqlite3"
+    source = tmp_path / "ledger.csv"
+    source.write_bytes(f"序号,姓名,身份证号\r\n1,蔡良剑,{GOOD_ID}\r\n2,林芳,{BAD_ID}\r\n".encode("gbk"))
+    out_file = tmp_path / "fix-me.xlsx"
+    assert main(["--db", str(db), "import", "residents", str(source), "--rejects", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "新增居民：1；更新：0；无变化：0；有错误：1。" in out
+    assert "未导入的列：序号" in out and "第 3 行：身份证号：" in out
+    assert str(out_file) in out and out_file.exists()
+    assert not (tmp_path / "ledger-rejects.xlsx").exists()
+
+
+def test_import_dry_run_changes_nothing(tmp_path, capsys):
+    db = tmp_path / "d.sqlite3"
+    source = _ledger(tmp_path / "a.xlsx", [["姓名", "身份证号"], ["蔡良剑", GOOD_ID], ["林芳", BAD_ID]])
+    assert main(["--db", str(db), "import", "residents", str(source), "--dry-run", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run: nothing was written" in out and "Would be new: 1" in out
+    assert _count(db) == 0 and not (tmp_path / "a-rejects.xlsx").exists()
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "不是 Excel 工作簿"),
+    ("secret.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "密码保护"),
+    ("noname.csv", "身份证号,电话\r\n1,2\r\n".encode("gbk"), "缺少必填列“姓名”"),
+])
+def test_import_of_a_bad_file_is_a_one_line_user_error(tmp_path, capsys, name, content, message):
+    db = tmp_path / "d.sqlite3"
+    main(["--db", str(db), "demo", "--seed", "3"])
+    before = _count(db)
+    capsys.readouterr()
+    (tmp_path / name).write_bytes(content)
+    assert main(["--db", str(db), "import", "residents", str(tmp_path / name), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.err.strip().count("\n") == 0
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert _count(db) == before
+
+
+def test_import_missing_file_in_english(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "d.sqlite3"), "import", "residents", str(tmp_path / "x.xlsx"),
+                 "--lang", "en"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "d.sqlite3").exists()  # no database was created for nothing
+
+
+def test_export_residents_masked_and_full_refused(tmp_path, capsys):
+    import openpyxl
+
+    db = tmp_path / "d.sqlite3"
+    source = _ledger(tmp_path / "a.xlsx", [["姓名", "身份证号", "联系电话"], ["蔡良剑", GOOD_ID, "13812345678"]])
+    main(["--db", str(db), "import", "residents", str(source)])
+    capsys.readouterr()
+    out_file = tmp_path / "export.xlsx"
+    assert main(["--db", str(db), "export", "residents", "-o", str(out_file)]) == 0
+    assert "已将 1 位居民导出到" in capsys.readouterr().out
+    rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
+    assert rows[0][:6] == ("姓名", "性别", "出生日期", "年龄", "身份证号", "联系电话")
+    assert rows[1][4:6] == ("110105********002X", "138****5678")
+    full = tmp_path / "full.xlsx"
+    assert main(["--db", str(db), "export", "residents", "-o", str(full), "--full"]) == 2
+    err = capsys.readouterr().err
+    assert "无权查看或导出完整的身份证号" in err and err.strip().count("\n") == 0
+    assert not full.exists()
+    assert main(["--db", str(db), "export", "residents", "-o", str(tmp_path / "no" / "x.xlsx")]) == 2
+    assert "不存在" in capsys.readouterr().err
+
+
+def test_import_and_export_need_their_arguments(capsys):
+    for argv in (["import"], ["import", "residents"], ["export", "residents"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_import_json_is_the_last_line_of_the_program(tmp_path):
+    import json
+
+    source = tmp_path / "a.csv"
+    source.write_text(f"姓名,身份证号\n蔡良剑,{GOOD_ID}\n", encoding="utf-8-sig")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "d.sqlite3"),
+                             "import", "residents", str(source), "--json"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["imported"] == 1

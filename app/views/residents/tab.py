@@ -4,18 +4,20 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
                                QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
-from app.services import printing, residents
+from app.services import exporter, printing, residents
 from app.services.residents import GENDERS, RELATIONS, age_on
 from app.services.validators import mask_id_number
 from app.views import notices
 from app.views.residents.dialog import ResidentDialog
 from app.views.residents.filter_dialog import ResidentFilterDialog
+from app.views.residents.import_wizard import ImportWizard
+from app.views.worker import run_in_background
 from app.views.shared.print_preview import PrintPreviewDialog
 from app.views.shared.forms import show_error
 from app.views.shared.resident_search import ResidentSearch
@@ -48,6 +50,13 @@ class ResidentsTab(QWidget):
                                                 lambda: self.print_cards(selected_only=True))
         menu.addAction(_("Member cards for a group…"), lambda: self.print_cards(selected_only=False))
         self.print_button.setMenu(menu)
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip(_("Import residents from an Excel ledger or CSV file"))
+        self.import_button.clicked.connect(self.import_residents)
+        self.export_button = QPushButton(_("Export to Excel…"))
+        self.export_button.setToolTip(_("Save the residents in the list as an Excel file "
+                                        "(ID numbers and phones masked)"))
+        self.export_button.clicked.connect(self.export_residents)
         self.inactive_check = QCheckBox(_("Show inactive residents"))
         self.inactive_check.toggled.connect(self.search.set_include_inactive)
         self.count_label = QLabel()
@@ -57,6 +66,8 @@ class ResidentsTab(QWidget):
         bar.addWidget(self.open_button)
         bar.addWidget(self.deactivate_button)
         bar.addWidget(self.print_button)
+        bar.addWidget(self.import_button)
+        bar.addWidget(self.export_button)
         bar.addSpacing(16)
         bar.addWidget(self.inactive_check)
         bar.addStretch(1)
@@ -146,6 +157,35 @@ class ResidentsTab(QWidget):
             show_error(self, exc)
             return
         self.notice.changed.emit(notices.RESIDENTS)
+
+    # -- Excel in and out -------------------------------------------------------------------------
+    def import_residents(self) -> None:
+        wizard = ImportWizard(self.db, self)
+        wizard.exec()
+        if wizard.result is not None:
+            self.notice.changed.emit(notices.RESIDENTS)
+
+    def export_residents(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export to Excel"), _("residents.xlsx"),
+                                                    _("Excel files (*.xlsx)"))
+        if not path:
+            return
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        query, inactive = self.search.box.text(), self.inactive_check.isChecked()
+        self.export_button.setEnabled(False)
+
+        def done(count: int) -> None:
+            self.export_button.setEnabled(True)
+            QMessageBox.information(self, _("Export to Excel"), _("{count} residents were saved to {path}.")
+                                    .format(count=format_number(count), path=path))
+
+        def failed(exc: Exception) -> None:
+            self.export_button.setEnabled(True)
+            show_error(self, exc)
+
+        run_in_background(self, lambda progress: exporter.export_residents(
+            self.db, path, query=query, include_inactive=inactive), on_done=done, on_error=failed)
 
     # -- printing ------------------------------------------------------------------------------
     def _preview(self, title: str, make_pdf, file_name: str) -> None:

@@ -1,0 +1,736 @@
+"""Backups (备份) and restore (恢复).
+
+* `backup_now` writes a consistent copy of the live database (SQLite's online
+  backup API, in app/backup_sqlite.py) to a temporary file in the target
+  folder, checks it (`PRAGMA integrity_check`, a schema revision this program
+  knows) and only then renames it to its final name. A full disk or a crash
+  never leaves a half-written file under a backup's name.
+* Automatic backups (`auto_backup`, `backup_on_close`) go to
+  `data_dir()/backups`: one a day, one a month; the 7 newest daily and the 12
+  newest monthly backups are kept.
+* Backups outside the program's data folder (a USB stick) hold everyone's
+  personal data on a medium that gets lost, so they must be encrypted with a
+  passphrase: scrypt turns the passphrase into a key, AES-256-GCM encrypts and
+  authenticates the whole file (format below).
+* `restore` checks a backup completely, copies it beside the database, makes a
+  safety copy of the current database and only then swaps the files with one
+  atomic rename. It must be called with the database closed
+  (`Database.dispose()` first, `open_database()` afterwards, which migrates an
+  older backup to the current schema).
+
+Encrypted file format (extension .ndbk), all integers unsigned bytes:
+
+    offset  size  field
+    0       6     magic b"NDBK1\\n"
+    6       1     format version (1)
+    7       1     scrypt log2(n)   (16)
+    8       1     scrypt r         (8)
+    9       1     scrypt p         (1)
+    10      16    salt (random)
+    26      12    nonce (random)
+    38      1     length L of the schema revision
+    39      L     schema revision, ASCII, in clear text (so a restore can say
+                  "made by a newer version" before asking for the passphrase)
+    39+L    ...   AES-256-GCM ciphertext of the SQLite file, 16-byte tag at the end
+
+The whole header is the GCM "associated data": changing any byte of it, or of
+the ciphertext, makes decryption fail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import re
+import secrets
+import struct
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from app import backup_sqlite
+from app.db import Database, known_revisions
+from app.errors import DeskError
+from app.i18n import N_, _
+
+# -- constants -------------------------------------------------------------------
+
+MAGIC = b"NDBK1\n"
+FORMAT_VERSION = 1
+SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 16, 8, 1   # ~0.2 s and 64 MB on a 2-core laptop
+_SALT_LEN, _NONCE_LEN, _KEY_LEN = 16, 12, 32
+_FIXED = struct.Struct(">6sBBBB16s12sB")        # the header up to the revision
+_MAX_SCRYPT_MEMORY = 256 * 1024 * 1024           # refuse headers asking for more
+
+MIN_PASSPHRASE = 8
+KEEP_DAILY = 7
+KEEP_MONTHLY = 12
+
+PLAIN_SUFFIX = ".sqlite3"
+ENCRYPTED_SUFFIX = ".ndbk"
+_TEMP_PREFIX = ".ndtmp-"
+
+KINDS = {
+    "daily": N_("Daily backup"),
+    "monthly": N_("Monthly backup"),
+    "manual": N_("Manual backup"),
+    "before-restore": N_("Safety copy before a restore"),
+}
+
+PASSPHRASE_WARNING = N_(
+    "Backups copied out of this computer (for example to a USB stick) are encrypted with this "
+    "passphrase. Write it down and keep it somewhere safe, away from the computer. If the "
+    "passphrase is lost, those backups can never be restored: nobody, not even the program's "
+    "makers, can open them without it.")
+
+# desk-2026-11-27-daily.sqlite3, desk-2026-11-27-143012-manual.ndbk, desk-2026-11-27-143012-2-manual.ndbk
+_NAME = re.compile(r"^desk-(\d{4}-\d{2}-\d{2})(?:-(\d{6}))?(?:-(\d+))?-(daily|monthly|manual)"
+                   r"(\.sqlite3|\.ndbk)$")
+# desk-before-restore-20261127-143012.sqlite3
+_SAFETY = re.compile(r"^(.+)-before-restore-(\d{8})-(\d{6})(?:-(\d+))?\.sqlite3$")
+
+
+# -- errors ----------------------------------------------------------------------
+
+class BackupError(DeskError):
+    """A backup or restore could not be done; the message says why."""
+
+
+class PassphraseRequired(BackupError):
+    """The backup is encrypted and no passphrase was given."""
+
+
+class WrongPassphrase(BackupError):
+    """Decryption failed: a wrong passphrase, or the file was changed."""
+
+
+class WeakPassphrase(BackupError):
+    pass
+
+
+class NotABackup(BackupError):
+    pass
+
+
+class DamagedBackup(BackupError):
+    pass
+
+
+class NewerBackup(BackupError):
+    """The backup was made by a newer version of the program."""
+
+
+class DatabaseInUse(BackupError):
+    pass
+
+
+# -- results ---------------------------------------------------------------------
+
+@dataclass
+class BackupResult:
+    path: Path
+    kind: str
+    size: int
+    encrypted: bool
+    revision: str
+
+
+@dataclass
+class BackupInfo:
+    path: Path
+    kind: str           # daily / monthly / manual / before-restore (see KINDS)
+    date: dt.date
+    size: int
+    encrypted: bool
+    modified: dt.datetime
+
+    @property
+    def kind_label(self) -> str:
+        return _(KINDS[self.kind])
+
+
+@dataclass
+class RestoreResult:
+    database: Path
+    backup: Path
+    safety_copy: Path | None    # None when there was no current database
+    revision: str               # the schema revision of the restored backup
+    upgrade_needed: bool        # older than this program: open_database() migrates it
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def passphrase_warning() -> str:
+    return _(PASSPHRASE_WARNING)
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Raise WeakPassphrase when a new passphrase is too short."""
+    if len(_normalise(passphrase)) < MIN_PASSPHRASE:
+        raise WeakPassphrase(_("The passphrase must have at least {n} characters.").format(n=MIN_PASSPHRASE))
+
+
+def _normalise(passphrase: str | None) -> str:
+    # The same characters typed through different input methods give the same key.
+    return unicodedata.normalize("NFC", passphrase or "")
+
+
+def default_folder() -> Path:
+    from app.paths import data_dir
+
+    return data_dir() / "backups"
+
+
+def _is_private(folder: Path) -> bool:
+    """Is `folder` inside the program's own data folder (where the database lives)?"""
+    from app.paths import data_dir
+
+    try:
+        return folder.resolve().is_relative_to(data_dir().resolve())
+    except OSError:
+        return False
+
+
+def _database_file(db: Database) -> Path:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        raise BackupError(_("Backups of this database are made by its server, not by this program."))
+    return Path(url.database)
+
+
+def _target_folder(folder: str | Path | None) -> Path:
+    if folder is None:
+        target = default_folder()
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackupError(_(
+                "No backup was made in {folder}: {error}. The disk may be full or the folder is "
+                "not writable.").format(folder=target, error=exc.strerror or exc)) from exc
+        return target
+    target = Path(folder).expanduser()
+    if not target.is_dir():
+        raise BackupError(_("The folder {folder} does not exist. Is the USB stick plugged in?")
+                          .format(folder=target))
+    return target
+
+
+def _temp_path(folder: Path) -> Path:
+    return folder / f"{_TEMP_PREFIX}{secrets.token_hex(8)}.tmp"
+
+
+def _remove_quietly(*paths: Path) -> None:
+    for path in paths:
+        for p in (path, *backup_sqlite.sidecar_files(path)):
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    with open(path, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _unique(path: Path, stem_parts: tuple[str, str], suffix: str) -> Path:
+    """`path` if free, else the same name with -2, -3 … before the kind."""
+    head, kind = stem_parts
+    n = 2
+    while path.exists():
+        path = path.with_name(f"{head}-{n}-{kind}{suffix}")
+        n += 1
+    return path
+
+
+def _write_error(folder: Path, exc: BaseException) -> BackupError:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        detail = _("the disk is full")
+    return BackupError(_(
+        "No backup was made in {folder}: {error}. The disk may be full or the folder is not "
+        "writable.").format(folder=folder, error=detail))
+
+
+def _check_revision(revision: str | None, known: set[str]) -> str:
+    if revision is None or revision not in known:
+        raise BackupError(_(
+            "The copy of the database has a schema version this program does not know ({revision}); "
+            "no backup was made.").format(revision=revision or "?"))
+    return revision
+
+
+# -- encryption ------------------------------------------------------------------
+
+def _derive_key(passphrase: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=_KEY_LEN, n=2 ** log2_n, r=r, p=p).derive(
+        _normalise(passphrase).encode("utf-8"))
+
+
+def encrypt(image: bytes, passphrase: str, revision: str) -> bytes:
+    """The encrypted file (header + ciphertext) for a database image."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt, nonce = os.urandom(_SALT_LEN), os.urandom(_NONCE_LEN)
+    rev = revision.encode("ascii")
+    header = _FIXED.pack(MAGIC, FORMAT_VERSION, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P, salt, nonce,
+                         len(rev)) + rev
+    key = _derive_key(passphrase, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P)
+    return header + AESGCM(key).encrypt(nonce, image, header)
+
+
+@dataclass
+class _Header:
+    version: int
+    log2_n: int
+    r: int
+    p: int
+    salt: bytes
+    nonce: bytes
+    revision: str
+    length: int       # bytes of header
+
+
+def _parse_header(data: bytes, path: Path) -> _Header:
+    changed = WrongPassphrase(_("The backup {path} could not be decrypted: wrong passphrase, or the "
+                                "file was changed.").format(path=path))
+    if len(data) < _FIXED.size:
+        raise changed
+    magic, version, log2_n, r, p, salt, nonce, rev_len = _FIXED.unpack_from(data)
+    if magic != MAGIC:
+        raise NotABackup(_("{path} is not a Neighbourhood Desk backup.").format(path=path))
+    if version > FORMAT_VERSION:
+        raise NewerBackup(_newer_message(path))
+    end = _FIXED.size + rev_len
+    if len(data) < end + 16:
+        raise changed
+    try:
+        revision = data[_FIXED.size:end].decode("ascii")
+    except UnicodeDecodeError:
+        raise changed from None
+    if (version < 1 or not 10 <= log2_n <= 22 or not 1 <= r <= 32 or not 1 <= p <= 16
+            or 128 * r * p * 2 ** log2_n > _MAX_SCRYPT_MEMORY):
+        raise changed
+    return _Header(version, log2_n, r, p, salt, nonce, revision, end)
+
+
+def _newer_message(path: Path) -> str:
+    return _("The backup {path} was made by a newer version of Neighbourhood Desk. Please install "
+             "the newer version to restore it.").format(path=path)
+
+
+def decrypt(data: bytes, passphrase: str, path: Path | str = "") -> bytes:
+    """The database image inside an encrypted backup; WrongPassphrase when it cannot be opened."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    path = Path(path)
+    header = _parse_header(data, path)
+    key = _derive_key(passphrase, header.salt, header.log2_n, header.r, header.p)
+    try:
+        return AESGCM(key).decrypt(header.nonce, data[header.length:], data[:header.length])
+    except InvalidTag:
+        raise WrongPassphrase(_("The backup {path} could not be decrypted: wrong passphrase, or the "
+                                "file was changed.").format(path=path)) from None
+
+
+def is_encrypted(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+# -- making backups ----------------------------------------------------------------
+
+def _backup_name(day: dt.date, kind: str, encrypted: bool, now: dt.datetime) -> tuple[str, str, str]:
+    suffix = ENCRYPTED_SUFFIX if encrypted else PLAIN_SUFFIX
+    head = f"desk-{day.isoformat()}"
+    if kind == "manual":
+        head += "-" + now.strftime("%H%M%S")
+    return head, kind, suffix
+
+
+def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: str | None = None,
+               kind: str = "manual", today: dt.date | None = None) -> BackupResult:
+    """Back up the open database now.
+
+    `folder` None means the automatic-backup folder inside the data folder. A
+    folder outside the data folder (a USB stick) needs `passphrase`; with a
+    passphrase the backup is encrypted wherever it goes.
+    """
+    if kind not in ("manual", "daily", "monthly"):
+        raise ValueError(f"unknown backup kind {kind!r}")
+    source = _database_file(db)
+    target = _target_folder(folder)
+    encrypted = bool(passphrase)
+    if encrypted:
+        check_passphrase(passphrase)
+    elif not _is_private(target):
+        raise BackupError(_(
+            "Backups outside the program's own folder (for example on a USB stick) hold everyone's "
+            "personal data and must be encrypted. Please set a backup passphrase."))
+    known, _head = known_revisions()
+    now = dt.datetime.now()
+    head, kind_part, suffix = _backup_name(today or now.date(), kind, encrypted, now)
+    final = target / f"{head}-{kind_part}{suffix}"
+    if kind == "manual":
+        final = _unique(final, (head, kind_part), suffix)
+    temp = _temp_path(target)
+    try:
+        if encrypted:
+            image, ok, revision = backup_sqlite.snapshot_bytes(source)
+            if not ok:
+                raise BackupError(_damaged_source())
+            revision = _check_revision(revision, known)
+            blob = encrypt(image, passphrase, revision)
+            del image
+            _write_new_file(temp, blob)
+            if temp.read_bytes() != blob:  # what reached the medium is what we wrote
+                raise OSError(errno.EIO, _("the written file reads back differently"))
+        else:
+            backup_sqlite.copy_sqlite(source, temp)
+            if not backup_sqlite.integrity_ok(temp):
+                raise BackupError(_damaged_source())
+            revision = _check_revision(backup_sqlite.read_revision(temp), known)
+        os.replace(temp, final)
+        backup_sqlite.fsync_dir(target)
+    except DeskError:
+        _remove_quietly(temp)
+        raise
+    except (OSError, *backup_sqlite.ERRORS) as exc:
+        _remove_quietly(temp)
+        raise _write_error(target, exc) from exc
+    _remove_stale_temp_files(target)  # left by a power cut during an earlier backup
+    return BackupResult(path=final, kind=kind, size=final.stat().st_size, encrypted=encrypted,
+                        revision=revision)
+
+
+def _damaged_source() -> str:
+    return _("The copy of the database failed its integrity check, so no backup was made. The "
+             "database itself may be damaged: keep the existing backups.")
+
+
+def auto_backup(db: Database, *, today: dt.date | None = None,
+                folder: str | Path | None = None) -> list[BackupResult]:
+    """Today's daily backup if there is none yet, and a monthly one when this month
+    has none (normally on the 1st); then rotation. Returns the backups made."""
+    target = _target_folder(folder)
+    day = today or dt.date.today()
+    existing = _scan(target)
+    made: list[BackupResult] = []
+    if not any(b.kind == "daily" and b.date == day for b in existing):
+        made.append(backup_now(db, folder=target, kind="daily", today=day))
+    if not any(b.kind == "monthly" and (b.date.year, b.date.month) == (day.year, day.month)
+               for b in existing):
+        made.append(backup_now(db, folder=target, kind="monthly", today=day))
+    rotate(target, keep={m.path for m in made})
+    _remove_stale_temp_files(target)  # also when no backup was due today
+    return made
+
+
+def backup_on_close(db: Database) -> list[BackupResult]:
+    """Called when the window closes: the same as auto_backup."""
+    return auto_backup(db)
+
+
+def rotate(folder: str | Path | None = None, *, keep: set[Path] = frozenset()) -> list[Path]:
+    """Delete all but the 7 newest daily and 12 newest monthly backups; return what was deleted.
+
+    Only files named like automatic backups are touched; `keep` are never deleted.
+    """
+    target = Path(folder) if folder is not None else default_folder()
+    removed: list[Path] = []
+    backups = _scan(target)
+    for kind, limit in (("daily", KEEP_DAILY), ("monthly", KEEP_MONTHLY)):
+        of_kind = [b for b in backups if b.kind == kind]  # newest first
+        for old in of_kind[limit:]:
+            if old.path in keep:
+                continue
+            try:
+                old.path.unlink()
+                removed.append(old.path)
+            except OSError:
+                pass  # locked or gone: try again next time
+    return removed
+
+
+def _remove_stale_temp_files(folder: Path, older_than: float = 3600) -> None:
+    """Temporary files left behind by a crash or power cut during a backup."""
+    limit = dt.datetime.now().timestamp() - older_than
+    for path in folder.glob(_TEMP_PREFIX + "*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+# -- listing -----------------------------------------------------------------------
+
+def _scan(folder: Path) -> list[BackupInfo]:
+    out: list[BackupInfo] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return out
+    for path in entries:
+        info = _info(path)
+        if info is not None:
+            out.append(info)
+    out.sort(key=lambda b: (b.date, b.modified, b.path.name), reverse=True)
+    return out
+
+
+def _info(path: Path) -> BackupInfo | None:
+    name = path.name
+    found = _NAME.match(name)
+    try:
+        if found:
+            day = dt.date.fromisoformat(found.group(1))
+            kind = found.group(4)
+            encrypted = found.group(5) == ENCRYPTED_SUFFIX
+        else:
+            found = _SAFETY.match(name)
+            if not found:
+                return None
+            day = dt.datetime.strptime(found.group(2), "%Y%m%d").date()
+            kind, encrypted = "before-restore", False
+        stat = path.stat()
+    except (ValueError, OSError):
+        return None
+    if not path.is_file():
+        return None
+    return BackupInfo(path=path, kind=kind, date=day, size=stat.st_size, encrypted=encrypted,
+                      modified=dt.datetime.fromtimestamp(stat.st_mtime))
+
+
+def list_backups(folder: str | Path | None = None) -> list[BackupInfo]:
+    """The backups in `folder` (default: the automatic-backup folder), newest first."""
+    return _scan(Path(folder) if folder is not None else default_folder())
+
+
+# -- restoring ---------------------------------------------------------------------
+
+def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | None = None,
+            safety_folder: str | Path | None = None) -> RestoreResult:
+    """Replace the database file at `db_path` with the backup at `backup_path`.
+
+    Call it with the database CLOSED (`db.dispose()`); open it again with
+    `open_database()` afterwards, which brings an older backup up to date.
+
+    Order of work, so that any failure leaves the current database as it was:
+    1. the backup is copied (decrypted) to a temporary file beside the database
+       and that copy is checked: SQLite, integrity_check, a known schema revision;
+    2. a safety copy of the current database goes to the backups folder;
+    3. the current database is made self-contained (its write-ahead log folded
+       in) — this fails if it is still open somewhere, and nothing is replaced;
+    4. one atomic rename puts the checked copy in its place.
+    """
+    db_path = Path(db_path).expanduser()
+    backup_path = Path(backup_path).expanduser()
+    known, head = known_revisions()
+    folder = db_path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _prepare_error(exc) from exc
+    temp = _temp_path(folder)
+    try:
+        revision = _prepare(backup_path, temp, passphrase, known)
+        safety = _safety_copy(db_path, safety_folder)
+        _release(db_path)
+        try:
+            os.replace(temp, db_path)
+        except OSError as exc:
+            raise DatabaseInUse(_(
+                "The database could not be replaced ({error}). Close every window of the program "
+                "and try again. The current database has not been changed.").format(
+                    error=exc.strerror or exc)) from exc
+        backup_sqlite.fsync_dir(folder)
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    return RestoreResult(database=db_path, backup=backup_path, safety_copy=safety, revision=revision,
+                         upgrade_needed=revision != head)
+
+
+def _prepare_error(exc: BaseException) -> BackupError:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return BackupError(_(
+        "The backup could not be copied beside the database ({error}). The disk may be full or the "
+        "folder is not writable. The current database has not been changed.").format(error=detail))
+
+
+def _unreadable(path: Path, exc: BaseException) -> BackupError:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return BackupError(_("The backup {path} cannot be read: {error}").format(path=path, error=detail))
+
+
+def _damaged(path: Path) -> DamagedBackup:
+    return DamagedBackup(_("The backup {path} is damaged and cannot be restored.").format(path=path))
+
+
+def _prepare(backup: Path, temp: Path, passphrase: str | None, known: set[str]) -> str:
+    """Write a checked, self-contained copy of `backup` to `temp`; return its revision."""
+    foreign = NotABackup(_("{path} is not a Neighbourhood Desk backup.").format(path=backup))
+    try:
+        with open(backup, "rb") as fh:
+            start = fh.read(len(backup_sqlite.SQLITE_HEADER))
+    except OSError as exc:
+        raise _unreadable(backup, exc) from exc
+    if start.startswith(MAGIC):
+        try:
+            data = backup.read_bytes()
+        except OSError as exc:
+            raise _unreadable(backup, exc) from exc
+        header = _parse_header(data, backup)
+        if header.revision not in known:
+            raise NewerBackup(_newer_message(backup))
+        if not passphrase:
+            raise PassphraseRequired(_("This backup is encrypted. Please enter its passphrase."))
+        image = decrypt(data, passphrase, backup)
+        del data
+        if not image.startswith(backup_sqlite.SQLITE_HEADER):
+            raise _damaged(backup)
+        try:
+            _write_new_file(temp, image)
+        except OSError as exc:
+            raise _prepare_error(exc) from exc
+    elif start == backup_sqlite.SQLITE_HEADER:
+        _copy_plain(backup, temp)
+    else:
+        raise foreign
+    try:
+        backup_sqlite.make_standalone(temp)
+    except backup_sqlite.ERRORS:
+        raise _damaged(backup) from None
+    if not backup_sqlite.integrity_ok(temp):
+        raise _damaged(backup)
+    try:
+        revision = backup_sqlite.read_revision(temp)
+    except backup_sqlite.ERRORS:
+        raise _damaged(backup) from None
+    if revision is None:
+        raise foreign  # an SQLite database of another program
+    if revision not in known:
+        raise NewerBackup(_newer_message(backup))
+    return revision
+
+
+def _copy_plain(backup: Path, temp: Path) -> None:
+    """Byte copy of an unencrypted backup (and of its write-ahead log, if it has one).
+
+    The backup itself is only read, never opened with SQLite, so it stays as it is.
+    """
+    pairs = [(backup, temp)]
+    wal = backup.with_name(backup.name + "-wal")
+    if wal.exists():
+        pairs.append((wal, temp.with_name(temp.name + "-wal")))
+    for src, dst in pairs:
+        try:
+            reader = open(src, "rb")
+        except OSError as exc:
+            raise _unreadable(backup, exc) from exc
+        with reader:
+            try:
+                writer = open(dst, "xb")
+            except OSError as exc:
+                raise _prepare_error(exc) from exc
+            with writer:
+                while True:
+                    try:
+                        chunk = reader.read(1024 * 1024)
+                    except OSError as exc:
+                        raise _unreadable(backup, exc) from exc
+                    if not chunk:
+                        break
+                    try:
+                        writer.write(chunk)
+                    except OSError as exc:
+                        raise _prepare_error(exc) from exc
+                try:
+                    writer.flush()
+                    os.fsync(writer.fileno())
+                except OSError as exc:
+                    raise _prepare_error(exc) from exc
+
+
+def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None:
+    """Copy the current database to the backups folder; None when there is none."""
+    try:
+        if not db_path.exists() or db_path.stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    target = Path(safety_folder) if safety_folder is not None else default_folder()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    final = target / f"{db_path.stem}-before-restore-{stamp}{PLAIN_SUFFIX}"
+    n = 2
+    while final.exists():
+        final = target / f"{db_path.stem}-before-restore-{stamp}-{n}{PLAIN_SUFFIX}"
+        n += 1
+    temp = _temp_path(target)
+    final_wal = final.with_name(final.name + "-wal")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            backup_sqlite.copy_sqlite(db_path, temp)
+        except backup_sqlite.ERRORS:
+            # The current database cannot be read as a database (damaged: perhaps the
+            # reason for this restore). Keep its bytes, write-ahead log included.
+            _remove_quietly(temp)
+            _raw_copy(db_path, temp)
+            wal = db_path.with_name(db_path.name + "-wal")
+            if wal.exists():
+                _raw_copy(wal, final_wal)
+        os.replace(temp, final)
+        backup_sqlite.fsync_dir(target)
+    except OSError as exc:
+        _remove_quietly(temp)
+        if not final.exists():
+            final_wal.unlink(missing_ok=True)
+        raise BackupError(_(
+            "A safety copy of the current database could not be made in {folder} ({error}), so "
+            "nothing was restored. The current database has not been changed.").format(
+                folder=target, error=exc.strerror or exc)) from exc
+    return final
+
+
+def _raw_copy(src: Path, dst: Path) -> None:
+    with open(src, "rb") as reader, open(dst, "xb") as writer:
+        while chunk := reader.read(1024 * 1024):
+            writer.write(chunk)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def _release(db_path: Path) -> None:
+    """Fold the current database's write-ahead log into it and remove its side files,
+    so the renamed backup is not mixed with them. Refused while the database is open."""
+    if not db_path.exists():
+        _remove_sidecars(db_path)
+        return
+    in_use = DatabaseInUse(_(
+        "The database is still open (in this or another window of the program), so it cannot be "
+        "replaced. Close it and try again. The current database has not been changed."))
+    try:
+        backup_sqlite.make_standalone(db_path)
+    except backup_sqlite.InUse:
+        raise in_use from None
+    except backup_sqlite.ERRORS:
+        pass  # damaged; its bytes and log are in the safety copy
+    try:
+        _remove_sidecars(db_path)
+    except OSError:
+        raise in_use from None
+
+
+def _remove_sidecars(db_path: Path) -> None:
+    for side in backup_sqlite.sidecar_files(db_path):
+        side.unlink(missing_ok=True)

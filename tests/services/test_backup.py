@@ -1,0 +1,476 @@
+"""Backups and restore: round trips, encryption, refusals that leave the database untouched."""
+import datetime as dt
+import errno
+import hashlib
+import sqlite3
+import types
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from app import backup_sqlite
+from app.db import known_revisions, open_database, sqlite_url
+from app.errors import DeskError
+from app.i18n import _
+from app.paths import data_dir
+from app.services import backup, demo, residents
+from app.services.backup import (BackupError, DamagedBackup, DatabaseInUse, NewerBackup, NotABackup,
+                                 PassphraseRequired, WeakPassphrase, WrongPassphrase)
+from app.services.residents import ResidentInput
+
+PASS = "门前大桥下游过一群鸭"
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def all_rows(path) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: what a faithful copy must reproduce."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    finally:
+        con.close()
+
+
+def files_in(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.fixture
+def filled(db):
+    demo.fill_demo(db, head_count=60)
+    return db
+
+
+@pytest.fixture
+def usb(tmp_path):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+# -- round trips -------------------------------------------------------------------
+
+def test_backup_and_restore_preserve_every_row_of_every_table(filled, db_path):
+    before = all_rows(db_path)
+    assert sum(len(rows) for rows in before.values()) > 100
+    assert len(before) >= 7
+    made = backup.backup_now(filled)
+    assert made.path.parent == data_dir() / "backups"
+    assert made.path.name.startswith("desk-") and made.path.name.endswith("-manual.sqlite3")
+    assert not made.encrypted and made.revision == known_revisions()[1]
+    assert all_rows(made.path) == before
+
+    residents.add_resident(filled, ResidentInput(name="备份之后"))
+    changed = all_rows(db_path)
+    filled.dispose()
+
+    result = backup.restore(db_path, made.path)
+    assert all_rows(db_path) == before
+    assert not result.upgrade_needed
+    # the state just before the restore was kept as a safety copy
+    assert result.safety_copy is not None and result.safety_copy.parent == data_dir() / "backups"
+    assert result.safety_copy.name.startswith("desk-before-restore-")
+    assert all_rows(result.safety_copy) == changed
+    assert backup_sqlite.integrity_ok(result.safety_copy)
+    reopened = open_database(sqlite_url(db_path))
+    assert residents.count_residents(reopened, include_inactive=True) == 60
+    reopened.dispose()
+    # no temporary files or stale logs are left beside the database
+    assert files_in(db_path.parent) == ["desk.sqlite3"]
+
+
+def test_encrypted_round_trip(filled, db_path, usb):
+    before = all_rows(db_path)
+    made = backup.backup_now(filled, folder=usb, passphrase=PASS)
+    assert made.encrypted and made.path.parent == usb and made.path.suffix == ".ndbk"
+    raw = made.path.read_bytes()
+    assert raw.startswith(backup.MAGIC)
+    assert backup_sqlite.SQLITE_HEADER not in raw
+    some_name = before["residents"][0][1]
+    assert some_name.encode("utf-8") not in raw
+    assert files_in(usb) == [made.path.name]  # no plaintext or temporary file on the stick
+
+    residents.add_resident(filled, ResidentInput(name="备份之后"))
+    filled.dispose()
+    result = backup.restore(db_path, made.path, passphrase=PASS)
+    assert all_rows(db_path) == before
+    assert result.revision == made.revision
+    reopened = open_database(sqlite_url(db_path))
+    assert residents.count_residents(reopened, include_inactive=True) == 60
+    reopened.dispose()
+
+
+def test_a_backup_inside_the_data_folder_may_be_encrypted_too(db):
+    made = backup.backup_now(db, passphrase=PASS)
+    assert made.encrypted and made.path.parent == data_dir() / "backups"
+
+
+def test_an_older_backup_is_migrated_when_opened(tmp_path, db_path):
+    from alembic import command
+
+    from app.db import _alembic_config, build_engine
+
+    old = tmp_path / "old.sqlite3"
+    engine = build_engine(sqlite_url(old))
+    with engine.begin() as con:
+        command.upgrade(_alembic_config(con), "0001")
+    with engine.begin() as con:
+        con.exec_driver_sql("INSERT INTO residents (name, gender, birth_date, phone, id_number, id_kind, "
+                            "estate, building, unit, room, grid_id, notes, search_keys, sort_key, active, "
+                            "deactivated_on, deactivation_reason, created_at, updated_at) VALUES "
+                            "('老档案', 'F', NULL, '', NULL, '', '', '', '', '', NULL, '', ' lao ', 'lao', 1, "
+                            "NULL, '', '2020-01-01 00:00:00', '2020-01-01 00:00:00')")
+    engine.dispose()
+    open_database(sqlite_url(db_path)).dispose()
+
+    result = backup.restore(db_path, old)
+    assert result.revision == "0001" and result.upgrade_needed
+    db = open_database(sqlite_url(db_path))
+    with db.engine.connect() as con:
+        assert con.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == known_revisions()[1]
+    [rid] = residents.search_ids(db, "老档案")
+    assert residents.get_resident(db, rid).data.name == "老档案"
+    db.dispose()
+
+
+def test_restore_onto_a_new_computer_without_a_database(db, tmp_path):
+    residents.add_resident(db, ResidentInput(name="张三"))
+    made = backup.backup_now(db)
+    new_home = tmp_path / "new" / "desk.sqlite3"
+    result = backup.restore(new_home, made.path)
+    assert result.safety_copy is None
+    fresh = open_database(sqlite_url(new_home))
+    assert residents.count_residents(fresh) == 1
+    fresh.dispose()
+
+
+def test_restore_over_a_damaged_database_keeps_its_bytes(db, db_path):
+    residents.add_resident(db, ResidentInput(name="张三"))
+    made = backup.backup_now(db)
+    db.dispose()
+    db_path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    damaged = db_path.read_bytes()
+    result = backup.restore(db_path, made.path)
+    assert result.safety_copy.read_bytes() == damaged
+    assert backup_sqlite.integrity_ok(db_path)
+
+
+# -- refusals: the current database stays as it was --------------------------------
+
+@pytest.fixture
+def encrypted_backup(filled, usb, db_path):
+    made = backup.backup_now(filled, folder=usb, passphrase=PASS)
+    residents.add_resident(filled, ResidentInput(name="当前数据"))
+    filled.dispose()
+    return made.path
+
+
+def assert_refused(db_path, backup_path, error, passphrase=PASS):
+    before = digest(db_path)
+    listing = files_in(db_path.parent)
+    safety_before = files_in(data_dir() / "backups")
+    with pytest.raises(error) as caught:
+        backup.restore(db_path, backup_path, passphrase=passphrase)
+    assert isinstance(caught.value, DeskError) and caught.value.message
+    assert digest(db_path) == before
+    assert files_in(db_path.parent) == listing  # no temporary file left behind
+    assert files_in(data_dir() / "backups") == safety_before  # refused before the safety copy
+    return caught.value
+
+
+def test_a_wrong_passphrase_is_refused_and_the_database_is_untouched(encrypted_backup, db_path, english):
+    error = assert_refused(db_path, encrypted_backup, WrongPassphrase, passphrase="not the passphrase")
+    assert "wrong passphrase, or the file was changed" in error.message
+
+
+def test_an_encrypted_backup_needs_its_passphrase(encrypted_backup, db_path):
+    assert_refused(db_path, encrypted_backup, PassphraseRequired, passphrase=None)
+
+
+@pytest.mark.parametrize("where", ["ciphertext", "tag", "salt", "nonce", "scrypt"])
+def test_a_changed_encrypted_backup_is_refused(encrypted_backup, db_path, where):
+    data = bytearray(encrypted_backup.read_bytes())
+    offset = {"ciphertext": len(data) // 2, "tag": len(data) - 1, "salt": 12, "nonce": 30, "scrypt": 8}[where]
+    data[offset] ^= 0x01
+    encrypted_backup.write_bytes(bytes(data))
+    assert_refused(db_path, encrypted_backup, WrongPassphrase)
+
+
+def test_a_changed_revision_in_the_header_is_refused(encrypted_backup, db_path):
+    data = bytearray(encrypted_backup.read_bytes())
+    data[39] ^= 0x01  # first character of the clear-text revision
+    encrypted_backup.write_bytes(bytes(data))
+    assert_refused(db_path, encrypted_backup, BackupError)
+
+
+def test_a_truncated_encrypted_backup_is_refused(encrypted_backup, db_path):
+    encrypted_backup.write_bytes(encrypted_backup.read_bytes()[:30])
+    assert_refused(db_path, encrypted_backup, WrongPassphrase)
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def other_programs_database(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, caption TEXT)")
+    con.execute("INSERT INTO photos (caption) VALUES ('春节')")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("kind", ["text", "png", "empty", "other-sqlite"])
+def test_a_foreign_file_is_refused(db, db_path, tmp_path, kind, english):
+    db.dispose()
+    foreign = tmp_path / f"foreign-{kind}.sqlite3"
+    if kind == "text":
+        foreign.write_text("这不是备份\n" * 50, encoding="utf-8")
+    elif kind == "png":
+        foreign.write_bytes(PNG)
+    elif kind == "empty":
+        foreign.write_bytes(b"")
+    else:
+        other_programs_database(foreign)
+    foreign_before = digest(foreign)
+    error = assert_refused(db_path, foreign, NotABackup)
+    assert "is not a Neighbourhood Desk backup" in error.message
+    assert digest(foreign) == foreign_before
+
+
+def test_a_damaged_sqlite_backup_is_refused(db, db_path, tmp_path):
+    made = backup.backup_now(db)
+    db.dispose()
+    data = bytearray(made.path.read_bytes())
+    data[100:4096 * 3] = b"\x00" * (4096 * 3 - 100)  # wipe the schema pages
+    made.path.write_bytes(bytes(data))
+    assert_refused(db_path, made.path, DamagedBackup)
+
+
+def test_a_backup_from_a_newer_version_is_refused(db, db_path, english):
+    made = backup.backup_now(db)
+    db.dispose()
+    con = sqlite3.connect(made.path)
+    con.execute("UPDATE alembic_version SET version_num='9999'")
+    con.commit()
+    con.close()
+    error = assert_refused(db_path, made.path, NewerBackup)
+    assert "newer version" in error.message
+
+
+def test_an_encrypted_backup_from_a_newer_version_is_refused_before_the_passphrase(db, db_path, usb):
+    made = backup.backup_now(db)
+    db.dispose()
+    newer = usb / "desk-2030-01-01-120000-manual.ndbk"
+    newer.write_bytes(backup.encrypt(made.path.read_bytes(), PASS, "9999"))
+    assert_refused(db_path, newer, NewerBackup, passphrase=None)
+
+
+def test_a_newer_file_format_is_refused(db, db_path, usb):
+    made = backup.backup_now(db, folder=usb, passphrase=PASS)
+    db.dispose()
+    data = bytearray(made.path.read_bytes())
+    data[6] = 2  # format version
+    made.path.write_bytes(bytes(data))
+    assert_refused(db_path, made.path, NewerBackup)
+
+
+def test_restore_is_refused_while_the_database_is_open(db, db_path):
+    made = backup.backup_now(db)
+    residents.add_resident(db, ResidentInput(name="张三"))
+    before = all_rows(db_path)
+    with pytest.raises(DatabaseInUse):
+        backup.restore(db_path, made.path)
+    assert all_rows(db_path) == before
+    assert residents.count_residents(db) == 1  # the open database still works
+
+
+def test_a_missing_backup_file_gives_a_clear_message(db, db_path, tmp_path):
+    db.dispose()
+    with pytest.raises(BackupError):
+        backup.restore(db_path, tmp_path / "gone.ndbk")
+
+
+# -- making backups: refusals and failures -----------------------------------------
+
+def test_an_unencrypted_backup_outside_the_data_folder_is_refused(db, usb, english):
+    with pytest.raises(BackupError, match="must be encrypted"):
+        backup.backup_now(db, folder=usb)
+    assert files_in(usb) == []
+
+
+def test_an_unencrypted_backup_in_a_folder_inside_the_data_folder_is_allowed(db):
+    inside = data_dir() / "extra"
+    inside.mkdir()
+    assert not backup.backup_now(db, folder=inside).encrypted
+
+
+def test_a_short_passphrase_is_refused(db, usb, english):
+    with pytest.raises(WeakPassphrase, match="at least 8 characters"):
+        backup.backup_now(db, folder=usb, passphrase="1234567")
+    assert files_in(usb) == []
+    backup.check_passphrase("12345678")
+
+
+def test_a_missing_folder_is_reported(db, tmp_path):
+    with pytest.raises(BackupError, match=str(tmp_path / "E")):
+        backup.backup_now(db, folder=tmp_path / "E", passphrase=PASS)
+
+
+def test_a_database_on_a_server_is_backed_up_by_the_server(english):
+    fake = types.SimpleNamespace(engine=types.SimpleNamespace(url=make_url("postgresql://desk@server/desk")))
+    with pytest.raises(BackupError, match="made by its server"):
+        backup.backup_now(fake)
+
+
+def _full_disk_copy(src, dest):
+    with open(dest, "wb") as fh:
+        fh.write(b"SQLite format 3\x00" + b"\x00" * 1000)  # half-written
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_leaves_no_backup_and_no_temporary_file(db, monkeypatch, english):
+    monkeypatch.setattr(backup_sqlite, "copy_sqlite", _full_disk_copy)
+    folder = data_dir() / "backups"
+    with pytest.raises(BackupError) as caught:
+        backup.backup_now(db)
+    assert "disk is full" in caught.value.message and "disk may be full" in caught.value.message
+    assert files_in(folder) == []
+    with pytest.raises(BackupError):
+        backup.auto_backup(db)
+    assert files_in(folder) == []
+
+
+def test_a_full_usb_stick_leaves_no_backup_and_no_temporary_file(db, usb, monkeypatch):
+    def full(path, data):
+        path.write_bytes(data[:100])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup, "_write_new_file", full)
+    with pytest.raises(BackupError):
+        backup.backup_now(db, folder=usb, passphrase=PASS)
+    assert files_in(usb) == []
+
+
+def test_a_real_sqlite_write_error_is_reported(db, monkeypatch):
+    def broken(src, dest):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(backup_sqlite, "copy_sqlite", broken)
+    with pytest.raises(BackupError):
+        backup.backup_now(db)
+    assert files_in(data_dir() / "backups") == []
+
+
+def test_a_failed_safety_copy_stops_the_restore(db, db_path, monkeypatch):
+    made = backup.backup_now(db)
+    residents.add_resident(db, ResidentInput(name="张三"))
+    db.dispose()
+    before = digest(db_path)
+    monkeypatch.setattr(backup_sqlite, "copy_sqlite", _full_disk_copy)
+    with pytest.raises(BackupError):
+        backup.restore(db_path, made.path)
+    assert digest(db_path) == before
+    assert files_in(db_path.parent) == ["desk.sqlite3"]
+    assert [b.kind for b in backup.list_backups()] == ["manual"]
+
+
+# -- automatic backups and rotation ------------------------------------------------
+
+def test_auto_backup_makes_one_daily_and_one_monthly_backup(db):
+    day = dt.date(2025, 11, 27)
+    made = backup.auto_backup(db, today=day)
+    assert sorted(m.path.name for m in made) == ["desk-2025-11-27-daily.sqlite3", "desk-2025-11-27-monthly.sqlite3"]
+    assert backup.auto_backup(db, today=day) == []  # nothing more the same day
+    assert [m.kind for m in backup.auto_backup(db, today=day + dt.timedelta(days=1))] == ["daily"]
+    assert [m.kind for m in backup.auto_backup(db, today=dt.date(2025, 12, 1))] == ["daily", "monthly"]
+    assert backup.backup_on_close(db)  # today's date: a new daily backup
+
+
+def test_rotation_keeps_7_daily_and_12_monthly_backups(db):
+    folder = data_dir() / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.txt").write_text("not a backup")
+    (folder / "desk-2020-01-01-daily.sqlite3.bak").write_text("not ours either")
+    days = [dt.date(2025, m, d) for m in range(1, 13) for d in (1, 2)]   # 24 days, 12 months
+    days += [dt.date(2026, 1, 5)] + [dt.date(2026, 2, d) for d in range(1, 11)]
+    for day in days:
+        backup.auto_backup(db, today=day)
+    infos = backup.list_backups()
+    daily = [b.date for b in infos if b.kind == "daily"]
+    monthly = [b.date for b in infos if b.kind == "monthly"]
+    assert daily == [dt.date(2026, 2, d) for d in range(10, 3, -1)]
+    # a month without a backup on the 1st gets its monthly one on the first day it is used
+    assert monthly == [dt.date(2026, 2, 1), dt.date(2026, 1, 5)] + [dt.date(2025, m, 1) for m in range(12, 2, -1)]
+    assert (folder / "notes.txt").exists() and (folder / "desk-2020-01-01-daily.sqlite3.bak").exists()
+
+
+def test_rotation_leaves_safety_copies_and_manual_backups(db):
+    for d in range(1, 10):
+        backup.backup_now(db, kind="manual", today=dt.date(2026, 3, d))
+    for d in range(1, 10):
+        backup.auto_backup(db, today=dt.date(2026, 3, d))
+    kinds = [b.kind for b in backup.list_backups()]
+    assert kinds.count("manual") == 9 and kinds.count("daily") == 7 and kinds.count("monthly") == 1
+
+
+def test_stale_temporary_files_are_removed(db):
+    import os
+    import time
+
+    folder = data_dir() / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = folder / ".ndtmp-0123456789abcdef.tmp"
+    stale.write_bytes(b"half a backup")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    fresh = folder / ".ndtmp-fedcba9876543210.tmp"
+    fresh.write_bytes(b"a backup being written right now")
+    backup.auto_backup(db)
+    assert not stale.exists() and fresh.exists()
+
+
+# -- listing -------------------------------------------------------------------------
+
+def test_list_backups_newest_first(db, usb):
+    a = backup.backup_now(db, today=dt.date(2026, 1, 3))
+    b = backup.backup_now(db, today=dt.date(2026, 5, 1), kind="daily")
+    c = backup.backup_now(db, today=dt.date(2026, 3, 9))
+    infos = backup.list_backups()
+    assert [i.path for i in infos] == [b.path, c.path, a.path]
+    assert [i.kind for i in infos] == ["daily", "manual", "manual"]
+    assert infos[0].date == dt.date(2026, 5, 1) and infos[0].size == b.size and not infos[0].encrypted
+    assert infos[0].kind_label == _("Daily backup")
+    e1 = backup.backup_now(db, folder=usb, passphrase=PASS, today=dt.date(2026, 6, 1))
+    e2 = backup.backup_now(db, folder=usb, passphrase=PASS, today=dt.date(2026, 6, 1))
+    assert e1.path != e2.path  # two manual backups the same second do not overwrite each other
+    (usb / "holiday.jpg").write_bytes(PNG)
+    listed = backup.list_backups(usb)
+    assert {i.path for i in listed} == {e1.path, e2.path} and all(i.encrypted for i in listed)
+    assert backup.list_backups(usb / "missing") == []
+
+
+# -- messages ------------------------------------------------------------------------
+
+def test_messages_are_translated(db, usb):
+    with pytest.raises(BackupError) as caught:
+        backup.backup_now(db, folder=usb)
+    assert "加密" in caught.value.message
+    with pytest.raises(WeakPassphrase) as caught:
+        backup.check_passphrase("短")
+    assert "8" in caught.value.message and "口令" in caught.value.message
+    assert "口令" in backup.passphrase_warning()
+    assert _(backup.PASSPHRASE_WARNING) == backup.passphrase_warning()
+
+
+def test_the_key_derivation_stays_quick():
+    import time
+
+    start = time.perf_counter()
+    backup._derive_key(PASS, b"\x00" * 16, backup.SCRYPT_LOG2_N, backup.SCRYPT_R, backup.SCRYPT_P)
+    assert time.perf_counter() - start < 1.0
