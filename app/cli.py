@@ -51,7 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
                          help=_("full ID and phone numbers instead of masked ones (administrators only)"))
     exp_res.add_argument("--query", default="", help=_("only residents matching this search"))
     exp_res.add_argument("--include-inactive", action="store_true", help=_("include deactivated residents"))
+
+    prn = commands.add_parser("print", parents=[common], help=_("write a printable form as PDF"))
+    prn.add_argument("form", choices=PRINTABLE_FORMS, help=_("the form: registration, roster or member-cards"))
+    prn.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help=_("the file to write"))
+    prn.add_argument("--resident", type=int, action="append", metavar="ID",
+                     help=_("record number of a resident (registration, member-cards); may repeat"))
+    prn.add_argument("--estate", help=_("only residents of this estate (roster, member-cards)"))
+    prn.add_argument("--grid", help=_("only residents of this grid and the grids below it"))
+    prn.add_argument("--tag", help=_("only residents with this tag"))
+    prn.add_argument("--include-inactive", action="store_true", help=_("include deactivated residents"))
+
+    bak = commands.add_parser("backup", parents=[common], help=_("back up the database"))
+    bak.add_argument("--to", metavar="DIR", help=_("folder for the backup (e.g. a USB stick); outside the "
+                                                   "program's folder the backup is encrypted with a "
+                                                   "passphrase read from standard input"))
+    res = commands.add_parser("restore", parents=[common], help=_("restore the database from a backup"))
+    res.add_argument("file", metavar="FILE", help=_("the backup file"))
     return parser
+
+
+PRINTABLE_FORMS = ["registration", "roster", "member-cards"]  # app.services.printing.FORMS
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -81,13 +101,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_rejects_path(source: Path) -> Path:
-    return source.with_name(f"{source.stem}-rejects.xlsx")
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     from app.db import open_database
-    from app.services import access
+    from app.services import access, importer
     from app.services.importer import ImportFileError, import_residents
 
     source = Path(args.file)
@@ -95,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise ImportFileError(_("The file {path} does not exist.").format(path=source))
     rejects = Path(args.rejects) if args.rejects else None
     if rejects is None and not args.dry_run:
-        rejects = _default_rejects_path(source)
+        rejects = importer.default_rejects_path(source)
     db = open_database(database_url(args))
     try:
         result = import_residents(db, source, dry_run=args.dry_run, rejects_path=rejects,
@@ -154,6 +170,104 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_named(db, model, name: str, what: str) -> int:
+    """The id of the grid or tag called `name` (or with that record number)."""
+    from sqlalchemy import select
+
+    from app.errors import NotFoundError
+
+    with db.session() as s:
+        found = list(s.scalars(select(model.id).where(model.name == name)))
+        if not found and name.isdigit() and s.get(model, int(name)) is not None:
+            found = [int(name)]
+    if len(found) != 1:
+        message = (_("There is no {what} called {name}.") if not found
+                   else _("Several {what}s are called {name}; give its record number instead."))
+        raise NotFoundError(message.format(what=what, name=name))
+    return found[0]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temp = path.with_name(path.name + ".part")
+    try:
+        temp.write_bytes(data)
+        temp.replace(path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise DeskError(_("The file could not be saved: {error}").format(error=exc.strerror)) from exc
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from app.db import open_database
+    from app.models import Grid, Tag
+    from app.services import printing
+
+    db = open_database(database_url(args))
+    try:
+        flt = printing.ResidentFilter(
+            estate=args.estate, include_inactive=args.include_inactive,
+            grid_id=_find_named(db, Grid, args.grid, _("grid")) if args.grid else None,
+            tag_id=_find_named(db, Tag, args.tag, _("tag")) if args.tag else None)
+        if args.form == "registration":
+            if not args.resident or len(args.resident) != 1:
+                raise DeskError(_("The registration form needs exactly one --resident."))
+            pdf = printing.registration_pdf(db, args.resident[0])
+        elif args.form == "roster":
+            pdf = printing.roster_pdf(db, flt)
+        else:
+            pdf = printing.member_cards_pdf(db, args.resident or flt.ids(db))
+    finally:
+        db.dispose()
+    _write_atomically(Path(args.output), pdf)
+    print(_("Written to {path}.").format(path=args.output))
+    return 0
+
+
+def _read_passphrase() -> str:
+    """The passphrase from standard input (one line), as scripts provide it."""
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(_("Passphrase: "))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.db import open_database
+    from app.services import backup
+
+    db = open_database(database_url(args))
+    try:
+        passphrase = None
+        if args.to and not backup.is_private_folder(args.to):
+            passphrase = _read_passphrase()
+        result = backup.backup_now(db, folder=args.to, passphrase=passphrase)
+    finally:
+        db.dispose()
+    print(_("Backup written to {path}.").format(path=result.path))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from app.services import backup
+
+    url = make_url(database_url(args))
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise DeskError(_("Only a database file can be restored here; a database server restores "
+                          "its own backups."))
+    source = Path(args.file)
+    passphrase = _read_passphrase() if backup.is_encrypted(source) else None
+    result = backup.restore(url.database, source, passphrase=passphrase)
+    if result.safety_copy:
+        print(_("The database as it was is kept in {path}.").format(path=result.safety_copy))
+    print(_("Restored from {path}.").format(path=source))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language must be known before argparse prints anything.
@@ -169,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         from app.views.gui import run_gui
 
         return run_gui(database_url(args), args.lang)
-    handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export}
+    handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
+                "backup": cmd_backup, "restore": cmd_restore}
     try:
         return handlers[args.command](args)
     except DeskError as exc:

@@ -94,7 +94,7 @@ def test_import_residents_json_and_default_rejects_file(tmp_path, capsys):
     assert main(["--db", str(db), "import", "residents", str(source), "--json"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
-    rejects = tmp_path / "花名册-rejects.xlsx"
+    rejects = tmp_path / "花名册-错误清单.xlsx"
     assert result == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 1,
                       "rejects_file": str(rejects), "unknown_columns": [], "dry_run": False}
     rows = list(openpyxl.load_workbook(rejects).active.iter_rows(values_only=True))
@@ -116,7 +116,7 @@ def test_import_residents_human_summary_and_explicit_rejects(tmp_path, capsys):
     assert "新增居民：1；更新：0；无变化：0；有错误：1。" in out
     assert "未导入的列：序号" in out and "第 3 行：身份证号：" in out
     assert str(out_file) in out and out_file.exists()
-    assert not (tmp_path / "ledger-rejects.xlsx").exists()
+    assert not (tmp_path / "ledger-错误清单.xlsx").exists()
 
 
 def test_import_dry_run_changes_nothing(tmp_path, capsys):
@@ -125,7 +125,7 @@ def test_import_dry_run_changes_nothing(tmp_path, capsys):
     assert main(["--db", str(db), "import", "residents", str(source), "--dry-run", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Dry run: nothing was written" in out and "Would be new: 1" in out
-    assert _count(db) == 0 and not (tmp_path / "a-rejects.xlsx").exists()
+    assert _count(db) == 0 and not (tmp_path / "a-错误清单.xlsx").exists()
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -193,3 +193,59 @@ def test_import_json_is_the_last_line_of_the_program(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["imported"] == 1
+
+
+def test_print_forms_to_pdf(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    db = tmp_path / "p.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    roster = tmp_path / "roster.pdf"
+    assert main(["--db", str(db), "print", "roster", "--grid", "一组", "-o", str(roster)]) == 0
+    text = "".join(page.extract_text() for page in PdfReader(roster).pages)
+    assert "居民花名册" in text and "一组" in text
+    reg = tmp_path / "reg.pdf"
+    assert main(["--db", str(db), "print", "registration", "--resident", "1", "-o", str(reg)]) == 0
+    assert "居民信息登记表" in PdfReader(reg).pages[0].extract_text()
+    cards = tmp_path / "cards.pdf"
+    assert main(["--db", str(db), "print", "member-cards", "--resident", "1", "--resident", "2",
+                 "-o", str(cards)]) == 0
+    assert len(PdfReader(cards).pages) == 1
+
+
+def test_print_with_an_unknown_grid_or_missing_resident_exits_2(tmp_path, capsys):
+    db = tmp_path / "p.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "x.pdf"
+    assert main(["--db", str(db), "print", "roster", "--grid", "火星", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == "没有名为“火星”的网格。"
+    assert main(["--db", str(db), "print", "registration", "--resident", "999999", "-o", str(out)]) == 2
+    assert "999999" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_backup_and_restore_from_the_command_line(tmp_path, capsys, monkeypatch):
+    import io
+
+    db = tmp_path / "b.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert main(["--db", str(db), "backup", "--to", str(usb)]) == 0
+    [made] = list(usb.iterdir())
+    assert made.suffix == ".ndbk"
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM family_links")
+    con.execute("DELETE FROM resident_tags")
+    con.execute("DELETE FROM residents")
+    con.commit()
+    con.close()
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong passphrase!\n"))
+    assert main(["--db", str(db), "restore", str(made)]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert main(["--db", str(db), "restore", str(made)]) == 0
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM residents").fetchone()[0] == 1500
+    con.close()

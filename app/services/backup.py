@@ -181,12 +181,12 @@ def default_folder() -> Path:
     return data_dir() / "backups"
 
 
-def _is_private(folder: Path) -> bool:
+def is_private_folder(folder: str | Path) -> bool:
     """Is `folder` inside the program's own data folder (where the database lives)?"""
     from app.paths import data_dir
 
     try:
-        return folder.resolve().is_relative_to(data_dir().resolve())
+        return Path(folder).resolve().is_relative_to(data_dir().resolve())
     except OSError:
         return False
 
@@ -371,7 +371,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
     encrypted = bool(passphrase)
     if encrypted:
         check_passphrase(passphrase)
-    elif not _is_private(target):
+    elif not is_private_folder(target):
         raise BackupError(_(
             "Backups outside the program's own folder (for example on a USB stick) hold everyone's "
             "personal data and must be encrypted. Please set a backup passphrase."))

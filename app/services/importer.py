@@ -859,6 +859,12 @@ def _layout(source: _Source, mapping: dict[int, str] | None, header_row: int | N
 
 # -- public API ------------------------------------------------------------------------------------
 
+def default_rejects_path(source: str | Path) -> Path:
+    """Where rejected rows go when no place was given: beside the file, named after it."""
+    source = Path(source)
+    return source.with_name(source.stem + _("-rejects") + ".xlsx")
+
+
 def preview_file(path: str | Path, rows: int = 20, *, sheet: str | None = None) -> Preview:
     """The header, the first `rows` data rows and the suggested mapping of a file.
 

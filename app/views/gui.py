@@ -101,9 +101,23 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
         window.show()
     if db.created:
         window.fill_demo_data()
+    else:
+        window.daily_backup()
     code = app.exec()
     from app.views.worker import wait_for_jobs
 
     wait_for_jobs()
+    _backup_on_close(db)
     db.dispose()
     return code
+
+
+def _backup_on_close(db) -> None:
+    """The day's backup on closing; a failure is logged, never shown as a crash."""
+    from app.errors import DeskError
+    from app.services import backup
+
+    try:
+        backup.backup_on_close(db)
+    except DeskError as exc:
+        log.warning("backup on close failed: %s", exc.message)

@@ -152,6 +152,16 @@ class MainWindow(QMainWindow):
         run_in_background(self, lambda report: demo.fill_demo(self.db, "village", progress=report),
                           on_done=done, on_error=failed, on_progress=progress)
 
+    def daily_backup(self) -> None:
+        """Today's automatic backup (once a day), in the background."""
+        from app.services import backup
+
+        def failed(exc) -> None:
+            self.statusBar().showMessage(_("The automatic backup failed: {error}").format(
+                error=getattr(exc, "message", exc)))
+
+        run_in_background(self, lambda progress: backup.auto_backup(self.db), on_error=failed)
+
     def closeEvent(self, event) -> None:
         self.ui_settings.setValue("window/geometry", self.saveGeometry())
         self.ui_settings.sync()

@@ -65,3 +65,27 @@ def test_qt_dialog_buttons_follow_the_language(app):
     install_translations(app, "en")
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"
+
+
+def test_daily_backup_runs_in_the_background(app, db, ui_settings, qtbot, tmp_path, monkeypatch):
+    from app.services import backup
+
+    made = []
+    monkeypatch.setattr(backup, "auto_backup", lambda database, **kw: made.append(database) or [])
+    win = MainWindow(db, ui_settings)
+    qtbot.addWidget(win)
+    win.daily_backup()
+    qtbot.waitUntil(lambda: made == [db])
+
+
+def test_a_failed_daily_backup_is_shown_in_the_status_bar(app, db, ui_settings, qtbot, monkeypatch):
+    from app.services import backup
+
+    def full_disk(database, **kw):
+        raise backup.BackupError("磁盘已满")
+
+    monkeypatch.setattr(backup, "auto_backup", full_disk)
+    win = MainWindow(db, ui_settings)
+    qtbot.addWidget(win)
+    win.daily_backup()
+    qtbot.waitUntil(lambda: win.statusBar().currentMessage() == "自动备份失败：磁盘已满")

@@ -240,4 +240,4 @@ class ImportWizard(QWizard):
             self.addPage(page)
 
     def rejects_path(self) -> Path:
-        return self.path.with_name(self.path.stem + _("-rejects") + ".xlsx")
+        return importer.default_rejects_path(self.path)
