@@ -132,6 +132,33 @@ def _generic_revision(engine: Engine) -> str | None:
         return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Run the migrations up to `target`.
+
+    On SQLite, Alembic's batch mode rebuilds a table by copying it and dropping
+    the old one; with foreign keys on, that drop would cascade and delete every
+    row that refers to it (tags, family links). So foreign keys are off while
+    migrating, and checked afterwards.
+    """
+    from alembic import command
+
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    with engine.connect() as con:
+        if sqlite:
+            con.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, as SQLite needs
+            con.commit()
+        try:
+            with con.begin():
+                command.upgrade(_alembic_config(con), target)
+                if sqlite and con.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise DatabaseError(_("Upgrading the database broke links between records; "
+                                          "it has been left as it was."))
+        finally:
+            if sqlite:
+                con.exec_driver_sql("PRAGMA foreign_keys=ON")
+                con.commit()
+
+
 def open_database(url: str, *, migrate: bool = True) -> Database:
     """Open (creating if needed) and migrate the database at `url`.
 
@@ -163,10 +190,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             with engine.connect() as con:
                 con.exec_driver_sql("PRAGMA journal_mode=WAL")
         if migrate and revision != head:
-            from alembic import command
-
-            with engine.begin() as con:
-                command.upgrade(_alembic_config(con), "head")
+            upgrade(engine, "head")
     except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
         raise DatabaseError(_("The database {path} cannot be opened: {error}").format(
             path=path or parsed.render_as_string(hide_password=True), error=exc)) from exc

@@ -30,6 +30,7 @@ def test_every_migration_downgrades_to_empty_and_back(db_path):
 
     db = open_database(sqlite_url(db_path))
     with db.engine.begin() as con:
+        con.exec_driver_sql("PRAGMA foreign_keys=OFF")
         command.downgrade(_alembic_config(con), "base")
     with db.engine.connect() as con:
         assert con.execute(text("SELECT count(*) FROM sqlite_master WHERE name='residents'")).scalar() == 0
@@ -108,7 +109,8 @@ def test_the_quick_revision_reader_agrees_with_alembic():
     assert known_revisions() == ({r.revision for r in script.walk_revisions()}, script.get_current_head())
 
 
-def test_upgrading_an_old_database_gives_existing_residents_member_codes(db_path):
+def test_upgrading_an_old_database_keeps_every_row_and_gives_member_codes(db_path):
+    """Batch migrations rebuild tables; links to them (tags, family) must survive."""
     from alembic import command
 
     from app.db import _alembic_config
@@ -116,13 +118,23 @@ def test_upgrading_an_old_database_gives_existing_residents_member_codes(db_path
     db = open_database(sqlite_url(db_path))
     with db.engine.begin() as con:
         command.downgrade(_alembic_config(con), "0001")
-        con.execute(text("INSERT INTO residents (name, id_kind, phone, estate, building, unit, room, notes, "
-                         "active, deactivation_reason, search_keys, sort_key, created_at, updated_at) VALUES "
-                         "('老居民', '', '', '', '', '', '', '', 1, '', ' laojumin ljm | jumin jm ', "
-                         "'lao ju min', '2020-01-01 00:00:00', '2020-01-01 00:00:00')"))
+    with db.engine.begin() as con:
+        for name in ("老居民", "老伴"):
+            con.execute(text(
+                "INSERT INTO residents (name, id_kind, phone, estate, building, unit, room, notes, active, "
+                "deactivation_reason, search_keys, sort_key, created_at, updated_at) VALUES "
+                f"('{name}', '', '', '', '', '', '', '', 1, '', ' x | ', 'x', '2020-01-01 00:00:00', "
+                "'2020-01-01 00:00:00')"))
+        con.execute(text("INSERT INTO tags (name, sort_order, active) VALUES ('老年人', 0, 1)"))
+        con.execute(text("INSERT INTO resident_tags VALUES (1, 1)"))
+        con.execute(text("INSERT INTO family_links (resident_id, relative_id, relation, note) "
+                         "VALUES (1, 2, 'spouse', ''), (2, 1, 'spouse', '')"))
     db.dispose()
     db = open_database(sqlite_url(db_path))
     with db.engine.connect() as con:
-        code = con.execute(text("SELECT member_code FROM residents")).scalar()
-    assert code and len(code) == 8
+        codes = con.execute(text("SELECT member_code FROM residents")).scalars().all()
+        assert con.execute(text("SELECT count(*) FROM resident_tags")).scalar() == 1
+        assert con.execute(text("SELECT count(*) FROM family_links")).scalar() == 2
+        assert con.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert len(codes) == 2 and all(len(c) == 8 for c in codes)
     db.dispose()

@@ -64,7 +64,6 @@ def registration_form(detail: ResidentDetail, letterhead: Letterhead) -> bytes:
 
 
 ROSTER_COLUMNS_MM = (12, 24, 11, 11, 38, 27, 72, 30, 42)
-ROSTER_CHUNK = 250  # rows per table: keeps reportlab's page splitting linear
 
 
 def roster(rows: Sequence[ResidentRow], description: str, letterhead: Letterhead,
@@ -77,18 +76,14 @@ def roster(rows: Sequence[ResidentRow], description: str, letterhead: Letterhead
     story = toolkit.title_block(title, _("{filter} · {count} residents").format(
         filter=description, count=format_number(len(rows))))
     genders = {code: _(label) for code, label in GENDERS.items()}
-    total = len(rows)
-    for start in range(0, total, ROSTER_CHUNK):
-        lines = []
-        for number, r in enumerate(rows[start:start + ROSTER_CHUNK], start + 1):
-            lines.append([str(number), r.name, genders.get(r.gender, ""),
-                          "" if r.age is None else str(r.age), mask_id_number(r.id_number),
-                          mask_phone(r.phone), r.address, r.grid, r.tags])
-        story.append(toolkit.data_table(header, lines, widths, font_size=8.5, align_right=(0, 3),
-                                        short=(0, 2, 3, 4, 5)))
-        if progress:
-            progress(min(start + ROSTER_CHUNK, total), total)
-    if not rows:
+    lines = [[str(number), r.name, genders.get(r.gender, ""), "" if r.age is None else str(r.age),
+              mask_id_number(r.id_number), mask_phone(r.phone), r.address, r.grid, r.tags]
+             for number, r in enumerate(rows, 1)]
+    if progress:
+        progress(len(rows), len(rows))
+    if rows:
+        story.append(toolkit.LongTable(header, lines, widths, align_right=(0, 3)))
+    else:
         story.append(Paragraph(_("No residents match this filter."), toolkit.styles()["body"]))
     story.append(toolkit.spacer(8))
     story.append(toolkit.signature_block(toolkit.usable_width(wide=True)))
