@@ -68,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "passphrase read from standard input"))
     res = commands.add_parser("restore", parents=[common], help=_("restore the database from a backup"))
     res.add_argument("file", metavar="FILE", help=_("the backup file"))
+
+    users = commands.add_parser("users", parents=[common], help=_("staff accounts"))
+    users_what = users.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    users_add = users_what.add_parser("add", parents=[common], help=_(
+        "add a staff account (also to regain access when no administrator can sign in); "
+        "the password is read from standard input"))
+    users_add.add_argument("name", metavar="NAME", help=_("the user name to sign in with"))
+    users_add.add_argument("--role", required=True, metavar="ROLE",
+                           help=_("administrator, desk, grid_worker or viewer"))
+    users_add.add_argument("--display-name", default="", metavar="TEXT", help=_("the name shown to others"))
     return parser
 
 
@@ -85,11 +95,12 @@ def database_url(args: argparse.Namespace) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.db import open_database
+    from app.services import access
     from app.services.demo import SCALES, fill_demo
 
     db = open_database(database_url(args))
     try:
-        summary = fill_demo(db, args.scale, seed=args.seed)
+        summary = fill_demo(db, args.scale, seed=args.seed, actor=access.current_os_actor())
     finally:
         db.dispose()
     if summary.added:
@@ -268,6 +279,41 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_new_password() -> str:
+    """A new password: one line of standard input, or typed twice at a terminal."""
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass(_("Password: "))
+        if getpass.getpass(_("The same password again: ")) != first:
+            raise DeskError(_("The two passwords are not the same; nothing was changed."))
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from app.db import open_database
+    from app.errors import ValidationError
+    from app.services import access, accounts
+
+    if args.role not in access.ROLES:  # checked before anything is read or opened
+        raise ValidationError({"role": _("Unknown role {role}; choose one of: {roles}.").format(
+            role=args.role, roles=", ".join(access.ROLES))})
+    password = _read_new_password()
+    accounts.check_password_rules(password)
+    db = open_database(database_url(args))
+    try:
+        accounts.add_administrator_for_recovery(db, args.name, password, display_name=args.display_name,
+                                                role=args.role)
+    finally:
+        db.dispose()
+    print(_("Staff account {name} added with the role {role}.").format(
+        name=accounts.clean_username(args.name), role=_(access.ROLES[args.role])))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language must be known before argparse prints anything.
@@ -284,9 +330,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(database_url(args), args.lang)
     handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
-                "backup": cmd_backup, "restore": cmd_restore}
+                "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users}
     try:
         return handlers[args.command](args)
     except DeskError as exc:
-        print(exc.message, file=sys.stderr)
+        print(" ".join(exc.message.splitlines()), file=sys.stderr)  # one line
         return 2

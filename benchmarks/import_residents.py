@@ -94,13 +94,16 @@ def fresh_database(folder: Path, name: str):
     from app.db import open_database, sqlite_url
     from app.services import grids, tags
 
+    from app.services.access import ADMINISTRATOR, Actor
+
+    admin = Actor("benchmark", ADMINISTRATOR)
     db = open_database(sqlite_url(folder / f"{name}.sqlite3"))
-    tags.ensure_default_tags(db)
-    root = grids.add_grid(db, None, "状元里社区")
+    tags.ensure_default_tags(db, actor=admin)
+    root = grids.add_grid(db, None, "状元里社区", actor=admin)
     for grid, subs in GRIDS.items():
-        g = grids.add_grid(db, root, grid)
+        g = grids.add_grid(db, root, grid, actor=admin)
         for sub in subs:
-            grids.add_grid(db, g, sub)
+            grids.add_grid(db, g, sub, actor=admin)
     return db
 
 

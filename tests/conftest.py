@@ -10,6 +10,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.db import open_database, sqlite_url  # noqa: E402
 from app.i18n import set_language  # noqa: E402
+from app.services.access import ADMINISTRATOR, Actor  # noqa: E402
+
+# The acting user of tests that are not about permissions.
+ADMIN = Actor("王主任", ADMINISTRATOR)
 
 
 class NetworkUsed(AssertionError):
@@ -77,3 +81,9 @@ def db(db_path):
     database = open_database(sqlite_url(db_path))
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def admin() -> Actor:
+    """An administrator: may do everything (windows, dialogs, set-up of test data)."""
+    return ADMIN

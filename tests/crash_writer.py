@@ -15,7 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.db import open_database, sqlite_url  # noqa: E402
 from app.services import residents  # noqa: E402
+from app.services.access import ADMINISTRATOR, Actor  # noqa: E402
 from app.services.residents import ResidentInput  # noqa: E402
+
+ADMIN = Actor("crash-writer", ADMINISTRATOR)
 
 
 def main() -> None:
@@ -29,7 +32,7 @@ def main() -> None:
     while True:
         n += 1
         name = f"{prefix}-{n}"
-        residents.add_resident(db, ResidentInput(name=name))  # committed when it returns
+        residents.add_resident(db, ResidentInput(name=name), actor=ADMIN)  # committed when it returns
         sys.stdout.write(name + "\n")
         sys.stdout.flush()
 

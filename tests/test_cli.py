@@ -249,3 +249,78 @@ def test_backup_and_restore_from_the_command_line(tmp_path, capsys, monkeypatch)
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM residents").fetchone()[0] == 1500
     con.close()
+
+
+# -- staff accounts ----------------------------------------------------------------------------
+
+def _staff(db: Path) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT username, display_name, role FROM staff ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_users_add_reads_the_password_from_stdin_and_is_audited(tmp_path, capsys, monkeypatch):
+    import getpass
+    import io
+
+    from app.db import open_database, sqlite_url
+    from app.services import accounts
+
+    db = tmp_path / "d.sqlite3"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
+    assert main(["--db", str(db), "users", "add", "WangFang", "--role", "administrator",
+                 "--display-name", "王芳"]) == 0
+    assert "wangfang" in capsys.readouterr().out
+    assert _staff(db) == [("wangfang", "王芳", "administrator")]
+    database = open_database(sqlite_url(db))
+    try:
+        assert accounts.login(database, "wangfang", "lianban-2026").role == "administrator"
+    finally:
+        database.dispose()
+    con = sqlite3.connect(db)
+    actor, action = con.execute("SELECT actor_name, action FROM audit_log WHERE entity='staff'").fetchone()
+    con.close()
+    assert (actor, action) == (getpass.getuser(), "create")
+    # Recovery: works again when accounts exist.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("desk-pass-1\n"))
+    assert main(["--db", str(db), "users", "add", "xiaoli", "--role", "desk"]) == 0
+    assert _staff(db)[1] == ("xiaoli", "xiaoli", "desk")
+
+
+@pytest.mark.parametrize("argv, stdin, message", [
+    (["users", "add", "xiaoli", "--role", "desk"], "short\n", "至少需要 8 个字符"),
+    (["users", "add", "xiaoli", "--role", "boss"], "long-enough\n", "未知角色"),
+    (["users", "add", "wangfang", "--role", "viewer"], "long-enough\n", "已被使用"),
+    (["users", "add", "two words", "--role", "viewer"], "long-enough\n", "不能有空格"),
+])
+def test_users_add_bad_input_exits_2_with_one_line(tmp_path, capsys, monkeypatch, argv, stdin, message):
+    import io
+
+    db = tmp_path / "d.sqlite3"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
+    assert main(["--db", str(db), "users", "add", "wangfang", "--role", "administrator"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    assert main(["--db", str(db)] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and message in err, err
+    assert len(_staff(db)) == 1
+
+
+def test_users_add_at_a_terminal_asks_twice(tmp_path, capsys, monkeypatch):
+    import getpass
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    answers = iter(["lianban-2026", "lianban-2027"])
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    db = tmp_path / "d.sqlite3"
+    assert main(["--db", str(db), "--lang", "en", "users", "add", "wangfang", "--role", "administrator"]) == 2
+    assert "not the same" in capsys.readouterr().err
+    assert not db.exists()

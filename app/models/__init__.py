@@ -1,8 +1,11 @@
 """SQLAlchemy models. Import from here so every table is registered on Base.metadata."""
+from app.models.audit import AuditLog
 from app.models.base import Base
+from app.models.consent import Consent
 from app.models.grid import COMMUNITY, GRID, SUB_GRID, Grid
 from app.models.resident import FamilyLink, Resident, Tag, resident_tags
 from app.models.settings import Setting
+from app.models.staff import Staff
 
 __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "FamilyLink",
-           "resident_tags", "Setting"]
+           "resident_tags", "Setting", "Staff", "AuditLog", "Consent"]

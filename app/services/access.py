@@ -1,8 +1,9 @@
 """Who may do what: the acting person, roles and permissions.
 
-Staff accounts arrive later; until then every command acts as the operating-
-system user with the front-desk role (`current_os_actor()`). Services that
-guard something take an `Actor` and call `require(actor, permission)`.
+Staff log in (services/accounts.py) and act with their role; the command line
+acts as the operating-system user with the front-desk role
+(`current_os_actor()`). Services that guard something take an `Actor` and call
+`require(actor, permission)` before they touch the database.
 """
 from __future__ import annotations
 
@@ -26,22 +27,62 @@ ROLES: dict[str, str] = {
 }
 
 # Permissions.
-PERSONAL_DATA_FULL = "personal_data.full"   # unmasked ID numbers and phones (exports, prints)
+RESIDENTS_CREATE = "residents.create"
+RESIDENTS_UPDATE = "residents.update"         # also family links
+RESIDENTS_DEACTIVATE = "residents.deactivate"  # and reactivate
 RESIDENTS_IMPORT = "residents.import"
-RESIDENTS_EXPORT = "residents.export"
+RESIDENTS_EXPORT = "residents.export"         # masked ID numbers and phones
+RESIDENTS_PRINT = "residents.print"
+PERSONAL_DATA_FULL = "personal_data.full"   # unmasked ID numbers and phones (exports, prints)
+CONSENTS_RECORD = "consents.record"
+HEALTH_NOTES_VIEW = "health_notes.view"       # day-care elders' health notes
+CHILD_MEDICAL_VIEW = "child_medical.view"     # after-school children's medical notes
+SETTINGS_EDIT = "settings.edit"               # centre details, grids, tags
+RECORDS_DELETE = "records.delete"             # deleting records, purging old personal data
+USERS_MANAGE = "users.manage"
+AUDIT_VIEW = "audit.view"
+BACKUP_RESTORE = "backup.restore"
 
-# permission -> the roles that have it. Anything not listed here is refused.
+_STAFF = frozenset({ADMINISTRATOR, DESK})
+_ADMIN = frozenset({ADMINISTRATOR})
+
+# permission -> the roles that have it. Anything not listed here is refused;
+# viewers have none of them: they only read.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    PERSONAL_DATA_FULL: frozenset({ADMINISTRATOR}),
-    RESIDENTS_IMPORT: frozenset({ADMINISTRATOR, DESK}),
+    RESIDENTS_CREATE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    RESIDENTS_UPDATE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    RESIDENTS_DEACTIVATE: _STAFF,
+    RESIDENTS_IMPORT: _STAFF,
     RESIDENTS_EXPORT: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    RESIDENTS_PRINT: _STAFF,
+    PERSONAL_DATA_FULL: _ADMIN,
+    CONSENTS_RECORD: _STAFF,
+    HEALTH_NOTES_VIEW: _STAFF,
+    CHILD_MEDICAL_VIEW: _STAFF,
+    SETTINGS_EDIT: _ADMIN,
+    RECORDS_DELETE: _ADMIN,
+    USERS_MANAGE: _ADMIN,
+    AUDIT_VIEW: _ADMIN,
+    BACKUP_RESTORE: _ADMIN,
 }
 
 # What each permission allows, as the end of "… may not {action}".
 PERMISSION_LABELS: dict[str, str] = {
-    PERSONAL_DATA_FULL: N_("see or export full ID numbers and phone numbers"),
+    RESIDENTS_CREATE: N_("add residents"),
+    RESIDENTS_UPDATE: N_("change residents' records"),
+    RESIDENTS_DEACTIVATE: N_("deactivate or reactivate residents"),
     RESIDENTS_IMPORT: N_("import residents"),
     RESIDENTS_EXPORT: N_("export residents"),
+    RESIDENTS_PRINT: N_("print residents' forms"),
+    PERSONAL_DATA_FULL: N_("see or export full ID numbers and phone numbers"),
+    CONSENTS_RECORD: N_("record or withdraw consents"),
+    HEALTH_NOTES_VIEW: N_("see health notes"),
+    CHILD_MEDICAL_VIEW: N_("see children's medical notes"),
+    SETTINGS_EDIT: N_("change the settings (centre details, grids, tags)"),
+    RECORDS_DELETE: N_("delete records or purge personal data"),
+    USERS_MANAGE: N_("manage staff accounts"),
+    AUDIT_VIEW: N_("see the audit trail"),
+    BACKUP_RESTORE: N_("restore a backup"),
 }
 
 
@@ -85,5 +126,5 @@ def os_user_name() -> str:
 
 
 def current_os_actor() -> Actor:
-    """The operating-system user, acting with the front-desk role (no staff accounts yet)."""
+    """The operating-system user, acting with the front-desk role (the command line)."""
     return Actor(os_user_name(), DESK)

@@ -518,7 +518,7 @@ def list_backups(folder: str | Path | None = None) -> list[BackupInfo]:
 # -- restoring ---------------------------------------------------------------------
 
 def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | None = None,
-            safety_folder: str | Path | None = None) -> RestoreResult:
+            safety_folder: str | Path | None = None, actor=None) -> RestoreResult:
     """Replace the database file at `db_path` with the backup at `backup_path`.
 
     Call it with the database CLOSED (`db.dispose()`); open it again with
@@ -531,7 +531,14 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
     3. the current database is made self-contained (its write-ahead log folded
        in) — this fails if it is still open somewhere, and nothing is replaced;
     4. one atomic rename puts the checked copy in its place.
+
+    With an `actor` (the window) only an administrator may restore; the command
+    line, run by whoever owns the database file, passes none.
     """
+    if actor is not None:
+        from app.services import access
+
+        access.require(actor, access.BACKUP_RESTORE)
     db_path = Path(db_path).expanduser()
     backup_path = Path(backup_path).expanduser()
     known, head = known_revisions()

@@ -9,6 +9,7 @@ from app.db import Database
 from app.errors import ValidationError
 from app.i18n import _
 from app.models import Setting
+from app.services import access, audit
 from app.services.validators import InvalidValue, normalise_phone
 
 
@@ -28,9 +29,14 @@ def get_setting(db: Database, key: str, default: str = "") -> str:
         return row.value if row else default
 
 
-def set_setting(db: Database, key: str, value: str) -> None:
+def set_setting(db: Database, key: str, value: str, *, actor: access.Actor) -> None:
+    access.require(actor, access.SETTINGS_EDIT)
     with db.session() as s:
+        row = s.get(Setting, key)
+        old = row.value if row else None
         s.merge(Setting(key=key, value=value))
+        if old != value:
+            audit.record(s, actor, "settings", "setting", None, key, audit.diff({key: old}, {key: value}))
 
 
 def get_centre(db: Database) -> CentreInfo:
@@ -40,7 +46,8 @@ def get_centre(db: Database) -> CentreInfo:
     return CentreInfo(**{field: rows.get(key, "") for field, key in _KEYS.items()})
 
 
-def save_centre(db: Database, info: CentreInfo) -> CentreInfo:
+def save_centre(db: Database, info: CentreInfo, *, actor: access.Actor) -> CentreInfo:
+    access.require(actor, access.SETTINGS_EDIT)
     errors = {}
     name = " ".join(info.name.split())
     if not name:
@@ -55,6 +62,10 @@ def save_centre(db: Database, info: CentreInfo) -> CentreInfo:
         raise ValidationError(errors)
     clean = CentreInfo(name=name[:100], address=" ".join(info.address.split())[:200], phone=phone)
     with db.session() as s:
+        old = dict(s.execute(select(Setting.key, Setting.value).where(Setting.key.in_(_KEYS.values()))).all())
         for field, key in _KEYS.items():
             s.merge(Setting(key=key, value=getattr(clean, field)))
+        changes = audit.diff({field: old.get(key, "") for field, key in _KEYS.items()}, vars(clean))
+        if changes:
+            audit.record(s, actor, "settings", "centre", None, clean.name, changes)
     return clean

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from app.db import Database
 from app.i18n import N_, _
 from app.models import FamilyLink, Resident, Tag, resident_tags
-from app.services import centre, grids, pinyin, tags
+from app.services import access, audit, centre, grids, pinyin, tags
 from app.services.member_codes import new_member_code
 from app.services.residents import RELATIONS
 from app.services.validators import check_char
@@ -91,10 +91,19 @@ def _mobile(rng: random.Random) -> str:
 
 def fill_demo(db: Database, scale: str = "village", seed: int = 1,
               progress: Callable[[int, int], None] | None = None,
-              today: dt.date | None = None, head_count: int | None = None) -> DemoSummary:
-    """Fill the database; `head_count` overrides the scale's number of residents (benchmarks)."""
+              today: dt.date | None = None, head_count: int | None = None,
+              actor: access.Actor | None = None) -> DemoSummary:
+    """Fill the database; `head_count` overrides the scale's number of residents (benchmarks).
+
+    `actor` (default: the operating-system user) needs to be allowed to add
+    residents; the audit trail records them adding the demo data. The demo's
+    own centre details, grids and tags are set up by a system actor named "demo".
+    """
     if scale not in ("village", "town"):
         raise ValueError(scale)
+    actor = actor or access.current_os_actor()
+    access.require(actor, access.RESIDENTS_CREATE)
+    system = access.Actor("demo", access.ADMINISTRATOR)
     existing = centre.get_setting(db, DEMO_MARKER)
     if existing:
         with db.session() as s:
@@ -107,19 +116,20 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
 
     name, address, phone = spec["centre"]
     if not centre.get_centre(db).name:
-        centre.save_centre(db, centre.CentreInfo(name, address, phone))
-    tags.ensure_default_tags(db)
+        centre.save_centre(db, centre.CentreInfo(name, address, phone), actor=system)
+    tags.ensure_default_tags(db, actor=system)
     with db.session() as s:
         tag_ids = list(s.scalars(select(Tag.id).order_by(Tag.sort_order)))
     elderly, child, newcomer, veteran, party, disabled, low_income, alone = (tag_ids + [None] * 8)[:8]
 
     # Grid tree with its grid workers.
-    root = grids.add_grid(db, None, spec["community"], names.person("F"), _mobile(rng))
+    root = grids.add_grid(db, None, spec["community"], names.person("F"), _mobile(rng), actor=system)
     sub_grids: list[int] = []
     for grid_name, subs in spec["grids"].items():
-        g = grids.add_grid(db, root, grid_name, names.person(rng.choice("MF")), _mobile(rng))
+        g = grids.add_grid(db, root, grid_name, names.person(rng.choice("MF")), _mobile(rng), actor=system)
         for sub in subs:
-            sub_grids.append(grids.add_grid(db, g, sub, names.person(rng.choice("MF")), _mobile(rng)))
+            sub_grids.append(grids.add_grid(db, g, sub, names.person(rng.choice("MF")), _mobile(rng),
+                                            actor=system))
     estates = spec["estates"]
     # Each estate is covered by one or more neighbouring sub-grids (big estates by several).
     estate_grids = {e: sub_grids[i * len(sub_grids) // len(estates):
@@ -229,6 +239,8 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
             s.execute(insert(resident_tags), person_tags)
         if links:
             s.execute(insert(FamilyLink), links)
+        audit.record(s, actor, "create", "demo", None, _("{count} demo residents ({scale})").format(
+            count=total, scale=_(SCALES[scale])))
     # Some residents have moved away (deactivated, still on record).
     with db.session() as s:
         for rid in rng.sample(sorted(kept), k=max(1, total // 100)):
@@ -236,5 +248,5 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
             r.active = False
             r.deactivated_on = today - dt.timedelta(days=rng.randrange(10, 700))
             r.deactivation_reason = _("Moved away")
-    centre.set_setting(db, DEMO_MARKER, scale)
+    centre.set_setting(db, DEMO_MARKER, scale, actor=system)
     return DemoSummary(scale, True, total)

@@ -17,7 +17,7 @@ from app.db import Database
 from app.errors import DeskError
 from app.i18n import N_, _
 from app.models import Grid, Resident, Tag, resident_tags
-from app.services import access
+from app.services import access, audit
 from app.services.importer import save_workbook_atomically
 from app.services.residents import GENDERS, age_on, search_ids
 from app.services.validators import mask_id_number, mask_phone
@@ -98,7 +98,8 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
 
     Returns the number of residents written. `full=True` writes whole ID and
     phone numbers and needs the actor (default: the operating-system user) to
-    have access.PERSONAL_DATA_FULL; otherwise PermissionDenied is raised.
+    have access.PERSONAL_DATA_FULL; otherwise PermissionDenied is raised. The
+    export is recorded in the audit trail.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -166,4 +167,8 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
     for cells in rows:
         ws.append(cells)
     save_workbook_atomically(wb, path, ExportError)
+    summary = (_("{count} residents to {file}, with full ID numbers and phones") if full
+               else _("{count} residents to {file}, ID numbers and phones masked"))
+    with db.session() as s:
+        audit.record(s, actor, "export", "resident", None, summary.format(count=len(rows), file=path.name))
     return len(rows)

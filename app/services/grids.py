@@ -10,6 +10,7 @@ from app.db import Database
 from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
 from app.models import COMMUNITY, SUB_GRID, Grid, Resident
+from app.services import access, audit
 from app.services.validators import InvalidValue, normalise_phone
 
 LEVEL_LABELS = {1: N_("Community"), 2: N_("Grid"), 3: N_("Sub-grid")}
@@ -120,7 +121,8 @@ def _check_unique(session, parent_id: int | None, name: str, own_id: int | None)
 
 
 def add_grid(db: Database, parent_id: int | None, name: str, worker_name: str = "",
-             worker_phone: str = "") -> int:
+             worker_phone: str = "", *, actor: access.Actor) -> int:
+    access.require(actor, access.SETTINGS_EDIT)
     values = _values(name, worker_name, worker_phone)
     with db.session() as s:
         level = COMMUNITY
@@ -137,22 +139,30 @@ def add_grid(db: Database, parent_id: int | None, name: str, worker_name: str = 
         grid = Grid(parent_id=parent_id, level=level, sort_order=order, **values)
         s.add(grid)
         s.flush()
+        audit.record(s, actor, "create", "grid", grid.id, grid_path(s, grid.id), audit.diff({}, values))
         return grid.id
 
 
-def update_grid(db: Database, grid_id: int, name: str, worker_name: str, worker_phone: str) -> None:
+def update_grid(db: Database, grid_id: int, name: str, worker_name: str, worker_phone: str, *,
+                actor: access.Actor) -> None:
+    access.require(actor, access.SETTINGS_EDIT)
     values = _values(name, worker_name, worker_phone)
     with db.session() as s:
         grid = s.get(Grid, grid_id)
         if grid is None:
             raise NotFoundError(_("That grid no longer exists."))
         _check_unique(s, grid.parent_id, values["name"], grid_id)
+        before = {key: getattr(grid, key) for key in values}
         for key, value in values.items():
             setattr(grid, key, value)
+        changes = audit.diff(before, values)
+        if changes:
+            audit.record(s, actor, "update", "grid", grid_id, grid_path(s, grid_id), changes)
 
 
-def delete_grid(db: Database, grid_id: int) -> None:
+def delete_grid(db: Database, grid_id: int, *, actor: access.Actor) -> None:
     """Remove an empty grid; one with sub-grids or residents is refused."""
+    access.require(actor, access.RECORDS_DELETE)
     with db.session() as s:
         grid = s.get(Grid, grid_id)
         if grid is None:
@@ -164,4 +174,6 @@ def delete_grid(db: Database, grid_id: int) -> None:
         if used:
             raise ValidationError({"grid": _("{count} residents belong to {name}; move them to "
                                              "another grid first.").format(count=used, name=grid.name)})
+        audit.record(s, actor, "delete", "grid", grid_id, grid_path(s, grid_id),
+                     audit.diff({key: getattr(grid, key) for key in ("name", "worker_name", "worker_phone")}, {}))
         s.delete(grid)

@@ -38,10 +38,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import Database
 from app.errors import DatabaseError, DeskError, ValidationError
 from app.i18n import N_, _
-from app.models import Grid, Resident, Tag, resident_tags
-from app.services import access, pinyin
+from app.models import AuditLog, Grid, Resident, Tag, resident_tags
+from app.services import access, audit, pinyin
 from app.services.member_codes import new_member_code
-from app.services.residents import ResidentInput, validate
+from app.services.residents import ResidentInput, audit_values, validate
 
 
 # openpyxl warns about styles and extensions it drops while reading; that is no news for staff.
@@ -528,6 +528,8 @@ class _Registry:
         self.tags: dict[str, int] = {}
         self.tags_loose: dict[str, int] = {}
         self.grids: dict[str, int | None] = {}  # key -> id (None when ambiguous)
+        self.tag_names: dict[int, str] = {}
+        self.grid_names: dict[int, str] = {}
         columns = [getattr(Resident, c) for c in _STORED]
         with db.session() as s:
             for rid, code, *values in s.execute(select(Resident.id, Resident.member_code, *columns)
@@ -546,8 +548,10 @@ class _Registry:
                 self.tags_of.setdefault(rid, set()).add(tag_id)
             for tag_id, name in s.execute(select(Tag.id, Tag.name).order_by(Tag.sort_order, Tag.id)):
                 self.tags.setdefault(name, tag_id)
+                self.tag_names[tag_id] = name
                 self.tags_loose.setdefault(_short(name).casefold(), tag_id)
             grids = {g.id: g for g in s.scalars(select(Grid))}
+        self.grid_names = {gid: g.name for gid, g in grids.items()}
         for g in grids.values():
             if g.level != 3:
                 continue
@@ -906,11 +910,13 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
     `mapping` (column index -> field, see FIELDS) overrides the header matching;
     `header_row` (1-based) says where the header is when it cannot be found.
     Rejected rows are written to `rejects_path` when given. A dry run counts
-    exactly what would happen and writes nothing to the database.
+    exactly what would happen and writes nothing to the database. The audit
+    trail gets one row for the import and one per new or changed resident.
+    `actor` defaults to the operating-system user.
     """
     path = Path(path)
-    if actor is not None:
-        access.require(actor, access.RESIDENTS_IMPORT)
+    actor = actor or access.current_os_actor()
+    access.require(actor, access.RESIDENTS_IMPORT)
     if rejects_path is not None:
         rejects_path = Path(rejects_path)
         if rejects_path.exists() and path.exists() and os.path.samefile(rejects_path, path):
@@ -947,7 +953,7 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
         write_rejects(rejects_path, layout, planner.rejects)
         result.rejects_file = rejects_path
     if not dry_run and (planner.new or planner.updates):
-        _write(db, registry, planner)
+        _write(db, registry, planner, actor, path.name)
     if progress:
         progress(total, total)
     return result
@@ -955,7 +961,13 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
 
 # -- writing ------------------------------------------------------------------------------------
 
-def _write(db: Database, registry: _Registry, planner: _Planner) -> None:
+def _audit_values(registry: _Registry, values: dict, tag_ids) -> dict:
+    chosen = set(tag_ids)  # names in the tags' own order, as residents.py lists them
+    return audit_values(values, registry.grid_names.get(values["grid_id"]),
+                        [name for tag_id, name in registry.tag_names.items() if tag_id in chosen])
+
+
+def _write(db: Database, registry: _Registry, planner: _Planner, actor: access.Actor, file_name: str) -> None:
     now = dt.datetime.now()
     codes = registry.codes
     known: dict[str, tuple[str, str]] = {}  # names repeat: each one's keys are computed once
@@ -978,6 +990,16 @@ def _write(db: Database, registry: _Registry, planner: _Planner) -> None:
     for rid, values, _tags in planner.updates:
         keys, sort_key = search_keys(values["name"])
         changes.append(dict(values, id=rid, search_keys=keys, sort_key=sort_key, updated_at=now))
+    # The audit trail: one row for the import, one per resident it creates or changes.
+    trail = [audit.entry(actor, "import", "resident", None, _(
+        "{file}: {imported} new, {updated} updated").format(
+            file=file_name, imported=len(planner.new), updated=len(planner.updates)), at=now)]
+    for rid, values, tag_ids in planner.updates:
+        stored = registry.residents[rid]
+        old_tags = registry.tags_of.get(rid, set())
+        trail.append(audit.entry(actor, "update", "resident", rid, values["name"], audit.diff(
+            _audit_values(registry, stored, old_tags),
+            _audit_values(registry, values, old_tags if tag_ids is None else tag_ids)), at=now))
     try:
         with db.session() as s:
             links: list[dict] = []
@@ -985,8 +1007,10 @@ def _write(db: Database, registry: _Registry, planner: _Planner) -> None:
                 batch = new_rows[start:start + _INSERT_BATCH]
                 ids = s.scalars(insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
                                 batch).all()
-                for rid, (_values, tag_ids) in zip(ids, planner.new[start:start + _INSERT_BATCH]):
+                for rid, (values, tag_ids) in zip(ids, planner.new[start:start + _INSERT_BATCH]):
                     links.extend({"resident_id": rid, "tag_id": t} for t in tag_ids)
+                    trail.append(audit.entry(actor, "create", "resident", rid, values["name"],
+                                             audit.diff({}, _audit_values(registry, values, tag_ids)), at=now))
             for start in range(0, len(changes), _INSERT_BATCH):
                 s.execute(update(Resident), changes[start:start + _INSERT_BATCH])
             retagged = [(rid, tags) for rid, _v, tags in planner.updates if tags is not None]
@@ -997,6 +1021,8 @@ def _write(db: Database, registry: _Registry, planner: _Planner) -> None:
                     links.extend({"resident_id": rid, "tag_id": t} for t in tags)
             for start in range(0, len(links), 5000):
                 s.execute(insert(resident_tags), links[start:start + 5000])
+            for start in range(0, len(trail), _INSERT_BATCH):
+                s.execute(insert(AuditLog), trail[start:start + _INSERT_BATCH])
     except SQLAlchemyError as exc:
         raise DatabaseError(_("The import could not be saved, so nothing was imported: {error}")
                             .format(error=getattr(exc, "orig", None) or exc)) from exc

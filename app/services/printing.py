@@ -16,7 +16,7 @@ from app.i18n import N_, _
 from app.models import Grid, Resident, Tag
 from app.reports import resident_forms
 from app.reports.toolkit import Letterhead
-from app.services import centre, residents
+from app.services import access, centre, residents
 from app.services.member_codes import qr_payload
 
 Progress = Callable[[int, int], None]
@@ -67,17 +67,26 @@ class ResidentFilter:
                                       include_inactive=self.include_inactive)
 
 
-def registration_pdf(db: Database, resident_id: int) -> bytes:
+def _allowed(actor: access.Actor | None) -> None:
+    """Printing needs access.RESIDENTS_PRINT; `actor` defaults to the operating-system user."""
+    access.require(actor or access.current_os_actor(), access.RESIDENTS_PRINT)
+
+
+def registration_pdf(db: Database, resident_id: int, *, actor: access.Actor | None = None) -> bytes:
+    _allowed(actor)
     return resident_forms.registration_form(residents.get_resident(db, resident_id), letterhead(db))
 
 
-def roster_pdf(db: Database, flt: ResidentFilter, progress: Progress | None = None) -> bytes:
+def roster_pdf(db: Database, flt: ResidentFilter, progress: Progress | None = None, *,
+               actor: access.Actor | None = None) -> bytes:
+    _allowed(actor)
     description = flt.describe(db)
     rows = residents.fetch_rows_in_order(db, flt.ids(db))
     return resident_forms.roster(rows, description, letterhead(db), progress)
 
 
-def member_cards_pdf(db: Database, resident_ids: list[int]) -> bytes:
+def member_cards_pdf(db: Database, resident_ids: list[int], *, actor: access.Actor | None = None) -> bytes:
+    _allowed(actor)
     if not resident_ids:
         raise ValidationError({"residents": _("Choose at least one resident for member cards.")})
     with db.session() as s:

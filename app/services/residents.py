@@ -12,7 +12,7 @@ from app.db import Database
 from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
 from app.models import FamilyLink, Grid, Resident, Tag, resident_tags
-from app.services import pinyin
+from app.services import access, audit, pinyin
 from app.services.member_codes import code_from_scan, new_member_code
 from app.services.validators import InvalidValue, mask_id_number, normalise_phone, parse_id_number
 
@@ -193,6 +193,30 @@ def _check_duplicate(session, id_number: str | None, own_id: int | None) -> None
                 name=other.name, id=other.id, address=("，" + address) if address else "")})
 
 
+AUDITED = ("name", "gender", "id_number", "birth_date", "phone", "estate", "building", "unit", "room",
+           "notes")
+
+
+def audit_values(values: dict, grid: str | None, tag_names: list[str]) -> dict:
+    """A resident's fields as the audit trail compares them (grid and tags by name)."""
+    out = {key: values.get(key) for key in AUDITED}
+    out["grid"] = grid or None
+    out["tags"] = "、".join(tag_names)
+    return out
+
+
+def _snapshot(session, r: Resident) -> dict:
+    grid = session.get(Grid, r.grid_id) if r.grid_id is not None else None
+    tags = sorted(r.tags, key=lambda t: (t.sort_order, t.id))
+    return audit_values({key: getattr(r, key) for key in AUDITED}, grid.name if grid else None,
+                        [t.name for t in tags])
+
+
+def _status(r: Resident) -> dict:
+    return {"active": r.active, "deactivated_on": r.deactivated_on,
+            "deactivation_reason": r.deactivation_reason}
+
+
 def _apply(resident: Resident, values: dict, tags: list[Tag]) -> None:
     for key, value in values.items():
         setattr(resident, key, value)
@@ -210,7 +234,8 @@ def _unused_code(session) -> str:
             return code
 
 
-def add_resident(db: Database, data: ResidentInput) -> int:
+def add_resident(db: Database, data: ResidentInput, *, actor: access.Actor) -> int:
+    access.require(actor, access.RESIDENTS_CREATE)
     values = validate(data)
     with db.session() as s:
         _check_duplicate(s, values["id_number"], None)
@@ -219,36 +244,51 @@ def add_resident(db: Database, data: ResidentInput) -> int:
         _apply(resident, values, tags)
         s.add(resident)
         s.flush()
+        audit.record(s, actor, "create", "resident", resident.id, resident.name,
+                     audit.diff({}, _snapshot(s, resident)))
         return resident.id
 
 
-def update_resident(db: Database, resident_id: int, data: ResidentInput) -> None:
+def update_resident(db: Database, resident_id: int, data: ResidentInput, *, actor: access.Actor) -> None:
+    access.require(actor, access.RESIDENTS_UPDATE)
     values = validate(data)
     with db.session() as s:
         resident = _get(s, resident_id)
         _check_duplicate(s, values["id_number"], resident_id)
         tags = _check_references(s, values, data.tag_ids)
+        before = _snapshot(s, resident)
         _apply(resident, values, tags)
+        changes = audit.diff(before, _snapshot(s, resident))
+        if changes:
+            audit.record(s, actor, "update", "resident", resident_id, resident.name, changes)
 
 
 def deactivate_resident(db: Database, resident_id: int, reason: str = "",
-                        on: dt.date | None = None) -> None:
+                        on: dt.date | None = None, *, actor: access.Actor) -> None:
     """Mark a resident as no longer served (moved away, deceased …); nothing is deleted."""
+    access.require(actor, access.RESIDENTS_DEACTIVATE)
     with db.session() as s:
         resident = _get(s, resident_id)
+        before = _status(resident)
         resident.active = False
         resident.deactivated_on = on or dt.date.today()
         resident.deactivation_reason = reason.strip()[:200]
         resident.updated_at = dt.datetime.now()
+        audit.record(s, actor, "deactivate", "resident", resident_id, resident.name,
+                     audit.diff(before, _status(resident)))
 
 
-def reactivate_resident(db: Database, resident_id: int) -> None:
+def reactivate_resident(db: Database, resident_id: int, *, actor: access.Actor) -> None:
+    access.require(actor, access.RESIDENTS_DEACTIVATE)
     with db.session() as s:
         resident = _get(s, resident_id)
+        before = _status(resident)
         resident.active = True
         resident.deactivated_on = None
         resident.deactivation_reason = ""
         resident.updated_at = dt.datetime.now()
+        audit.record(s, actor, "reactivate", "resident", resident_id, resident.name,
+                     audit.diff(before, _status(resident)))
 
 
 def _get(session, resident_id: int) -> Resident:
@@ -285,28 +325,60 @@ def get_resident(db: Database, resident_id: int) -> ResidentDetail:
 
 # -- family links ----------------------------------------------------------------
 
-def link_family(db: Database, resident_id: int, relative_id: int, relation: str, note: str = "") -> None:
+def _pair(resident_id: int, relative_id: int):
+    return or_((FamilyLink.resident_id == resident_id) & (FamilyLink.relative_id == relative_id),
+               (FamilyLink.resident_id == relative_id) & (FamilyLink.relative_id == resident_id))
+
+
+def _audit_links(session, actor: access.Actor, a: Resident, b: Resident, before: dict[int, str],
+                 after: dict[int, str]) -> None:
+    """One audit row on each of the two records: "{relation}: {name} (record {id})"."""
+    for person, other in ((a, b), (b, a)):
+        def text(relation: str | None) -> str | None:
+            if relation is None:
+                return None
+            return _("{relation}: {name} (record {id})").format(
+                relation=_(RELATIONS[relation][0]), name=other.name, id=other.id)
+
+        old, new = text(before.get(person.id)), text(after.get(person.id))
+        if old != new:
+            audit.record(session, actor, "update", "resident", person.id, person.name,
+                         {"family_link": [old, new]})
+
+
+def _links_between(session, resident_id: int, relative_id: int) -> dict[int, str]:
+    """resident id -> how the other one is related to them."""
+    return {rid: relation for rid, relation in session.execute(
+        select(FamilyLink.resident_id, FamilyLink.relation).where(_pair(resident_id, relative_id)))}
+
+
+def link_family(db: Database, resident_id: int, relative_id: int, relation: str, note: str = "", *,
+                actor: access.Actor) -> None:
     """Record that `relative` is `resident`'s `relation`, and the inverse link."""
+    access.require(actor, access.RESIDENTS_UPDATE)
     if relation not in RELATIONS:
         raise ValidationError({"relation": _("Please choose a relation.")})
     if resident_id == relative_id:
         raise ValidationError({"relation": _("A resident cannot be linked to themselves.")})
     inverse = RELATIONS[relation][1]
     with db.session() as s:
-        _get(s, resident_id)
-        _get(s, relative_id)
-        s.execute(delete(FamilyLink).where(or_(
-            (FamilyLink.resident_id == resident_id) & (FamilyLink.relative_id == relative_id),
-            (FamilyLink.resident_id == relative_id) & (FamilyLink.relative_id == resident_id))))
+        resident = _get(s, resident_id)
+        relative = _get(s, relative_id)
+        before = _links_between(s, resident_id, relative_id)
+        s.execute(delete(FamilyLink).where(_pair(resident_id, relative_id)))
         s.add(FamilyLink(resident_id=resident_id, relative_id=relative_id, relation=relation, note=note))
         s.add(FamilyLink(resident_id=relative_id, relative_id=resident_id, relation=inverse, note=note))
+        _audit_links(s, actor, resident, relative, before, {resident_id: relation, relative_id: inverse})
 
 
-def unlink_family(db: Database, resident_id: int, relative_id: int) -> None:
+def unlink_family(db: Database, resident_id: int, relative_id: int, *, actor: access.Actor) -> None:
+    access.require(actor, access.RESIDENTS_UPDATE)
     with db.session() as s:
-        s.execute(delete(FamilyLink).where(or_(
-            (FamilyLink.resident_id == resident_id) & (FamilyLink.relative_id == relative_id),
-            (FamilyLink.resident_id == relative_id) & (FamilyLink.relative_id == resident_id))))
+        before = _links_between(s, resident_id, relative_id)
+        if not before:
+            return
+        s.execute(delete(FamilyLink).where(_pair(resident_id, relative_id)))
+        _audit_links(s, actor, _get(s, resident_id), _get(s, relative_id), before, {})
 
 
 # -- search ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from app.db import Database
 from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
 from app.models import Tag, resident_tags
+from app.services import access, audit
 
 # The list a new centre starts with; staff rename or add to it in Settings.
 DEFAULT_TAGS = [N_("Elderly"), N_("Child"), N_("Newcomer"), N_("Veteran"), N_("Party member"),
@@ -45,37 +46,54 @@ def _clean(session, name: str, own_id: int | None) -> str:
     return name
 
 
-def add_tag(db: Database, name: str) -> int:
+def add_tag(db: Database, name: str, *, actor: access.Actor) -> int:
+    access.require(actor, access.SETTINGS_EDIT)
     with db.session() as s:
         name = _clean(s, name, None)
         order = s.scalar(select(func.count(Tag.id))) or 0
         tag = Tag(name=name, sort_order=order, active=True)
         s.add(tag)
         s.flush()
+        audit.record(s, actor, "create", "tag", tag.id, name, audit.diff({}, {"name": name}))
         return tag.id
 
 
-def rename_tag(db: Database, tag_id: int, name: str) -> None:
+def _get(session, tag_id: int) -> Tag:
+    tag = session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFoundError(_("That tag no longer exists."))
+    return tag
+
+
+def rename_tag(db: Database, tag_id: int, name: str, *, actor: access.Actor) -> None:
+    access.require(actor, access.SETTINGS_EDIT)
     with db.session() as s:
-        tag = s.get(Tag, tag_id)
-        if tag is None:
-            raise NotFoundError(_("That tag no longer exists."))
-        tag.name = _clean(s, name, tag_id)
+        tag = _get(s, tag_id)
+        old, tag.name = tag.name, _clean(s, name, tag_id)
+        if old != tag.name:
+            audit.record(s, actor, "update", "tag", tag_id, tag.name,
+                         audit.diff({"name": old}, {"name": tag.name}))
 
 
-def set_tag_active(db: Database, tag_id: int, active: bool) -> None:
+def set_tag_active(db: Database, tag_id: int, active: bool, *, actor: access.Actor) -> None:
     """Retire a tag (kept on the residents who have it) or bring it back."""
+    access.require(actor, access.SETTINGS_EDIT)
     with db.session() as s:
-        tag = s.get(Tag, tag_id)
-        if tag is None:
-            raise NotFoundError(_("That tag no longer exists."))
-        tag.active = active
+        tag = _get(s, tag_id)
+        if tag.active != active:
+            tag.active = active
+            audit.record(s, actor, "reactivate" if active else "deactivate", "tag", tag_id, tag.name,
+                         audit.diff({"active": not active}, {"active": active}))
 
 
-def ensure_default_tags(db: Database) -> None:
+def ensure_default_tags(db: Database, *, actor: access.Actor) -> None:
     """Give a new centre the default list (in the interface language)."""
+    access.require(actor, access.SETTINGS_EDIT)
     with db.session() as s:
         if s.scalar(select(func.count(Tag.id))):
             return
         for i, name in enumerate(DEFAULT_TAGS):
-            s.add(Tag(name=_(name), sort_order=i, active=True))
+            tag = Tag(name=_(name), sort_order=i, active=True)
+            s.add(tag)
+            s.flush()
+            audit.record(s, actor, "create", "tag", tag.id, tag.name, audit.diff({}, {"name": tag.name}))

@@ -94,7 +94,11 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
         QMessageBox.critical(None, _("Neighbourhood Desk"), exc.message)
         return 2
     sys.excepthook = _excepthook
-    window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code))
+    actor = sign_in(db)
+    if actor is None:  # the person closed the sign-in dialog
+        db.dispose()
+        return 0
+    window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code), actor=actor)
     if window.ui_settings.value("window/geometry") is None:
         window.showMaximized()  # first start: use the whole screen
     else:
@@ -110,6 +114,15 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     _backup_on_close(db)
     db.dispose()
     return code
+
+
+def sign_in(db):
+    """The first start sets up the administrator (no default password); later starts sign in."""
+    from app.services import accounts
+    from app.views.accounts.login_dialog import FirstAdministratorDialog, LoginDialog
+
+    dialog = FirstAdministratorDialog(db) if accounts.needs_first_administrator(db) else LoginDialog(db)
+    return dialog.actor if dialog.exec() else None
 
 
 def _backup_on_close(db) -> None:

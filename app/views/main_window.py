@@ -2,14 +2,17 @@
 interface language changes."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget
+from PySide6.QtWidgets import (QApplication, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QTabWidget)
 
-from app import APP_NAME, __version__
+from app import __version__
 from app.db import Database
 from app.i18n import LANGUAGES, _, current_language, format_number
 from app.services import centre
+from app.services import access
+from app.services.access import Actor
 from app.views import notices
 from app.views.residents.tab import ResidentsTab
 from app.views.settings.centre_dialog import CentreDialog
@@ -19,10 +22,29 @@ from app.views.shared.forms import show_error
 from app.views.worker import run_in_background
 
 
+DEFAULT_IDLE_MINUTES = 10
+_INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+                 QEvent.Type.Wheel}
+
+
+class _IdleWatcher(QObject):
+    """Restarts the idle timer on every key press or mouse movement in the program."""
+
+    def __init__(self, timer: QTimer, parent: QObject):
+        super().__init__(parent)
+        self.timer = timer
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in _INPUT_EVENTS and self.timer.interval() > 0:
+            self.timer.start()
+        return False
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, ui_settings: QSettings, on_language=None):
+    def __init__(self, db: Database, ui_settings: QSettings, on_language=None, *, actor: Actor):
         super().__init__()
         self.db = db
+        self.actor = actor  # who is signed in: every service call acts as them
         self.ui_settings = ui_settings
         self.on_language = on_language  # callback(lang) that installs translations
         self.notice = notices.Notices(self)
@@ -31,8 +53,17 @@ class MainWindow(QMainWindow):
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.db_label = QLabel()
+        self.user_label = QLabel()
         self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
+        # The desk PC is shared: after some idle minutes the window locks itself.
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self.lock)
+        self._idle_watcher = _IdleWatcher(self.idle_timer, self)
+        QApplication.instance().installEventFilter(self._idle_watcher)
+        self.set_idle_minutes(int(ui_settings.value("lock/idle_minutes", DEFAULT_IDLE_MINUTES)))
         self._build()
         geometry = ui_settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
@@ -42,10 +73,12 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self._update_title()
         self.db_label.setText(_("Database: {name}").format(name=self.db.label))
+        self.user_label.setText(_("Signed in: {name} ({role})").format(name=self.actor.name,
+                                                                      role=self.actor.role_label))
         old = self.centralWidget()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.residents_tab = ResidentsTab(self.db, self.notice)
+        self.residents_tab = ResidentsTab(self.db, self.notice, actor=self.actor)
         self.tabs.addTab(self.residents_tab, _("Residents"))
         self.setCentralWidget(self.tabs)
         if old is not None:
@@ -62,14 +95,27 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         file_menu = bar.addMenu(_("&File"))
+        lock = file_menu.addAction(_("Lock"), self.lock)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        file_menu.addAction(_("Switch user…"), self.switch_user)
+        file_menu.addAction(_("Change my password…"), self.change_password)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
 
         settings = bar.addMenu(_("&Settings"))
-        settings.addAction(_("Centre details…"), self.edit_centre)
-        settings.addAction(_("Grids…"), self.edit_grids)
-        settings.addAction(_("Tags…"), self.edit_tags)
+        # Only what this person may change is offered; the services check again.
+        may_edit = access.may(self.actor, access.SETTINGS_EDIT)
+        for label, slot in ((_("Centre details…"), self.edit_centre), (_("Grids…"), self.edit_grids),
+                            (_("Tags…"), self.edit_tags)):
+            settings.addAction(label, slot).setEnabled(may_edit)
+        settings.addSeparator()
+        settings.addAction(_("Staff accounts…"), self.edit_staff).setEnabled(
+            access.may(self.actor, access.USERS_MANAGE))
+        settings.addAction(_("Audit trail…"), self.show_audit).setEnabled(
+            access.may(self.actor, access.AUDIT_VIEW))
+        settings.addAction(_("Lock after idle time…"), self.choose_idle_minutes)
 
         language = bar.addMenu(_("&Language"))
         group = QActionGroup(self)
@@ -95,19 +141,99 @@ class MainWindow(QMainWindow):
         self._build()
         self.residents_tab.search.box.setText(query)
 
+    # -- who is at the desk ------------------------------------------------------------------
+    def set_actor(self, actor: Actor) -> None:
+        """Someone else signed in: rebuild so every tab acts as them, with their rights."""
+        query = self.residents_tab.search.box.text() if actor.name == self.actor.name else ""
+        self.actor = actor
+        self._build()
+        self.residents_tab.search.box.setText(query)
+
+    def lock(self) -> None:
+        from app.views.accounts.login_dialog import LoginDialog
+
+        if getattr(self, "_locked", False):
+            return
+        self._locked = True
+        self.idle_timer.stop()
+        try:
+            dialog = LoginDialog(self.db, self, locked_by=self.actor)
+            self.locker = dialog
+            dialog.exec()
+        finally:
+            self._locked = False
+            self.locker = None
+        if dialog.actor is not None and dialog.actor != self.actor:
+            self.set_actor(dialog.actor)
+        self.set_idle_minutes(self.idle_minutes)
+
+    def switch_user(self) -> None:
+        from app.views.accounts.login_dialog import LoginDialog
+
+        dialog = LoginDialog(self.db, self)
+        if dialog.exec() and dialog.actor is not None:
+            self.set_actor(dialog.actor)
+
+    def change_password(self) -> None:
+        from PySide6.QtWidgets import QLineEdit
+
+        from app.errors import DeskError
+        from app.services import accounts
+
+        old, ok = QInputDialog.getText(self, _("Change my password"), _("Current password:"),
+                                       QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        new, ok = QInputDialog.getText(self, _("Change my password"),
+                                       _("New password (at least 8 characters):"), QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        try:
+            accounts.change_password(self.db, self.actor, old, new)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        self.statusBar().showMessage(_("Your password was changed."), 5000)
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        self.idle_minutes = max(0, minutes)
+        self.idle_timer.setInterval(self.idle_minutes * 60_000)
+        if self.idle_minutes:
+            self.idle_timer.start()
+        else:
+            self.idle_timer.stop()
+
+    def choose_idle_minutes(self) -> None:
+        minutes, ok = QInputDialog.getInt(
+            self, _("Lock after idle time"),
+            _("Lock the desk after this many minutes without use (0 = never):"), self.idle_minutes, 0, 240)
+        if ok:
+            self.ui_settings.setValue("lock/idle_minutes", minutes)
+            self.set_idle_minutes(minutes)
+
+    def edit_staff(self) -> None:
+        from app.views.accounts.staff_dialog import StaffDialog
+
+        StaffDialog(self.db, self.actor, self).exec()
+
+    def show_audit(self) -> None:
+        from app.views.accounts.audit_viewer import AuditViewer
+
+        AuditViewer(self.db, self.actor, self).exec()
+
     def edit_centre(self) -> None:
-        if CentreDialog(self.db, self).exec():
+        if CentreDialog(self.db, self, actor=self.actor).exec():
             self._update_title()
             self.notice.changed.emit(notices.CENTRE)
 
     def edit_grids(self) -> None:
-        dialog = GridsDialog(self.db, self)
+        dialog = GridsDialog(self.db, self, actor=self.actor)
         dialog.exec()
         if dialog.changed:
             self.notice.changed.emit(notices.GRIDS)
 
     def edit_tags(self) -> None:
-        dialog = TagsDialog(self.db, self)
+        dialog = TagsDialog(self.db, self, actor=self.actor)
         dialog.exec()
         if dialog.changed:
             self.notice.changed.emit(notices.TAGS)
@@ -149,7 +275,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             show_error(self, exc)
 
-        run_in_background(self, lambda report: demo.fill_demo(self.db, "village", progress=report),
+        run_in_background(self, lambda report: demo.fill_demo(self.db, "village", progress=report,
+                                                                  actor=self.actor),
                           on_done=done, on_error=failed, on_progress=progress)
 
     def daily_backup(self) -> None:
@@ -163,6 +290,8 @@ class MainWindow(QMainWindow):
         run_in_background(self, lambda progress: backup.auto_backup(self.db), on_error=failed)
 
     def closeEvent(self, event) -> None:
+        QApplication.instance().removeEventFilter(self._idle_watcher)
+        self.idle_timer.stop()
         self.ui_settings.setValue("window/geometry", self.saveGeometry())
         self.ui_settings.sync()
         super().closeEvent(event)

@@ -5,6 +5,7 @@ import pytest
 from app.services import grids, printing, residents, tags
 from app.services.residents import ResidentInput
 from tests.reports.conftest import embedded_fonts, pdf_text
+from tests.conftest import ADMIN
 
 ID = "11010519491231002X"
 
@@ -13,17 +14,17 @@ ID = "11010519491231002X"
 def people(db):
     from app.services import centre
 
-    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234"))
-    tags.ensure_default_tags(db)
-    root = grids.add_grid(db, None, "莲坂村")
-    grid = grids.add_grid(db, root, "第一网格", "林燕", "13900000000")
-    sub = grids.add_grid(db, grid, "一组", "黄鹏强", "13911112222")
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234"), actor=ADMIN)
+    tags.ensure_default_tags(db, actor=ADMIN)
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    grid = grids.add_grid(db, root, "第一网格", "林燕", "13900000000", actor=ADMIN)
+    sub = grids.add_grid(db, grid, "一组", "黄鹏强", "13911112222", actor=ADMIN)
     elder = tags.list_tags(db)[0].id
     cai = residents.add_resident(db, ResidentInput(
         name="蔡良剑", id_number=ID, phone="13812345678", estate="宝源花园", building="3", unit="2",
-        room="301", grid_id=sub, tag_ids=[elder], notes="独居，每周回访"))
-    wife = residents.add_resident(db, ResidentInput(name="王秀英", phone="0595-88881234", grid_id=sub))
-    residents.link_family(db, cai, wife, "spouse")
+        room="301", grid_id=sub, tag_ids=[elder], notes="独居，每周回访"), actor=ADMIN)
+    wife = residents.add_resident(db, ResidentInput(name="王秀英", phone="0595-88881234", grid_id=sub), actor=ADMIN)
+    residents.link_family(db, cai, wife, "spouse", actor=ADMIN)
     return {"cai": cai, "wife": wife, "sub": sub, "grid": grid, "elder": elder}
 
 

@@ -17,6 +17,7 @@ from app.services import backup, demo, residents
 from app.services.backup import (BackupError, DamagedBackup, DatabaseInUse, NewerBackup, NotABackup,
                                  PassphraseRequired, WeakPassphrase, WrongPassphrase)
 from app.services.residents import ResidentInput
+from tests.conftest import ADMIN
 
 PASS = "门前大桥下游过一群鸭"
 
@@ -65,7 +66,7 @@ def test_backup_and_restore_preserve_every_row_of_every_table(filled, db_path):
     assert not made.encrypted and made.revision == known_revisions()[1]
     assert all_rows(made.path) == before
 
-    residents.add_resident(filled, ResidentInput(name="备份之后"))
+    residents.add_resident(filled, ResidentInput(name="备份之后"), actor=ADMIN)
     changed = all_rows(db_path)
     filled.dispose()
 
@@ -95,7 +96,7 @@ def test_encrypted_round_trip(filled, db_path, usb):
     assert some_name.encode("utf-8") not in raw
     assert files_in(usb) == [made.path.name]  # no plaintext or temporary file on the stick
 
-    residents.add_resident(filled, ResidentInput(name="备份之后"))
+    residents.add_resident(filled, ResidentInput(name="备份之后"), actor=ADMIN)
     filled.dispose()
     result = backup.restore(db_path, made.path, passphrase=PASS)
     assert all_rows(db_path) == before
@@ -139,7 +140,7 @@ def test_an_older_backup_is_migrated_when_opened(tmp_path, db_path):
 
 
 def test_restore_onto_a_new_computer_without_a_database(db, tmp_path):
-    residents.add_resident(db, ResidentInput(name="张三"))
+    residents.add_resident(db, ResidentInput(name="张三"), actor=ADMIN)
     made = backup.backup_now(db)
     new_home = tmp_path / "new" / "desk.sqlite3"
     result = backup.restore(new_home, made.path)
@@ -150,7 +151,7 @@ def test_restore_onto_a_new_computer_without_a_database(db, tmp_path):
 
 
 def test_restore_over_a_damaged_database_keeps_its_bytes(db, db_path):
-    residents.add_resident(db, ResidentInput(name="张三"))
+    residents.add_resident(db, ResidentInput(name="张三"), actor=ADMIN)
     made = backup.backup_now(db)
     db.dispose()
     db_path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
@@ -165,7 +166,7 @@ def test_restore_over_a_damaged_database_keeps_its_bytes(db, db_path):
 @pytest.fixture
 def encrypted_backup(filled, usb, db_path):
     made = backup.backup_now(filled, folder=usb, passphrase=PASS)
-    residents.add_resident(filled, ResidentInput(name="当前数据"))
+    residents.add_resident(filled, ResidentInput(name="当前数据"), actor=ADMIN)
     filled.dispose()
     return made.path
 
@@ -282,7 +283,7 @@ def test_a_newer_file_format_is_refused(db, db_path, usb):
 
 def test_restore_is_refused_while_the_database_is_open(db, db_path):
     made = backup.backup_now(db)
-    residents.add_resident(db, ResidentInput(name="张三"))
+    residents.add_resident(db, ResidentInput(name="张三"), actor=ADMIN)
     before = all_rows(db_path)
     with pytest.raises(DatabaseInUse):
         backup.restore(db_path, made.path)
@@ -369,7 +370,7 @@ def test_a_real_sqlite_write_error_is_reported(db, monkeypatch):
 
 def test_a_failed_safety_copy_stops_the_restore(db, db_path, monkeypatch):
     made = backup.backup_now(db)
-    residents.add_resident(db, ResidentInput(name="张三"))
+    residents.add_resident(db, ResidentInput(name="张三"), actor=ADMIN)
     db.dispose()
     before = digest(db_path)
     monkeypatch.setattr(backup_sqlite, "copy_sqlite", _full_disk_copy)

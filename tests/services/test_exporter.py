@@ -8,6 +8,7 @@ from app.services.access import Actor, PermissionDenied
 from app.services.exporter import ExportError, display_width, export_residents
 from app.services.importer import import_residents
 from app.services.residents import ResidentInput
+from tests.conftest import ADMIN
 
 VALID = "11010519491231002X"
 ADMIN = Actor("王主任", access.ADMINISTRATOR)
@@ -18,19 +19,19 @@ HEADERS = ("姓名", "性别", "出生日期", "年龄", "身份证号", "联系
 
 @pytest.fixture
 def people(db):
-    tags.ensure_default_tags(db)
+    tags.ensure_default_tags(db, actor=ADMIN)
     tag_ids = {t.name: t.id for t in tags.list_tags(db)}
-    root = grids.add_grid(db, None, "莲坂村")
-    sub = grids.add_grid(db, grids.add_grid(db, root, "第一网格"), "一组")
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    sub = grids.add_grid(db, grids.add_grid(db, root, "第一网格", actor=ADMIN), "一组", actor=ADMIN)
     ids = {
         "cai": residents.add_resident(db, ResidentInput(
             name="蔡良剑", id_number=VALID, phone="13812345678", estate="宝源花园", building="3", unit="2",
-            room="1101", grid_id=sub, tag_ids=[tag_ids["老年人"], tag_ids["党员"]], notes="腿脚不便")),
+            room="1101", grid_id=sub, tag_ids=[tag_ids["老年人"], tag_ids["党员"]], notes="腿脚不便"), actor=ADMIN),
         "lin": residents.add_resident(db, ResidentInput(
-            name="林小宝", gender="M", birth_date=dt.date(2015, 6, 1), phone="0595-88881234", estate="龙湖嘉天下")),
-        "gone": residents.add_resident(db, ResidentInput(name="陈搬走", phone="13900000000")),
+            name="林小宝", gender="M", birth_date=dt.date(2015, 6, 1), phone="0595-88881234", estate="龙湖嘉天下"), actor=ADMIN),
+        "gone": residents.add_resident(db, ResidentInput(name="陈搬走", phone="13900000000"), actor=ADMIN),
     }
-    residents.deactivate_resident(db, ids["gone"], "迁出")
+    residents.deactivate_resident(db, ids["gone"], "迁出", actor=ADMIN)
     return ids
 
 
@@ -110,7 +111,7 @@ def test_english_headers(db, people, tmp_path, english):
 
 
 def test_text_that_looks_like_a_formula_stays_text(db, tmp_path):
-    residents.add_resident(db, ResidentInput(name="=HYPERLINK(1)", notes="=1+1"))
+    residents.add_resident(db, ResidentInput(name="=HYPERLINK(1)", notes="=1+1"), actor=ADMIN)
     export_residents(db, tmp_path / "f.xlsx")
     ws, rows = rows_of(tmp_path / "f.xlsx")
     assert rows[1][0] == "=HYPERLINK(1)" and ws["A2"].data_type == "s" and ws["M2"].data_type == "s"

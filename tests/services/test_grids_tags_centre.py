@@ -3,13 +3,14 @@ import pytest
 from app.errors import ValidationError
 from app.services import centre, grids, residents, tags
 from app.services.residents import ResidentInput
+from tests.conftest import ADMIN
 
 
 def test_grid_tree_has_three_levels_with_workers_and_counts(db):
-    root = grids.add_grid(db, None, "状元里社区", "王芳", "13800000001")
-    grid = grids.add_grid(db, root, "第一网格", "陈伟", "13800000002")
-    sub = grids.add_grid(db, grid, "1-1", "林燕", "0595 88881234")
-    residents.add_resident(db, ResidentInput(name="张三", grid_id=sub))
+    root = grids.add_grid(db, None, "状元里社区", "王芳", "13800000001", actor=ADMIN)
+    grid = grids.add_grid(db, root, "第一网格", "陈伟", "13800000002", actor=ADMIN)
+    sub = grids.add_grid(db, grid, "1-1", "林燕", "0595 88881234", actor=ADMIN)
+    residents.add_resident(db, ResidentInput(name="张三", grid_id=sub), actor=ADMIN)
     [tree] = grids.grid_tree(db)
     assert (tree.name, tree.level, tree.worker_name) == ("状元里社区", 1, "王芳")
     [g] = tree.children
@@ -20,56 +21,56 @@ def test_grid_tree_has_three_levels_with_workers_and_counts(db):
 
 
 def test_a_sub_grid_cannot_have_children(db):
-    root = grids.add_grid(db, None, "c")
-    sub = grids.add_grid(db, grids.add_grid(db, root, "g"), "s")
+    root = grids.add_grid(db, None, "c", actor=ADMIN)
+    sub = grids.add_grid(db, grids.add_grid(db, root, "g", actor=ADMIN), "s", actor=ADMIN)
     with pytest.raises(ValidationError):
-        grids.add_grid(db, sub, "too deep")
+        grids.add_grid(db, sub, "too deep", actor=ADMIN)
 
 
 def test_grid_names_are_unique_among_siblings_and_phones_validated(db):
-    root = grids.add_grid(db, None, "c")
-    grids.add_grid(db, root, "第一网格")
+    root = grids.add_grid(db, None, "c", actor=ADMIN)
+    grids.add_grid(db, root, "第一网格", actor=ADMIN)
     with pytest.raises(ValidationError, match="已有名为"):
-        grids.add_grid(db, root, "第一网格")
+        grids.add_grid(db, root, "第一网格", actor=ADMIN)
     with pytest.raises(ValidationError) as err:
-        grids.add_grid(db, root, "第二网格", "某人", "12345")
+        grids.add_grid(db, root, "第二网格", "某人", "12345", actor=ADMIN)
     assert "worker_phone" in err.value.fields
 
 
 def test_a_grid_in_use_cannot_be_deleted(db):
-    root = grids.add_grid(db, None, "c")
-    g = grids.add_grid(db, root, "g")
-    sub = grids.add_grid(db, g, "s")
-    rid = residents.add_resident(db, ResidentInput(name="张三", grid_id=sub))
+    root = grids.add_grid(db, None, "c", actor=ADMIN)
+    g = grids.add_grid(db, root, "g", actor=ADMIN)
+    sub = grids.add_grid(db, g, "s", actor=ADMIN)
+    rid = residents.add_resident(db, ResidentInput(name="张三", grid_id=sub), actor=ADMIN)
     with pytest.raises(ValidationError, match="下级网格"):
-        grids.delete_grid(db, g)
+        grids.delete_grid(db, g, actor=ADMIN)
     with pytest.raises(ValidationError, match="1 名居民"):
-        grids.delete_grid(db, sub)
-    residents.update_resident(db, rid, ResidentInput(name="张三"))
-    grids.delete_grid(db, sub)
-    grids.update_grid(db, g, "第一网格", "陈伟", "")
+        grids.delete_grid(db, sub, actor=ADMIN)
+    residents.update_resident(db, rid, ResidentInput(name="张三"), actor=ADMIN)
+    grids.delete_grid(db, sub, actor=ADMIN)
+    grids.update_grid(db, g, "第一网格", "陈伟", "", actor=ADMIN)
     assert grids.grid_tree(db)[0].children[0].name == "第一网格"
 
 
 def test_default_tags_are_in_the_interface_language_and_editable(db):
-    tags.ensure_default_tags(db)
+    tags.ensure_default_tags(db, actor=ADMIN)
     names = [t.name for t in tags.list_tags(db)]
     assert names[:4] == ["老年人", "儿童", "新市民", "退役军人"]
-    tags.ensure_default_tags(db)  # a second call adds nothing
+    tags.ensure_default_tags(db, actor=ADMIN)  # a second call adds nothing
     assert len(tags.list_tags(db)) == len(names)
-    new = tags.add_tag(db, "网格志愿者")
+    new = tags.add_tag(db, "网格志愿者", actor=ADMIN)
     with pytest.raises(ValidationError, match="已存在"):
-        tags.add_tag(db, "老年人")
-    tags.rename_tag(db, new, "楼栋长")
-    tags.set_tag_active(db, new, False)
+        tags.add_tag(db, "老年人", actor=ADMIN)
+    tags.rename_tag(db, new, "楼栋长", actor=ADMIN)
+    tags.set_tag_active(db, new, False, actor=ADMIN)
     assert "楼栋长" not in [t.name for t in tags.list_tags(db)]
     assert "楼栋长" in [t.name for t in tags.list_tags(db, include_inactive=True)]
 
 
 def test_centre_details_are_saved_and_validated(db):
     assert centre.get_centre(db).name == ""
-    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "059588881234"))
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "059588881234"), actor=ADMIN)
     assert centre.get_centre(db) == centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234")
     with pytest.raises(ValidationError) as err:
-        centre.save_centre(db, centre.CentreInfo("", "", "1"))
+        centre.save_centre(db, centre.CentreInfo("", "", "1"), actor=ADMIN)
     assert set(err.value.fields) == {"name", "phone"}

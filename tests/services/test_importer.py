@@ -22,6 +22,7 @@ from app.services import access, grids, importer, residents, tags
 from app.services.importer import ImportFileError, import_residents, preview_file
 from app.services.residents import ResidentInput
 from app.services.validators import check_char
+from tests.conftest import ADMIN
 
 HEADER = ["姓名", "性别", "身份证号", "联系电话", "小区", "楼栋", "单元", "房号", "网格", "标签", "备注"]
 VALID = "11010519491231002X"  # female, born 1949-12-31
@@ -79,12 +80,12 @@ def centre(db):
 
 def setup_centre(db) -> dict:
     """Default tags and a grid tree: 莲坂村 / 第一网格 / 一组, 二组; 第二网格 / 三组, 一组."""
-    tags.ensure_default_tags(db)
-    root = grids.add_grid(db, None, "莲坂村")
-    g1 = grids.add_grid(db, root, "第一网格")
-    g2 = grids.add_grid(db, root, "第二网格")
-    ids = {"一组": grids.add_grid(db, g1, "一组"), "二组": grids.add_grid(db, g1, "二组"),
-           "三组": grids.add_grid(db, g2, "三组"), "第二网格/一组": grids.add_grid(db, g2, "一组")}
+    tags.ensure_default_tags(db, actor=ADMIN)
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    g1 = grids.add_grid(db, root, "第一网格", actor=ADMIN)
+    g2 = grids.add_grid(db, root, "第二网格", actor=ADMIN)
+    ids = {"一组": grids.add_grid(db, g1, "一组", actor=ADMIN), "二组": grids.add_grid(db, g1, "二组", actor=ADMIN),
+           "三组": grids.add_grid(db, g2, "三组", actor=ADMIN), "第二网格/一组": grids.add_grid(db, g2, "一组", actor=ADMIN)}
     tag_ids = {t.name: t.id for t in tags.list_tags(db)}
     return {"grids": ids, "tags": tag_ids}
 
@@ -393,7 +394,7 @@ def test_birth_date_spellings(db, tmp_path, text):
 def test_update_by_id_number_keeps_what_the_file_does_not_have(db, centre, tmp_path):
     rid = residents.add_resident(db, ResidentInput(
         name="林芳", id_number=ID_B, phone="13800000001", estate="宝源花园", building="5", unit="1",
-        room="301", grid_id=centre["grids"]["二组"], tag_ids=[centre["tags"]["党员"]], notes="独生子女"))
+        room="301", grid_id=centre["grids"]["二组"], tag_ids=[centre["tags"]["党员"]], notes="独生子女"), actor=ADMIN)
     before = residents.get_resident(db, rid)
     path = write_csv(tmp_path / "phones.csv", [
         ["姓名", "身份证号", "联系电话", "小区", "备注"],
@@ -417,7 +418,7 @@ def test_update_by_id_number_keeps_what_the_file_does_not_have(db, centre, tmp_p
 
 
 def test_rows_without_id_number_match_by_name_and_phone(db, centre, tmp_path):
-    known = residents.add_resident(db, ResidentInput(name="陈一", phone="13800000002"))
+    known = residents.add_resident(db, ResidentInput(name="陈一", phone="13800000002"), actor=ADMIN)
     path = write_csv(tmp_path / "a.csv", [
         ["姓名", "联系电话", "小区"],
         ["陈一", "138 0000 0002", "宝源花园"],   # the same person: updated
@@ -434,7 +435,7 @@ def test_rows_without_id_number_match_by_name_and_phone(db, centre, tmp_path):
 
 
 def test_dry_run_counts_exactly_and_writes_nothing(db, centre, tmp_path):
-    residents.add_resident(db, ResidentInput(name="林芳", id_number=ID_B, phone="13800000001"))
+    residents.add_resident(db, ResidentInput(name="林芳", id_number=ID_B, phone="13800000001"), actor=ADMIN)
     path = write_xlsx(tmp_path / "ledger.xlsx", [
         ["姓名", "身份证号", "联系电话"],
         ["林芳", ID_B, "13800000001"], ["林强", ID_A, "13800000002"], ["陈一", VALID, "13800000009"],
@@ -489,7 +490,7 @@ def test_a_viewer_may_not_import(db, tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(db, centre, tmp_path, monkeypatch):
-    residents.add_resident(db, ResidentInput(name="林芳", id_number=ID_B))
+    residents.add_resident(db, ResidentInput(name="林芳", id_number=ID_B), actor=ADMIN)
     path = write_csv(tmp_path / "a.csv", [["姓名", "身份证号", "标签"],
                                           ["林芳", ID_B, "党员"], ["林强", ID_A, "老年人"]])
 

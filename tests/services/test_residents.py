@@ -7,6 +7,7 @@ from app.errors import NotFoundError, ValidationError
 from app.models import FamilyLink, Resident
 from app.services import grids, residents, tags
 from app.services.residents import ResidentInput
+from tests.conftest import ADMIN
 
 VALID_ID = "11010519491231002X"
 
@@ -18,7 +19,7 @@ def count(db) -> int:
 
 def test_add_derives_birth_date_and_gender_from_the_id_number(db):
     rid = residents.add_resident(db, ResidentInput(name=" 蔡良剑 ", id_number=VALID_ID.lower(),
-                                                   gender="M", phone="138 1234 5678"))
+                                                   gender="M", phone="138 1234 5678"), actor=ADMIN)
     detail = residents.get_resident(db, rid)
     assert detail.data.name == "蔡良剑"
     assert detail.data.id_number == VALID_ID
@@ -28,14 +29,14 @@ def test_add_derives_birth_date_and_gender_from_the_id_number(db):
 
 
 def test_without_id_number_gender_and_birth_date_come_from_the_form(db):
-    rid = residents.add_resident(db, ResidentInput(name="王小明", gender="M", birth_date=dt.date(2015, 3, 1)))
+    rid = residents.add_resident(db, ResidentInput(name="王小明", gender="M", birth_date=dt.date(2015, 3, 1)), actor=ADMIN)
     d = residents.get_resident(db, rid).data
     assert (d.gender, d.birth_date, d.id_number) == ("M", dt.date(2015, 3, 1), "")
 
 
 def test_invalid_fields_are_all_reported_and_nothing_is_saved(db):
     with pytest.raises(ValidationError) as err:
-        residents.add_resident(db, ResidentInput(name="  ", id_number="110105194912310021", phone="123"))
+        residents.add_resident(db, ResidentInput(name="  ", id_number="110105194912310021", phone="123"), actor=ADMIN)
     assert set(err.value.fields) == {"name", "id_number", "phone"}
     assert "请填写居民姓名" in err.value.fields["name"]
     assert count(db) == 0
@@ -43,39 +44,39 @@ def test_invalid_fields_are_all_reported_and_nothing_is_saved(db):
 
 def test_the_same_id_number_twice_is_refused_naming_the_existing_record(db):
     first = residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID, estate="宝源花园",
-                                                     building="3"))
+                                                     building="3"), actor=ADMIN)
     with pytest.raises(ValidationError) as err:
-        residents.add_resident(db, ResidentInput(name="别人", id_number=VALID_ID))
+        residents.add_resident(db, ResidentInput(name="别人", id_number=VALID_ID), actor=ADMIN)
     message = err.value.fields["id_number"]
     assert "蔡良剑" in message and str(first) in message and "宝源花园" in message
     assert count(db) == 1
 
 
 def test_a_fifteen_digit_number_matches_its_eighteen_digit_record(db):
-    residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID))
+    residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID), actor=ADMIN)
     with pytest.raises(ValidationError):
-        residents.add_resident(db, ResidentInput(name="蔡良剑", id_number="110105491231002"))
+        residents.add_resident(db, ResidentInput(name="蔡良剑", id_number="110105491231002"), actor=ADMIN)
 
 
 def test_edit_keeps_own_id_number_and_updates_search_keys(db):
-    rid = residents.add_resident(db, ResidentInput(name="张三", id_number=VALID_ID))
-    residents.update_resident(db, rid, ResidentInput(name="单雄信", id_number=VALID_ID, estate="龙湖嘉天下"))
+    rid = residents.add_resident(db, ResidentInput(name="张三", id_number=VALID_ID), actor=ADMIN)
+    residents.update_resident(db, rid, ResidentInput(name="单雄信", id_number=VALID_ID, estate="龙湖嘉天下"), actor=ADMIN)
     assert residents.search_ids(db, "shanxiongxin") == [rid]
     assert residents.search_ids(db, "zhangsan") == []
 
 
 def test_edit_of_a_missing_resident_is_not_found(db):
     with pytest.raises(NotFoundError):
-        residents.update_resident(db, 999, ResidentInput(name="x"))
+        residents.update_resident(db, 999, ResidentInput(name="x"), actor=ADMIN)
 
 
 def test_tags_and_grid_are_stored(db):
-    tags.ensure_default_tags(db)
+    tags.ensure_default_tags(db, actor=ADMIN)
     all_tags = tags.list_tags(db)
-    root = grids.add_grid(db, None, "莲坂村")
-    grid = grids.add_grid(db, root, "第一网格", "林燕", "13900000000")
-    sub = grids.add_grid(db, grid, "一组")
-    rid = residents.add_resident(db, ResidentInput(name="李四", grid_id=sub, tag_ids=[all_tags[0].id]))
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    grid = grids.add_grid(db, root, "第一网格", "林燕", "13900000000", actor=ADMIN)
+    sub = grids.add_grid(db, grid, "一组", actor=ADMIN)
+    rid = residents.add_resident(db, ResidentInput(name="李四", grid_id=sub, tag_ids=[all_tags[0].id]), actor=ADMIN)
     d = residents.get_resident(db, rid)
     assert d.grid_path == "莲坂村 / 第一网格 / 一组"
     assert d.tag_names == ["老年人"]
@@ -85,41 +86,41 @@ def test_tags_and_grid_are_stored(db):
 
 def test_unknown_grid_or_tag_is_refused(db):
     with pytest.raises(ValidationError) as err:
-        residents.add_resident(db, ResidentInput(name="李四", grid_id=42, tag_ids=[7]))
+        residents.add_resident(db, ResidentInput(name="李四", grid_id=42, tag_ids=[7]), actor=ADMIN)
     assert set(err.value.fields) == {"grid_id", "tags"}
     assert count(db) == 0
 
 
 def test_deactivate_hides_from_search_and_reactivate_brings_back(db):
-    rid = residents.add_resident(db, ResidentInput(name="王五"))
-    residents.deactivate_resident(db, rid, "已迁出", on=dt.date(2026, 11, 1))
+    rid = residents.add_resident(db, ResidentInput(name="王五"), actor=ADMIN)
+    residents.deactivate_resident(db, rid, "已迁出", on=dt.date(2026, 11, 1), actor=ADMIN)
     assert residents.search_ids(db, "王五") == []
     assert residents.search_ids(db, "王五", include_inactive=True) == [rid]
     d = residents.get_resident(db, rid)
     assert (d.active, d.deactivated_on, d.deactivation_reason) == (False, dt.date(2026, 11, 1), "已迁出")
-    residents.reactivate_resident(db, rid)
+    residents.reactivate_resident(db, rid, actor=ADMIN)
     assert residents.search_ids(db, "王五") == [rid]
 
 
 def test_family_links_are_stored_both_ways(db):
-    child = residents.add_resident(db, ResidentInput(name="陈小安"))
-    mother = residents.add_resident(db, ResidentInput(name="林燕秀", phone="13918733425"))
-    residents.link_family(db, child, mother, "guardian")
+    child = residents.add_resident(db, ResidentInput(name="陈小安"), actor=ADMIN)
+    mother = residents.add_resident(db, ResidentInput(name="林燕秀", phone="13918733425"), actor=ADMIN)
+    residents.link_family(db, child, mother, "guardian", actor=ADMIN)
     [link] = residents.get_resident(db, child).links
     assert (link.relative_name, link.relation, link.relative_phone) == ("林燕秀", "guardian", "13918733425")
     [back] = residents.get_resident(db, mother).links
     assert (back.relative_name, back.relation) == ("陈小安", "ward")
-    residents.link_family(db, child, mother, "parent")  # replaces, never duplicates
+    residents.link_family(db, child, mother, "parent", actor=ADMIN)  # replaces, never duplicates
     assert [ln.relation for ln in residents.get_resident(db, child).links] == ["parent"]
-    residents.unlink_family(db, mother, child)
+    residents.unlink_family(db, mother, child, actor=ADMIN)
     with db.session() as s:
         assert s.scalar(select(func.count(FamilyLink.id))) == 0
 
 
 def test_a_resident_cannot_be_linked_to_themselves(db):
-    rid = residents.add_resident(db, ResidentInput(name="陈小安"))
+    rid = residents.add_resident(db, ResidentInput(name="陈小安"), actor=ADMIN)
     with pytest.raises(ValidationError):
-        residents.link_family(db, rid, rid, "spouse")
+        residents.link_family(db, rid, rid, "spouse", actor=ADMIN)
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def people(db):
         ("陈良", "", ""),
         ("蔡小", "", ""),
     ]:
-        made[name] = residents.add_resident(db, ResidentInput(name=name, id_number=id_number, phone=phone))
+        made[name] = residents.add_resident(db, ResidentInput(name=name, id_number=id_number, phone=phone), actor=ADMIN)
     return made
 
 
@@ -176,7 +177,7 @@ def test_empty_query_lists_everyone_in_pinyin_order(db, people):
 def test_every_resident_gets_an_opaque_member_code_that_scanning_finds(db):
     from app.services.member_codes import ALPHABET, qr_payload
 
-    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID))
+    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=VALID_ID), actor=ADMIN)
     code = residents.get_resident(db, rid).member_code
     assert len(code) == 8 and set(code) <= set(ALPHABET)
     assert VALID_ID[-4:] not in code

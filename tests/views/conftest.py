@@ -5,6 +5,7 @@ from app.services.residents import ResidentInput
 from app.views.gui import create_application, install_translations
 from app.views.main_window import MainWindow
 from app.views.ui_settings import open_ui_settings
+from tests.conftest import ADMIN
 
 
 @pytest.fixture
@@ -23,22 +24,22 @@ def ui_settings(tmp_path):
 @pytest.fixture
 def registry(db):
     """A small registry: ids by name."""
-    tags.ensure_default_tags(db)
-    root = grids.add_grid(db, None, "莲坂村")
-    sub = grids.add_grid(db, grids.add_grid(db, root, "第一网格", "林燕"), "一组")
+    tags.ensure_default_tags(db, actor=ADMIN)
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    sub = grids.add_grid(db, grids.add_grid(db, root, "第一网格", "林燕", actor=ADMIN), "一组", actor=ADMIN)
     made = {}
     for name, id_number, phone in [("蔡良剑", "11010519491231002X", "13812345678"),
                                    ("单雄信", "", "0595-88881234"),
                                    ("陈安", "", "13900001111"),
                                    ("陈良", "", "")]:
         made[name] = residents.add_resident(db, ResidentInput(name=name, id_number=id_number, phone=phone,
-                                                              estate="宝源花园", building="3", grid_id=sub))
+                                                              estate="宝源花园", building="3", grid_id=sub), actor=ADMIN)
     return made
 
 
 @pytest.fixture
-def window(app, db, registry, ui_settings, qtbot):
-    win = MainWindow(db, ui_settings, on_language=lambda code: install_translations(app, code))
+def window(app, db, registry, ui_settings, qtbot, admin):
+    win = MainWindow(db, ui_settings, on_language=lambda code: install_translations(app, code), actor=admin)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -17,9 +17,9 @@ def ledger(path):
     return path
 
 
-def test_walk_the_import_wizard_from_file_to_summary(app, db, qtbot, tmp_path):
+def test_walk_the_import_wizard_from_file_to_summary(app, db, qtbot, tmp_path, admin):
     source = ledger(tmp_path / "台账.xlsx")
-    wizard = ImportWizard(db)
+    wizard = ImportWizard(db, actor=admin)
     qtbot.addWidget(wizard)
     wizard.show()
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
@@ -44,10 +44,10 @@ def test_walk_the_import_wizard_from_file_to_summary(app, db, qtbot, tmp_path):
     assert rows[1][0] == "错号码" and "校验码" in rows[1][-1]
 
 
-def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_first_page(app, db, qtbot, tmp_path):
+def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_first_page(app, db, qtbot, tmp_path, admin):
     bad = tmp_path / "photo.xlsx"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
-    wizard = ImportWizard(db)
+    wizard = ImportWizard(db, actor=admin)
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_page.path_edit.setText(str(bad))

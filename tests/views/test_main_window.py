@@ -25,21 +25,21 @@ def test_language_switches_live_and_is_remembered(window, ui_settings, qtbot):
     assert window.tabs.tabText(0) == "居民档案"
 
 
-def test_window_remembers_its_size(app, db, ui_settings, qtbot):
-    first = MainWindow(db, ui_settings)
+def test_window_remembers_its_size(app, db, ui_settings, qtbot, admin):
+    first = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(first)
     first.show()
     first.resize(700, 500)
     first.close()
-    second = MainWindow(db, ui_settings)
+    second = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(second)
     assert second.size() == QSize(700, 500)
 
 
-def test_first_start_fills_demo_data_in_the_background(app, tmp_path, ui_settings, qtbot):
+def test_first_start_fills_demo_data_in_the_background(app, tmp_path, ui_settings, qtbot, admin):
     db = open_database(sqlite_url(tmp_path / "new.sqlite3"))
     assert db.created
-    win = MainWindow(db, ui_settings)
+    win = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(win)
     win.show()
     win.fill_demo_data()
@@ -67,25 +67,25 @@ def test_qt_dialog_buttons_follow_the_language(app):
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"
 
 
-def test_daily_backup_runs_in_the_background(app, db, ui_settings, qtbot, tmp_path, monkeypatch):
+def test_daily_backup_runs_in_the_background(app, db, ui_settings, qtbot, tmp_path, monkeypatch, admin):
     from app.services import backup
 
     made = []
     monkeypatch.setattr(backup, "auto_backup", lambda database, **kw: made.append(database) or [])
-    win = MainWindow(db, ui_settings)
+    win = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(win)
     win.daily_backup()
     qtbot.waitUntil(lambda: made == [db])
 
 
-def test_a_failed_daily_backup_is_shown_in_the_status_bar(app, db, ui_settings, qtbot, monkeypatch):
+def test_a_failed_daily_backup_is_shown_in_the_status_bar(app, db, ui_settings, qtbot, monkeypatch, admin):
     from app.services import backup
 
     def full_disk(database, **kw):
         raise backup.BackupError("磁盘已满")
 
     monkeypatch.setattr(backup, "auto_backup", full_disk)
-    win = MainWindow(db, ui_settings)
+    win = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(win)
     win.daily_backup()
     qtbot.waitUntil(lambda: win.statusBar().currentMessage() == "自动备份失败：磁盘已满")

@@ -69,7 +69,7 @@ def test_a_failing_form_shows_a_message_not_a_traceback(app, qtbot, monkeypatch)
 
 
 def test_roster_from_the_residents_tab_goes_to_the_preview(window, qtbot, monkeypatch):
-    from app.views.residents import tab as tab_module
+    from app.views.shared import print_preview
 
     made = {}
 
@@ -79,7 +79,7 @@ def test_roster_from_the_residents_tab_goes_to_the_preview(window, qtbot, monkey
         made["title"] = self.windowTitle()
         return 0
 
-    monkeypatch.setattr(tab_module.PrintPreviewDialog, "exec", fake_exec)
+    monkeypatch.setattr(print_preview.PrintPreviewDialog, "exec", fake_exec)
     monkeypatch.setattr(ResidentFilterDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
     window.residents_tab.print_roster()
     assert made == {"pages": 1, "title": "打印预览 — 居民花名册"}

@@ -32,8 +32,8 @@ def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monke
     assert "曾小梅" in window.residents_tab.detail.text()
 
 
-def test_missing_name_and_bad_phone_are_marked(app, db, qtbot):
-    dialog = ResidentDialog(db)
+def test_missing_name_and_bad_phone_are_marked(app, db, qtbot, admin):
+    dialog = ResidentDialog(db, actor=admin)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.phone_edit, "12345")
@@ -57,7 +57,7 @@ def test_deactivate_asks_why_and_hides_the_resident(window, db, registry, qtbot,
     assert residents.get_resident(db, registry["蔡良剑"]).deactivation_reason == "已迁出"
 
 
-def test_family_link_is_added_with_the_picker(app, db, registry, qtbot, monkeypatch):
+def test_family_link_is_added_with_the_picker(app, db, registry, qtbot, monkeypatch, admin):
     def pick(self):
         qtbot.keyClicks(self.search.box, "chenan")
         self.relation_combo.setCurrentIndex(self.relation_combo.findData("guardian"))
@@ -65,7 +65,7 @@ def test_family_link_is_added_with_the_picker(app, db, registry, qtbot, monkeypa
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(resident_picker.ResidentPickerDialog, "exec", pick)
-    dialog = ResidentDialog(db, registry["单雄信"])
+    dialog = ResidentDialog(db, registry["单雄信"], actor=admin)
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.add_link_button, Qt.MouseButton.LeftButton)
     assert dialog.links_model.item(0).text() == "监护人：陈安  13900001111"

@@ -58,9 +58,9 @@ def test_grid_shows_masked_id_and_translated_gender(window):
     assert model.headerData(0, Qt.Orientation.Horizontal) == "姓名"
 
 
-def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app, db, registry, qtbot):
+def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app, db, registry, qtbot, admin):
     rid = registry["单雄信"]
-    dialog = ResidentDialog(db, rid)
+    dialog = ResidentDialog(db, rid, actor=admin)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.name_edit.clear()

@@ -27,8 +27,8 @@ def test_centre_details_are_edited_and_shown_in_the_title(window, db, qtbot, mon
     assert window.windowTitle() == "莲坂村党建+邻里中心 — 邻里中心前台"
 
 
-def test_grids_dialog_shows_the_tree_and_adds_a_sub_grid(app, db, registry, qtbot, monkeypatch):
-    dialog = GridsDialog(db)
+def test_grids_dialog_shows_the_tree_and_adds_a_sub_grid(app, db, registry, qtbot, monkeypatch, admin):
+    dialog = GridsDialog(db, actor=admin)
     qtbot.addWidget(dialog)
     root = dialog.model.item(0, 0)
     assert root.text() == "莲坂村"
@@ -48,8 +48,8 @@ def test_grids_dialog_shows_the_tree_and_adds_a_sub_grid(app, db, registry, qtbo
     assert [name for _id, name in grids.sub_grid_choices(db)] == ["第一网格 / 一组", "第一网格 / 二组"]
 
 
-def test_tags_dialog_adds_and_retires(app, db, registry, qtbot, monkeypatch):
-    dialog = TagsDialog(db)
+def test_tags_dialog_adds_and_retires(app, db, registry, qtbot, monkeypatch, admin):
+    dialog = TagsDialog(db, actor=admin)
     qtbot.addWidget(dialog)
     assert dialog.model.item(0).text() == "老年人（0 人）"
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("楼栋长", True)))

@@ -14,6 +14,7 @@ from app.db import Database
 from app.errors import DeskError, ValidationError
 from app.i18n import _, format_date
 from app.services import grids, residents, tags
+from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, ResidentInput, age_on
 from app.services.validators import ID_KIND_LABELS, InvalidValue, parse_id_number
 from app.views.shared.forms import FieldErrors, error_label, show_error
@@ -26,9 +27,11 @@ class ResidentDialog(QDialog):
 
     saved = Signal(int)
 
-    def __init__(self, db: Database, resident_id: int | None = None, parent: QWidget | None = None):
+    def __init__(self, db: Database, resident_id: int | None = None, parent: QWidget | None = None, *,
+                 actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.resident_id = resident_id
         self.setWindowTitle(_("New resident") if resident_id is None else _("Resident record"))
         self.setMinimumWidth(640)
@@ -254,9 +257,9 @@ class ResidentDialog(QDialog):
         self.errors.clear()
         try:
             if self.resident_id is None:
-                self.resident_id = residents.add_resident(self.db, self.input())
+                self.resident_id = residents.add_resident(self.db, self.input(), actor=self.actor)
             else:
-                residents.update_resident(self.db, self.resident_id, self.input())
+                residents.update_resident(self.db, self.resident_id, self.input(), actor=self.actor)
         except ValidationError as exc:
             self.errors.show(exc)
             if "id_number" in exc.fields:
@@ -277,7 +280,8 @@ class ResidentDialog(QDialog):
         if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen_id is None:
             return
         try:
-            residents.link_family(self.db, self.resident_id, picker.chosen_id, picker.relation)
+            residents.link_family(self.db, self.resident_id, picker.chosen_id, picker.relation,
+                                  actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return
@@ -289,5 +293,5 @@ class ResidentDialog(QDialog):
             QMessageBox.information(self, self.windowTitle(), _("Choose a link in the list first."))
             return
         relative_id = index.data(Qt.ItemDataRole.UserRole)
-        residents.unlink_family(self.db, self.resident_id, relative_id)
+        residents.unlink_family(self.db, self.resident_id, relative_id, actor=self.actor)
         self._show_links(residents.get_resident(self.db, self.resident_id).links)

@@ -6,7 +6,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, Q
 from app.db import Database
 from app.i18n import _
 from app.services import grids, residents, tags
-from app.services.printing import ResidentFilter
 
 
 class ResidentFilterDialog(QDialog):
@@ -39,7 +38,9 @@ class ResidentFilterDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
-    def chosen(self) -> ResidentFilter:
+    def chosen(self):
+        from app.services.printing import ResidentFilter
+
         return ResidentFilter(estate=self.estate_combo.currentData(), grid_id=self.grid_combo.currentData(),
                               tag_id=self.tag_combo.currentData(),
                               include_inactive=self.inactive_check.isChecked())

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QWizard, QWizardPage)
 
 from app.db import Database
+from app.services.access import Actor
 from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import importer
@@ -183,7 +184,8 @@ class RunPage(QWizardPage):
         rejects = None if self.dry_run else wiz.rejects_path()
         run_in_background(self, lambda progress: importer.import_residents(
             wiz.db, wiz.path, dry_run=self.dry_run, rejects_path=rejects, mapping=wiz.mapping,
-            progress=progress), on_done=self._finished, on_error=self._failed, on_progress=self._progress)
+            progress=progress, actor=wiz.actor),
+            on_done=self._finished, on_error=self._failed, on_progress=self._progress)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
@@ -222,9 +224,10 @@ class RunPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, db: Database, parent=None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.path: Path | None = None
         self.preview = None
         self.mapping: dict[int, str] | None = None

@@ -10,23 +10,22 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QIn
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
-from app.services import exporter, printing, residents
+from app.services import access, residents
+from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, age_on
 from app.services.validators import mask_id_number
 from app.views import notices
 from app.views.residents.dialog import ResidentDialog
-from app.views.residents.filter_dialog import ResidentFilterDialog
-from app.views.residents.import_wizard import ImportWizard
 from app.views.worker import run_in_background
-from app.views.shared.print_preview import PrintPreviewDialog
 from app.views.shared.forms import show_error
 from app.views.shared.resident_search import ResidentSearch
 
 
 class ResidentsTab(QWidget):
-    def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None):
+    def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.notice = notice
         self.search = ResidentSearch(db, self)
         self.search.activated.connect(self.open_resident)
@@ -108,7 +107,7 @@ class ResidentsTab(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
     def new_resident(self) -> None:
-        dialog = ResidentDialog(self.db, None, self)
+        dialog = ResidentDialog(self.db, None, self, actor=self.actor)
         dialog.saved.connect(self._saved)
         dialog.exec()
 
@@ -116,7 +115,7 @@ class ResidentsTab(QWidget):
         if resident_id is None:
             return
         try:
-            dialog = ResidentDialog(self.db, resident_id, self)
+            dialog = ResidentDialog(self.db, resident_id, self, actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return
@@ -146,13 +145,13 @@ class ResidentsTab(QWidget):
                     reasons, 0, True)
                 if not ok:
                     return
-                residents.deactivate_resident(self.db, rid, reason)
+                residents.deactivate_resident(self.db, rid, reason, actor=self.actor)
             else:
                 if QMessageBox.question(self, _("Reactivate resident"),
                                         _("Make {name} active again?").format(name=detail.data.name)) \
                         != QMessageBox.StandardButton.Yes:
                     return
-                residents.reactivate_resident(self.db, rid)
+                residents.reactivate_resident(self.db, rid, actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return
@@ -160,7 +159,9 @@ class ResidentsTab(QWidget):
 
     # -- Excel in and out -------------------------------------------------------------------------
     def import_residents(self) -> None:
-        wizard = ImportWizard(self.db, self)
+        from app.views.residents.import_wizard import ImportWizard  # openpyxl loads only when needed
+
+        wizard = ImportWizard(self.db, self, actor=self.actor)
         wizard.exec()
         if wizard.result is not None:
             self.notice.changed.emit(notices.RESIDENTS)
@@ -184,31 +185,46 @@ class ResidentsTab(QWidget):
             self.export_button.setEnabled(True)
             show_error(self, exc)
 
+        from app.services import exporter
+
         run_in_background(self, lambda progress: exporter.export_residents(
-            self.db, path, query=query, include_inactive=inactive), on_done=done, on_error=failed)
+            self.db, path, query=query, include_inactive=inactive, actor=self.actor),
+            on_done=done, on_error=failed)
 
     # -- printing ------------------------------------------------------------------------------
     def _preview(self, title: str, make_pdf, file_name: str) -> None:
+        from app.views.shared.print_preview import PrintPreviewDialog  # QtPdf loads only when needed
+
         dialog = PrintPreviewDialog(self, title, make_pdf, file_name)
         dialog.exec()
 
+    # Forms load reportlab, which start-up does without.
     def print_registration(self) -> None:
+        from app.services import printing
+
         rid = self.search.current_id()
         if rid is None:
             return
         self._preview(_("Resident registration form"),
-                      lambda progress: printing.registration_pdf(self.db, rid),
+                      lambda progress: printing.registration_pdf(self.db, rid, actor=self.actor),
                       _("registration-{id}.pdf").format(id=rid))
 
     def print_roster(self) -> None:
+        from app.services import printing
+        from app.views.residents.filter_dialog import ResidentFilterDialog
+
         dialog = ResidentFilterDialog(self.db, _("Resident roster"), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         chosen = dialog.chosen()
-        self._preview(_("Resident roster"), lambda progress: printing.roster_pdf(self.db, chosen, progress),
+        self._preview(_("Resident roster"),
+                      lambda progress: printing.roster_pdf(self.db, chosen, progress, actor=self.actor),
                       _("roster.pdf"))
 
     def print_cards(self, selected_only: bool) -> None:
+        from app.services import printing
+        from app.views.residents.filter_dialog import ResidentFilterDialog
+
         if selected_only:
             rid = self.search.current_id()
             if rid is None:
@@ -219,12 +235,21 @@ class ResidentsTab(QWidget):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             ids = dialog.chosen().ids(self.db)
-        self._preview(_("Member cards"), lambda progress: printing.member_cards_pdf(self.db, ids),
+        self._preview(_("Member cards"),
+                      lambda progress: printing.member_cards_pdf(self.db, ids, actor=self.actor),
                       _("member-cards.pdf"))
 
     # -- detail pane -----------------------------------------------------------------------------
+    def _may(self, permission: str) -> bool:
+        return access.may(self.actor, permission)
+
     def _show_detail(self, resident_id: int | None) -> None:
-        self.deactivate_button.setEnabled(resident_id is not None)
+        # Buttons follow the signed-in person's rights; the services check again.
+        self.add_button.setEnabled(self._may(access.RESIDENTS_CREATE))
+        self.import_button.setEnabled(self._may(access.RESIDENTS_IMPORT))
+        self.export_button.setEnabled(self._may(access.RESIDENTS_EXPORT))
+        self.print_button.setEnabled(self._may(access.RESIDENTS_PRINT))
+        self.deactivate_button.setEnabled(resident_id is not None and self._may(access.RESIDENTS_DEACTIVATE))
         self.print_registration_action.setEnabled(resident_id is not None)
         self.print_card_action.setEnabled(resident_id is not None)
         self.open_button.setEnabled(resident_id is not None)

@@ -7,13 +7,15 @@ from app.db import Database
 from app.errors import DeskError, ValidationError
 from app.i18n import _
 from app.services import centre
+from app.services.access import Actor
 from app.views.shared.forms import FieldErrors, error_label, show_error
 
 
 class CentreDialog(QDialog):
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, db: Database, parent=None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.setWindowTitle(_("Centre details"))
         self.setMinimumWidth(480)
         info = centre.get_centre(db)
@@ -40,7 +42,7 @@ class CentreDialog(QDialog):
         self.errors.clear()
         try:
             centre.save_centre(self.db, centre.CentreInfo(self.name_edit.text(), self.address_edit.text(),
-                                                          self.phone_edit.text()))
+                                                          self.phone_edit.text()), actor=self.actor)
         except ValidationError as exc:
             self.errors.show(exc)
             return

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
                                QLineEdit, QMessageBox, QPushButton, QTreeView, QVBoxLayout)
 
 from app.db import Database
+from app.services.access import Actor
 from app.errors import DeskError, ValidationError
 from app.i18n import _, format_number
 from app.services import grids
@@ -54,9 +55,10 @@ class GridEditDialog(QDialog):
 
 
 class GridsDialog(QDialog):
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, db: Database, parent=None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.changed = False
         self.setWindowTitle(_("Grids"))
         self.resize(640, 480)
@@ -124,7 +126,8 @@ class GridsDialog(QDialog):
         parent_id = None if item is None else item.data(ID_ROLE)
         dialog = GridEditDialog(_("New grid"), parent=self)
         new_id = []
-        dialog.action = lambda n, w, p: new_id.append(grids.add_grid(self.db, parent_id, n, w, p))
+        dialog.action = lambda n, w, p: new_id.append(
+            grids.add_grid(self.db, parent_id, n, w, p, actor=self.actor))
         if dialog.exec():
             self.changed = True
             self.reload(new_id[0])
@@ -138,7 +141,7 @@ class GridsDialog(QDialog):
         worker, phone = parent.child(row, 1).text(), parent.child(row, 2).text()
         grid_id = item.data(ID_ROLE)
         dialog = GridEditDialog(_("Edit grid"), item.text(), worker, phone, self)
-        dialog.action = lambda n, w, p: grids.update_grid(self.db, grid_id, n, w, p)
+        dialog.action = lambda n, w, p: grids.update_grid(self.db, grid_id, n, w, p, actor=self.actor)
         if dialog.exec():
             self.changed = True
             self.reload(grid_id)
@@ -151,7 +154,7 @@ class GridsDialog(QDialog):
                 != QMessageBox.StandardButton.Yes:
             return
         try:
-            grids.delete_grid(self.db, item.data(ID_ROLE))
+            grids.delete_grid(self.db, item.data(ID_ROLE), actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return

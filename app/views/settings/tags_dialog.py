@@ -10,15 +10,17 @@ from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import tags
+from app.services.access import Actor
 from app.views.shared.forms import show_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class TagsDialog(QDialog):
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, db: Database, parent=None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self.changed = False
         self.setWindowTitle(_("Tags"))
         self.resize(420, 420)
@@ -74,7 +76,7 @@ class TagsDialog(QDialog):
     def add(self) -> None:
         name, ok = QInputDialog.getText(self, _("New tag"), _("Name of the tag:"))
         if ok:
-            self._run(lambda: tags.add_tag(self.db, name))
+            self._run(lambda: tags.add_tag(self.db, name, actor=self.actor))
 
     def rename(self) -> None:
         tag = self._current()
@@ -82,9 +84,9 @@ class TagsDialog(QDialog):
             return
         name, ok = QInputDialog.getText(self, _("Rename tag"), _("Name of the tag:"), text=tag.name)
         if ok:
-            self._run(lambda: tags.rename_tag(self.db, tag.id, name))
+            self._run(lambda: tags.rename_tag(self.db, tag.id, name, actor=self.actor))
 
     def toggle(self) -> None:
         tag = self._current()
         if tag is not None:
-            self._run(lambda: tags.set_tag_active(self.db, tag.id, not tag.active))
+            self._run(lambda: tags.set_tag_active(self.db, tag.id, not tag.active, actor=self.actor))

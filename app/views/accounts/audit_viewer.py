@@ -1,0 +1,127 @@
+"""Settings → Audit trail (administrators): who changed what, when; filter and
+export. The trail can only be read here, never edited."""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
+                               QVBoxLayout)
+
+from app.db import Database
+from app.errors import DeskError
+from app.i18n import N_, _, format_datetime, format_number
+from app.services import audit
+from app.services.access import Actor
+from app.views.shared.forms import show_error
+
+COLUMNS = [N_("Time"), N_("Staff member"), N_("Action"), N_("Record"), N_("What"), N_("Changes")]
+SHOWN = 2000  # newest rows shown; the export has them all
+
+
+class AuditModel(QAbstractTableModel):
+    def __init__(self, entries: list[audit.AuditEntry], parent=None):
+        super().__init__(parent)
+        self.entries = entries
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _(COLUMNS[section])
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        e = self.entries[index.row()]
+        record = e.entity_label + (f" #{e.entity_id}" if e.entity_id is not None else "")
+        return (format_datetime(e.at), f"{e.actor_name}（{e.role_label}）" if e.role_label else e.actor_name,
+                e.action_label, record, e.summary, e.changes_text)[index.column()]
+
+
+class AuditViewer(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent=None):
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setWindowTitle(_("Audit trail"))
+        self.resize(1100, 640)
+        self.person_edit = QLineEdit()
+        self.person_edit.setPlaceholderText(_("Staff member"))
+        self.entity_combo = QComboBox()
+        self.entity_combo.addItem(_("All records"), None)
+        for code, label in audit.ENTITIES.items():
+            self.entity_combo.addItem(_(label), code)
+        self.id_edit = QLineEdit()
+        self.id_edit.setPlaceholderText(_("Record number"))
+        self.id_edit.setMaximumWidth(110)
+        self.action_combo = QComboBox()
+        self.action_combo.addItem(_("All actions"), None)
+        for code, label in audit.ACTIONS.items():
+            self.action_combo.addItem(_(label), code)
+        today = QDate.currentDate()
+        self.from_edit, self.to_edit = QDateEdit(today.addMonths(-1)), QDateEdit(today)
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        show = QPushButton(_("Show"))
+        show.clicked.connect(self.reload)
+        export = QPushButton(_("Export to Excel…"))
+        export.clicked.connect(self.export)
+        filters = QHBoxLayout()
+        for w in (self.person_edit, self.entity_combo, self.id_edit, self.action_combo, QLabel(_("From")),
+                  self.from_edit, QLabel(_("to")), self.to_edit, show, export):
+            filters.addWidget(w)
+        self.table = QTableView()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.count_label = QLabel()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(close)
+        self.reload()
+
+    def filters(self) -> dict:
+        record = self.id_edit.text().strip()
+        qd_from, qd_to = self.from_edit.date(), self.to_edit.date()
+        return dict(person=self.person_edit.text().strip() or None, entity=self.entity_combo.currentData(),
+                    entity_id=int(record) if record.isdigit() else None,
+                    action=self.action_combo.currentData(),
+                    date_from=dt.date(qd_from.year(), qd_from.month(), qd_from.day()),
+                    date_to=dt.date(qd_to.year(), qd_to.month(), qd_to.day()))
+
+    def reload(self) -> None:
+        try:
+            entries = audit.query(self.db, self.actor, limit=SHOWN, **self.filters())
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        self.model = AuditModel(entries, self)
+        self.table.setModel(self.model)
+        for column, width in enumerate((150, 150, 90, 110, 260)):
+            self.table.setColumnWidth(column, width)
+        self.count_label.setText(_("{count} entries shown (newest first).").format(count=format_number(len(entries))))
+
+    def export(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export to Excel"), _("audit-trail.xlsx"),
+                                                    _("Excel files (*.xlsx)"))
+        if not path:
+            return
+        try:
+            count = audit.export_xlsx(self.db, self.actor, path, **self.filters())
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        QMessageBox.information(self, _("Export to Excel"), _("{count} entries were saved to {path}.")
+                                .format(count=format_number(count), path=path))
