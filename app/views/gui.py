@@ -111,8 +111,8 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     from app.views.worker import wait_for_jobs
 
     wait_for_jobs()
-    _backup_on_close(db)
-    db.dispose()
+    _backup_on_close(window.db)  # the window's: a restore may have reopened it
+    window.db.dispose()
     return code
 
 

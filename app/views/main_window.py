@@ -100,6 +100,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(_("Switch user…"), self.switch_user)
         file_menu.addAction(_("Change my password…"), self.change_password)
         file_menu.addSeparator()
+        file_menu.addAction(_("Back up to a folder…"), self.back_up)
+        file_menu.addAction(_("Restore from a backup…"), self.restore).setEnabled(
+            access.may(self.actor, access.BACKUP_RESTORE))
+        file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -115,6 +119,8 @@ class MainWindow(QMainWindow):
             access.may(self.actor, access.USERS_MANAGE))
         settings.addAction(_("Audit trail…"), self.show_audit).setEnabled(
             access.may(self.actor, access.AUDIT_VIEW))
+        settings.addAction(_("Remove old personal data…"), self.purge).setEnabled(
+            access.may(self.actor, access.RECORDS_DELETE))
         settings.addAction(_("Lock after idle time…"), self.choose_idle_minutes)
 
         language = bar.addMenu(_("&Language"))
@@ -210,6 +216,51 @@ class MainWindow(QMainWindow):
         if ok:
             self.ui_settings.setValue("lock/idle_minutes", minutes)
             self.set_idle_minutes(minutes)
+
+    # -- looking after the data ---------------------------------------------------------------
+    def back_up(self) -> None:
+        from app.views.accounts.data_care import back_up_to_folder
+
+        back_up_to_folder(self, self.db)
+
+    def restore(self) -> None:
+        """Close the database, restore the chosen backup, open it again."""
+        from app.db import open_database
+        from app.errors import DeskError
+        from app.services import backup
+        from app.views.accounts.data_care import choose_backup_to_restore
+        from app.views.worker import wait_for_jobs
+
+        if self.db.engine.url.get_backend_name() != "sqlite":
+            show_error(self, DeskError(_("Only a database file can be restored here; a database server "
+                                         "restores its own backups.")))
+            return
+        chosen = choose_backup_to_restore(self)
+        if chosen is None:
+            return
+        path, passphrase = chosen
+        wait_for_jobs()
+        url = self.db.engine.url.render_as_string(hide_password=False)
+        db_file = self.db.engine.url.database
+        self.db.dispose()
+        try:
+            result = backup.restore(db_file, path, passphrase=passphrase, actor=self.actor)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        finally:
+            self.db = open_database(url)  # the restored one, or the untouched one after a refusal
+        self._build()
+        self.notice.changed.emit(notices.RESIDENTS)
+        QMessageBox.information(self, _("Restore from a backup"), _(
+            "The backup was restored. The data as it was before is kept in {path}.").format(
+                path=result.safety_copy or "—"))
+
+    def purge(self) -> None:
+        from app.views.accounts.data_care import purge_old_records
+
+        purge_old_records(self, self.db, self.actor)
+        self.notice.changed.emit(notices.RESIDENTS)
 
     def edit_staff(self) -> None:
         from app.views.accounts.staff_dialog import StaffDialog

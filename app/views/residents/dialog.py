@@ -293,5 +293,9 @@ class ResidentDialog(QDialog):
             QMessageBox.information(self, self.windowTitle(), _("Choose a link in the list first."))
             return
         relative_id = index.data(Qt.ItemDataRole.UserRole)
-        residents.unlink_family(self.db, self.resident_id, relative_id, actor=self.actor)
+        try:
+            residents.unlink_family(self.db, self.resident_id, relative_id, actor=self.actor)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
         self._show_links(residents.get_resident(self.db, self.resident_id).links)

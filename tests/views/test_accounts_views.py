@@ -1,0 +1,135 @@
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
+
+from app.services import accounts, audit, residents
+from app.services.access import DESK, VIEWER, Actor
+from app.services.residents import ResidentInput
+from app.views import gui
+from app.views.accounts.audit_viewer import AuditViewer
+from app.views.accounts.login_dialog import FirstAdministratorDialog, LoginDialog
+from app.views.accounts.staff_dialog import NewStaffDialog, StaffDialog
+from app.views.main_window import MainWindow
+
+
+def test_first_start_creates_the_administrator_with_no_default_password(app, db, qtbot):
+    assert accounts.needs_first_administrator(db)
+    dialog = FirstAdministratorDialog(db)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username_edit, "wangfang")
+    qtbot.keyClicks(dialog.password_edit, "short")
+    qtbot.keyClicks(dialog.repeat_edit, "short")
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "8" in dialog.errors.fields["password"][1].text()
+    dialog.password_edit.setText("lianban-2026")
+    dialog.repeat_edit.setText("lianban-2027")
+    dialog.accept()
+    assert dialog.errors.fields["repeat"][1].text() == "两次输入的密码不一致。"
+    dialog.repeat_edit.setText("lianban-2026")
+    dialog.accept()
+    assert dialog.actor.name == "wangfang" and dialog.actor.role == "administrator"
+    assert not accounts.needs_first_administrator(db)
+
+
+def test_sign_in_dialog_refuses_a_wrong_password_in_words(app, db, qtbot, admin):
+    accounts.add_staff(db, admin, "linyan", "林燕", DESK, "desk-pass-1")
+    dialog = LoginDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username_edit, "linyan")
+    qtbot.keyClicks(dialog.password_edit, "wrong-pass")
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert dialog.actor is None and dialog.error.text() and dialog.password_edit.text() == ""
+    qtbot.keyClicks(dialog.password_edit, "desk-pass-1")
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert dialog.actor == Actor("linyan", DESK)
+
+
+def test_run_gui_asks_for_the_administrator_and_quits_quietly_on_cancel(app, tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(FirstAdministratorDialog, "exec", lambda self: seen.append("first") or 0)
+    from app.db import sqlite_url
+
+    assert gui.run_gui(sqlite_url(tmp_path / "new.sqlite3"), "zh_CN", tmp_path / "ui.ini") == 0
+    assert seen == ["first"]
+
+
+def test_lock_screen_cannot_be_dismissed_and_switches_user(window, db, qtbot, admin, monkeypatch):
+    accounts.add_staff(db, admin, "linyan", "林燕", VIEWER, "viewer-pass")
+    assert window.residents_tab.add_button.isEnabled()
+
+    def sign_in_as_viewer(self):
+        assert self.username_edit.text() == admin.name  # the lock screen offers the same person
+        self.username_edit.setText("linyan")
+        self.password_edit.setText("viewer-pass")
+        self.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LoginDialog, "exec", sign_in_as_viewer)
+    window.lock()
+    assert window.actor == Actor("linyan", VIEWER)
+    assert window.user_label.text() == "当前用户：linyan（只读用户）"
+    tab = window.residents_tab
+    assert not tab.add_button.isEnabled() and not tab.import_button.isEnabled()
+    assert not tab.deactivate_button.isEnabled()
+    settings_menu = window.menuBar().actions()[1].menu()
+    assert not [a for a in settings_menu.actions() if a.text() == "员工账号…"][0].isEnabled()
+
+
+def test_idle_time_locks_the_window(window, qtbot, monkeypatch):
+    locked = []
+    monkeypatch.setattr(MainWindow, "lock", lambda self: locked.append(True))
+    window.idle_timer.timeout.disconnect()
+    window.idle_timer.timeout.connect(window.lock)
+    window.set_idle_minutes(0)
+    assert not window.idle_timer.isActive()
+    window.idle_timer.setInterval(50)
+    window.idle_timer.start()
+    qtbot.waitUntil(lambda: locked == [True], timeout=3000)
+
+
+def test_administrator_adds_staff_and_resets_a_password(app, db, qtbot, admin, monkeypatch):
+    dialog = StaffDialog(db, admin)
+    qtbot.addWidget(dialog)
+
+    def fill(self):
+        qtbot.keyClicks(self.username_edit, "chenwei")
+        self.role_combo.setCurrentIndex(self.role_combo.findData("grid_worker"))
+        qtbot.keyClicks(self.password_edit, "grid-pass-1")
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(NewStaffDialog, "exec", fill)
+    dialog.add()
+    usernames = [s.username for s in dialog.model.staff]
+    assert "chenwei" in usernames
+    row = usernames.index("chenwei")
+    assert dialog.model.index(row, 2).data() == "网格员"
+    dialog.table.setCurrentIndex(dialog.model.index(row, 0))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("new-pass-22", True)))
+    dialog.reset_password()
+    assert accounts.login(db, "chenwei", "new-pass-22").role == "grid_worker"
+
+
+def test_audit_viewer_shows_who_changed_what(app, db, qtbot, admin):
+    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", phone="13812345678"), actor=admin)
+    residents.update_resident(db, rid, ResidentInput(name="蔡良剑", phone="13900001111"), actor=admin)
+    viewer = AuditViewer(db, admin)
+    qtbot.addWidget(viewer)
+    model = viewer.model
+    texts = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    change = next(t for t in texts if t[2] == "修改")
+    assert change[1].startswith("王主任") and change[3] == f"居民 #{rid}"
+    assert "138****5678 → 139****1111" in change[5]
+    assert viewer.count_label.text() == f"显示 {len(texts)} 条记录（最新的在前）。"
+
+
+def test_a_lock_screen_stays_until_someone_signs_in(app, db, qtbot, admin):
+    dialog = LoginDialog(db, locked_by=admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()
+    assert dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel) is None

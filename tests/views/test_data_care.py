@@ -1,0 +1,87 @@
+import datetime as dt
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from app.services import audit, backup, residents
+from app.services.residents import ResidentInput
+from app.views.accounts import data_care
+from app.views.accounts.data_care import PassphraseDialog
+from app.views.residents.dialog import ResidentDialog
+from tests.views.conftest import type_chinese
+
+
+def test_backup_to_a_usb_folder_asks_for_a_passphrase_after_the_warning(window, qtbot, tmp_path, monkeypatch):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(usb)))
+    seen = {}
+
+    def choose(self):
+        seen["warning"] = self.findChildren(data_care.QLabel)[0].text()
+        self.first.setText("short")
+        self.second.setText("short")
+        self.accept()
+        seen["short"] = self.error.text()
+        self.first.setText("lianban village 2026")
+        self.second.setText("lianban village 2026")
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(PassphraseDialog, "exec", choose)
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda p, t, text: told.append(text)))
+    window.back_up()
+    assert seen["warning"] == backup.passphrase_warning() and seen["short"]
+    [made] = list(usb.iterdir())
+    assert backup.is_encrypted(made) and str(made) in told[0]
+
+
+def test_restore_from_the_window_brings_the_data_back(window, db, registry, qtbot, tmp_path, monkeypatch, admin):
+    (tmp_path / "usb").mkdir()
+    kept = backup.backup_now(db, folder=tmp_path / "usb", passphrase="lianban village 2026")
+    residents.deactivate_resident(db, registry["蔡良剑"], "已迁出", actor=admin)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(kept.path), "")))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("lianban village 2026", True)))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda p, t, text: told.append(text)))
+    window.restore()
+    assert "已从备份恢复" in told[0]
+    assert residents.get_resident(window.db, registry["蔡良剑"]).active
+    assert window.residents_tab.db is window.db
+
+
+def test_a_wrong_passphrase_leaves_the_data_as_it_was(window, db, registry, tmp_path, monkeypatch, admin):
+    (tmp_path / "usb").mkdir()
+    kept = backup.backup_now(db, folder=tmp_path / "usb", passphrase="lianban village 2026")
+    residents.deactivate_resident(db, registry["蔡良剑"], "已迁出", actor=admin)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(kept.path), "")))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("not the passphrase", True)))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda p, t, text: warned.append(text)))
+    window.restore()
+    assert warned and not residents.get_resident(window.db, registry["蔡良剑"]).active
+
+
+def test_purge_shows_the_counts_before_it_runs(window, db, registry, monkeypatch, admin):
+    residents.deactivate_resident(db, registry["陈良"], "已迁出", on=dt.date(2015, 1, 1), actor=admin)
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (5, True)))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda p, t, text: asked.append(text) or QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
+    window.purge()
+    assert "1 名居民" in asked[0]
+    assert registry["陈良"] not in residents.search_ids(db, "", include_inactive=True)
+
+
+def test_a_change_made_in_the_window_is_in_the_audit_trail_with_its_author(app, db, registry, qtbot, admin):
+    dialog = ResidentDialog(db, registry["陈安"], actor=admin)
+    qtbot.addWidget(dialog)
+    dialog.phone_edit.clear()
+    qtbot.keyClicks(dialog.phone_edit, "13922223333")
+    dialog.save()
+    [entry] = audit.query(db, admin, entity="resident", entity_id=registry["陈安"], action="update")
+    assert entry.actor_name == admin.name
+    assert entry.changes["phone"] == ["139****1111", "139****3333"]
