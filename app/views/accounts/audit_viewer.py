@@ -109,7 +109,7 @@ class AuditViewer(QDialog):
             return
         self.model = AuditModel(entries, self)
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 150, 90, 110, 260)):
+        for column, width in enumerate((185, 150, 90, 120, 240)):
             self.table.setColumnWidth(column, width)
         self.count_label.setText(_("{count} entries shown (newest first).").format(count=format_number(len(entries))))
 
