@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text

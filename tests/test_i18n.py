@@ -1,6 +1,4 @@
 import datetime as dt
-import gettext
-import io
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo

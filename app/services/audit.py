@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.i18n import N_, _
 from app.models import AuditLog
-from app.services import access
+from app.services import access, xlsx
 from app.services.validators import mask_id_number, mask_phone
 
 ACTIONS: dict[str, str] = {
@@ -209,54 +209,13 @@ def export_xlsx(db: Database, actor: access.Actor, path: str | Path, **filters) 
 
     Written to a temporary file and renamed, like every export. The export itself is audited.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from app.services.exporter import ExportError, display_width
-    from app.services.importer import save_workbook_atomically
+    from app.services.exporter import ExportError
 
     path = Path(path)
     access.require(actor, access.AUDIT_VIEW)
-    if not path.parent.is_dir():
-        raise ExportError(_("The folder {folder} does not exist.").format(folder=path.parent))
-    entries = query(db, actor, **filters)
-    headers = [_(h) for h in EXPORT_COLUMNS]
-    widths = [display_width(h) for h in headers]
-    rows = []
-    for e in entries:
-        values = [e.at.replace(microsecond=0), e.actor_name, e.role_label, e.action_label,
-                  e.entity_label, e.entity_id, e.summary, e.changes_text]
-        for i, value in enumerate(values):
-            widths[i] = max(widths[i], 19 if i == 0 else display_width(str(value or "")))
-        rows.append(values)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Audit trail"))
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for values in rows:
-        cells = []
-        for value in values:
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            cells.append(cell)
-        ws.append(cells)
-    save_workbook_atomically(wb, path, ExportError)
+    rows = [[e.at.replace(microsecond=0), e.actor_name, e.role_label, e.action_label, e.entity_label,
+             e.entity_id, e.summary, e.changes_text] for e in query(db, actor, **filters)]
+    xlsx.write_table(path, _("Audit trail"), [_(h) for h in EXPORT_COLUMNS], rows, error=ExportError)
     with db.session() as s:
         record(s, actor, "export", "audit_log", None,
                _("{count} audit entries to {file}").format(count=len(rows), file=path.name))

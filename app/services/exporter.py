@@ -8,7 +8,6 @@ never leaves a half-written file.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,8 +16,7 @@ from app.db import Database
 from app.errors import DeskError
 from app.i18n import N_, _
 from app.models import Grid, Resident, Tag, resident_tags
-from app.services import access, audit
-from app.services.importer import save_workbook_atomically
+from app.services import access, audit, xlsx
 from app.services.residents import GENDERS, age_on, search_ids
 from app.services.validators import mask_id_number, mask_phone
 
@@ -45,14 +43,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("status", N_("Status")),
 ]
 STATUS = {True: N_("Active"), False: N_("Deactivated")}
-DATE_FORMAT = "yyyy-mm-dd"
 _CHUNK = 500
-_MAX_WIDTH = 50
-
-
-def display_width(text: str) -> int:
-    """Width of `text` in Excel's character units: CJK (wide) characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _grid_labels(session) -> dict[int, str]:
@@ -101,72 +92,23 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
     have access.PERSONAL_DATA_FULL; otherwise PermissionDenied is raised. The
     export is recorded in the audit trail.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     actor = actor or access.current_os_actor()
     access.require(actor, access.RESIDENTS_EXPORT)
     if full:
         access.require(actor, access.PERSONAL_DATA_FULL)
-    if not path.parent.is_dir():
-        raise ExportError(_("The folder {folder} does not exist.").format(folder=path.parent))
-
     today = dt.date.today()
     ids = search_ids(db, query, include_inactive)
-    headers = [_(label) for _key, label in COLUMNS]
-    widths = [display_width(h) for h in headers]
     genders = {code: _(label) for code, label in GENDERS.items()}
     status = {state: _(label) for state, label in STATUS.items()}
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Residents"))
-    rows: list[list] = []
-    for r, grid, tag_names in _records(db, ids):
-        values = [
-            r.name, genders.get(r.gender, ""), r.birth_date, age_on(r.birth_date, today),
-            (r.id_number or "") if full else mask_id_number(r.id_number),
-            (r.phone or "") if full else mask_phone(r.phone),
-            r.estate, r.building, r.unit, r.room, grid, "、".join(tag_names), r.notes or "",
-            status[bool(r.active)],
-        ]
-        cells = []
-        for i, value in enumerate(values):
-            if value is None or value == "":
-                cells.append(None)
-                continue
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-                widths[i] = max(widths[i], 10)
-            elif isinstance(value, str):
-                if value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
-                widths[i] = max(widths[i], display_width(value))
-            else:
-                widths[i] = max(widths[i], len(str(value)))
-            cells.append(cell)
-        rows.append(cells)
-
-    # Column widths and the frozen header must be set before the first row is written.
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, width + 2)
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for cells in rows:
-        ws.append(cells)
-    save_workbook_atomically(wb, path, ExportError)
+    rows = [[r.name, genders.get(r.gender, ""), r.birth_date, age_on(r.birth_date, today),
+             (r.id_number or "") if full else mask_id_number(r.id_number),
+             (r.phone or "") if full else mask_phone(r.phone),
+             r.estate, r.building, r.unit, r.room, grid, "、".join(tag_names), r.notes or "",
+             status[bool(r.active)]]
+            for r, grid, tag_names in _records(db, ids)]
+    xlsx.write_table(path, _("Residents"), [_(label) for _key, label in COLUMNS], rows,
+                     error=ExportError, text_columns=(4, 5))
     summary = (_("{count} residents to {file}, with full ID numbers and phones") if full
                else _("{count} residents to {file}, ID numbers and phones masked"))
     with db.session() as s:

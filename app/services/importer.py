@@ -24,7 +24,6 @@ import io
 import itertools
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections import deque
@@ -39,7 +38,7 @@ from app.db import Database
 from app.errors import DatabaseError, DeskError, ValidationError
 from app.i18n import N_, _
 from app.models import AuditLog, Grid, Resident, Tag, resident_tags
-from app.services import access, audit, pinyin
+from app.services import access, audit, pinyin, xlsx
 from app.services.member_codes import new_member_code
 from app.services.residents import ResidentInput, audit_values, validate
 
@@ -1028,18 +1027,8 @@ def _write(db: Database, registry: _Registry, planner: _Planner, actor: access.A
                             .format(error=getattr(exc, "orig", None) or exc)) from exc
 
 
-def _cell_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def write_rejects(path: str | Path, layout: _Layout, rejects: list[tuple[int, list, str]]) -> Path:
     """The rejected rows with their original header texts and values, plus a reason column."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     width = max([len(layout.headers)] + [len(v) for _n, v, _r in rejects])
     while width > len(layout.headers) and all(len(v) < width or _is_blank(v[width - 1])
@@ -1047,66 +1036,15 @@ def write_rejects(path: str | Path, layout: _Layout, rejects: list[tuple[int, li
         width -= 1
     headers = layout.headers + [""] * (width - len(layout.headers)) + [_("Reason")]
     text_columns = {i for i, f in layout.mapping.items() if f in _TEXT_FIELDS}
-    widths = [_cell_width(h) for h in headers]
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Rejected rows"))
-    bold = Font(bold=True)
+    def original(value, column: int):
+        # An ID number or phone that Excel stored as a number goes back as the digits typed.
+        if (column in text_columns and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (isinstance(value, int) or abs(value) < 1e15)):
+            return display(value)
+        return value
 
-    def cell(value, column: int):
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-        elif column in text_columns and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = display(value) if (isinstance(value, int) or abs(value) < 1e15) else value
-        c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            c.data_type = "s"  # text, never a formula
-        elif isinstance(value, (dt.date, dt.datetime)):
-            c.number_format = "yyyy-mm-dd"
-        if column in text_columns:
-            c.number_format = "@"
-        if column < len(widths):
-            widths[column] = max(widths[column], min(60, _cell_width(display(value))))
-        return c
-
-    out_rows = []
-    for _number, values, reason in rejects:
-        padded = list(values[:width]) + [None] * (width - len(values[:width]))
-        out_rows.append([cell(v, i) for i, v in enumerate(padded)] + [cell(reason, width)])
-    for i, w in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w + 2))
-    ws.freeze_panes = "A2"
-    header_cells = []
-    for h in headers:
-        c = WriteOnlyCell(ws, value=h)
-        c.font = bold
-        header_cells.append(c)
-    ws.append(header_cells)
-    for row in out_rows:
-        ws.append(row)
-    save_workbook_atomically(wb, path)
+    rows = [[original(v, i) for i, v in enumerate(list(values[:width]) + [None] * (width - len(values[:width])))]
+            + [reason] for _number, values, reason in rejects]
+    xlsx.write_table(path, _("Rejected rows"), headers, rows, error=ImportFileError, text_columns=text_columns)
     return path
-
-
-def save_workbook_atomically(wb, path: Path, error: type[DeskError] = ImportFileError) -> None:
-    """Save to a temporary file beside `path`, then rename: never a half-written file.
-
-    A failure raises `error` (a DeskError) and leaves any existing file untouched.
-    """
-    path = Path(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent or ".")
-        os.close(fd)
-        wb.save(tmp)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise error(_("{path} cannot be written: {error}").format(
-            path=path, error=exc.strerror or exc)) from exc
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

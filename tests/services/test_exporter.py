@@ -5,10 +5,10 @@ import pytest
 
 from app.services import access, exporter, grids, residents, tags
 from app.services.access import Actor, PermissionDenied
-from app.services.exporter import ExportError, display_width, export_residents
+from app.services.exporter import ExportError, export_residents
+from app.services.xlsx import display_width
 from app.services.importer import import_residents
 from app.services.residents import ResidentInput
-from tests.conftest import ADMIN
 
 VALID = "11010519491231002X"
 ADMIN = Actor("王主任", access.ADMINISTRATOR)

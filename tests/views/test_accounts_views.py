@@ -1,9 +1,8 @@
-import datetime as dt
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 
-from app.services import accounts, audit, residents
+from app.services import accounts, residents
 from app.services.access import DESK, VIEWER, Actor
 from app.services.residents import ResidentInput
 from app.views import gui
@@ -103,7 +102,7 @@ def test_administrator_adds_staff_and_resets_a_password(app, db, qtbot, admin, m
 
     monkeypatch.setattr(NewStaffDialog, "exec", fill)
     dialog.add()
-    usernames = [s.username for s in dialog.model.staff]
+    usernames = [s.username for s in dialog.staff]
     assert "chenwei" in usernames
     row = usernames.index("chenwei")
     assert dialog.model.index(row, 2).data() == "网格员"

@@ -3,11 +3,9 @@ import datetime as dt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from app.services import audit, backup, residents
-from app.services.residents import ResidentInput
 from app.views.accounts import data_care
 from app.views.accounts.data_care import PassphraseDialog
 from app.views.residents.dialog import ResidentDialog
-from tests.views.conftest import type_chinese
 
 
 def test_backup_to_a_usb_folder_asks_for_a_passphrase_after_the_warning(window, qtbot, tmp_path, monkeypatch):

@@ -2,7 +2,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 
 from app.services import residents
-from app.views.residents import tab as tab_module
 from app.views.residents.dialog import ResidentDialog
 from app.views.shared import resident_picker
 from tests.views.conftest import type_chinese

@@ -1,10 +1,9 @@
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.services import residents
-from app.views.residents import tab as tab_module
 from app.views.residents.dialog import ResidentDialog
 from tests.views.conftest import type_chinese
 

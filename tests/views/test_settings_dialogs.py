@@ -1,5 +1,5 @@
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
 
 from app.services import centre, grids, tags
 from app.views.settings.centre_dialog import CentreDialog
@@ -14,11 +14,11 @@ def test_centre_details_are_edited_and_shown_in_the_title(window, db, qtbot, mon
         type_chinese(self.name_edit, "莲坂村党建+邻里中心")
         self.phone_edit.clear()
         qtbot.keyClicks(self.phone_edit, "12")
-        self.save()
+        qtbot.mouseClick(self.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
         assert "座机" in self.errors.fields["phone"][1].text()  # bad phone: marked, not saved
         self.phone_edit.clear()
         qtbot.keyClicks(self.phone_edit, "059588881234")
-        self.save()
+        qtbot.mouseClick(self.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
         return self.result()
 
     monkeypatch.setattr(CentreDialog, "exec", fill)

@@ -1,7 +1,6 @@
 import sys
 import threading
 
-import pytest
 from PySide6.QtCore import QObject, Signal
 
 from app.errors import DeskError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
                                QVBoxLayout)
@@ -15,34 +15,16 @@ from app.i18n import N_, _, format_datetime, format_number
 from app.services import audit
 from app.services.access import Actor
 from app.views.shared.forms import show_error
+from app.views.shared.list_model import ListModel
 
 COLUMNS = [N_("Time"), N_("Staff member"), N_("Action"), N_("Record"), N_("What"), N_("Changes")]
 SHOWN = 2000  # newest rows shown; the export has them all
 
 
-class AuditModel(QAbstractTableModel):
-    def __init__(self, entries: list[audit.AuditEntry], parent=None):
-        super().__init__(parent)
-        self.entries = entries
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _(COLUMNS[section])
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        e = self.entries[index.row()]
-        record = e.entity_label + (f" #{e.entity_id}" if e.entity_id is not None else "")
-        return (format_datetime(e.at), f"{e.actor_name}（{e.role_label}）" if e.role_label else e.actor_name,
-                e.action_label, record, e.summary, e.changes_text)[index.column()]
+def _audit_row(e: audit.AuditEntry) -> list[str]:
+    record = e.entity_label + (f" #{e.entity_id}" if e.entity_id is not None else "")
+    who = f"{e.actor_name}（{e.role_label}）" if e.role_label else e.actor_name
+    return [format_datetime(e.at), who, e.action_label, record, e.summary, e.changes_text]
 
 
 class AuditViewer(QDialog):
@@ -107,7 +89,7 @@ class AuditViewer(QDialog):
         except DeskError as exc:
             show_error(self, exc)
             return
-        self.model = AuditModel(entries, self)
+        self.model = ListModel([_(c) for c in COLUMNS], [_audit_row(e) for e in entries], self)
         self.table.setModel(self.model)
         for column, width in enumerate((185, 150, 90, 120, 240)):
             self.table.setColumnWidth(column, width)

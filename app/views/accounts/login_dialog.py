@@ -10,60 +10,31 @@ from app.errors import DeskError, ValidationError
 from app.i18n import _
 from app.services import accounts
 from app.services.access import Actor
-from app.views.shared.forms import FieldErrors, error_label
+from app.views.shared.forms import FormDialog, error_label
 
 
-class FirstAdministratorDialog(QDialog):
+class FirstAdministratorDialog(FormDialog):
     """A new database has no staff: the first person sets up the administrator."""
 
     def __init__(self, db: Database, parent: QWidget | None = None):
-        super().__init__(parent)
+        username, name, password, repeat = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
+        for edit in (password, repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        super().__init__(_("Set up the administrator"), [
+            (_("User name"), "username", username), (_("Full name"), "display_name", name),
+            (_("Password"), "password", password), (_("Password again"), "repeat", repeat)], parent,
+            intro=_("This is the first start. Create the administrator account: the administrator "
+                    "adds the other staff and sets their roles. There is no default password — "
+                    "choose one of at least 8 characters and keep it safe."), min_width=460)
         self.db = db
         self.actor: Actor | None = None
-        self.setWindowTitle(_("Set up the administrator"))
-        self.setMinimumWidth(460)
-        intro = QLabel(_("This is the first start. Create the administrator account: the administrator "
-                         "adds the other staff and sets their roles. There is no default password — "
-                         "choose one of at least 8 characters and keep it safe."))
-        intro.setWordWrap(True)
-        self.username_edit = QLineEdit()
-        self.name_edit = QLineEdit()
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat_edit = QLineEdit()
-        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.errors = FieldErrors(error_label())
-        form = QFormLayout()
-        for label, key, edit in ((_("User name"), "username", self.username_edit),
-                                 (_("Full name"), "display_name", self.name_edit),
-                                 (_("Password"), "password", self.password_edit),
-                                 (_("Password again"), "repeat", self.repeat_edit)):
-            form.addRow(label, edit)
-            form.addRow("", self.errors.add(key, edit))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(buttons)
+        self.username_edit, self.name_edit, self.password_edit, self.repeat_edit = username, name, password, repeat
 
-    def accept(self) -> None:
-        self.errors.clear()
+    def save(self) -> None:
         if self.password_edit.text() != self.repeat_edit.text():
-            self.errors.show(ValidationError({"repeat": _("The two passwords are not the same.")}))
-            return
-        try:
-            self.actor = accounts.create_first_administrator(
-                self.db, self.username_edit.text(), self.name_edit.text(), self.password_edit.text())
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except DeskError as exc:
-            self.errors.show(ValidationError({"general": exc.message}))
-            return
-        super().accept()
+            raise ValidationError({"repeat": _("The two passwords are not the same.")})
+        self.actor = accounts.create_first_administrator(
+            self.db, self.username_edit.text(), self.name_edit.text(), self.password_edit.text())
 
 
 class LoginDialog(QDialog):

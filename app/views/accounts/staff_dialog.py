@@ -2,87 +2,45 @@
 change roles, deactivate accounts."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout,
                                QInputDialog, QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout)
 
 from app.db import Database
-from app.errors import DeskError, ValidationError
+from app.errors import DeskError
 from app.i18n import N_, _, format_datetime
 from app.services import accounts
 from app.services.access import ROLES, Actor
-from app.views.shared.forms import FieldErrors, error_label, show_error
+from app.views.shared.forms import FormDialog, show_error
+from app.views.shared.list_model import ListModel
 
 COLUMNS = [N_("User name"), N_("Full name"), N_("Role"), N_("Status"), N_("Last sign-in")]
 
 
-class StaffModel(QAbstractTableModel):
-    def __init__(self, staff: list[accounts.StaffInfo], parent=None):
-        super().__init__(parent)
-        self.staff = staff
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.staff)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _(COLUMNS[section])
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        s = self.staff[index.row()]
-        status = _("Active") if s.active else _("Deactivated")
-        if s.active and s.locked_until is not None:
-            status = _("Waiting after wrong passwords")
-        return (s.username, s.display_name, s.role_label, status,
-                format_datetime(s.last_login_at) if s.last_login_at else "")[index.column()]
+def _staff_row(s: accounts.StaffInfo) -> list[str]:
+    status = _("Active") if s.active else _("Deactivated")
+    if s.active and s.locked_until is not None:
+        status = _("Waiting after wrong passwords")
+    return [s.username, s.display_name, s.role_label, status,
+            format_datetime(s.last_login_at) if s.last_login_at else ""]
 
 
-class NewStaffDialog(QDialog):
+class NewStaffDialog(FormDialog):
     def __init__(self, db: Database, actor: Actor, parent=None):
-        super().__init__(parent)
-        self.db, self.actor = db, actor
-        self.setWindowTitle(_("New staff account"))
-        self.username_edit, self.name_edit = QLineEdit(), QLineEdit()
-        self.role_combo = QComboBox()
+        username, name, password, role = QLineEdit(), QLineEdit(), QLineEdit(), QComboBox()
         for code, label in ROLES.items():
-            self.role_combo.addItem(_(label), code)
-        self.role_combo.setCurrentIndex(self.role_combo.findData("desk"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.errors = FieldErrors(error_label())
-        form = QFormLayout()
-        for label, key, widget in ((_("User name"), "username", self.username_edit),
-                                   (_("Full name"), "display_name", self.name_edit),
-                                   (_("Role"), "role", self.role_combo),
-                                   (_("Password"), "password", self.password_edit)):
-            form.addRow(label, widget)
-            form.addRow("", self.errors.add(key, widget))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(buttons)
+            role.addItem(_(label), code)
+        role.setCurrentIndex(role.findData("desk"))
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        super().__init__(_("New staff account"), [(_("User name"), "username", username),
+                                                  (_("Full name"), "display_name", name),
+                                                  (_("Role"), "role", role), (_("Password"), "password", password)],
+                         parent)
+        self.db, self.actor = db, actor
+        self.username_edit, self.name_edit, self.password_edit, self.role_combo = username, name, password, role
 
-    def accept(self) -> None:
-        self.errors.clear()
-        try:
-            accounts.add_staff(self.db, self.actor, self.username_edit.text(), self.name_edit.text(),
-                               self.role_combo.currentData(), self.password_edit.text())
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+    def save(self) -> None:
+        accounts.add_staff(self.db, self.actor, self.username_edit.text(), self.name_edit.text(),
+                           self.role_combo.currentData(), self.password_edit.text())
 
 
 class StaffDialog(QDialog):
@@ -117,13 +75,14 @@ class StaffDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.model = StaffModel(accounts.list_staff(self.db, self.actor), self)
+        self.staff = accounts.list_staff(self.db, self.actor)
+        self.model = ListModel([_(c) for c in COLUMNS], [_staff_row(s) for s in self.staff], self)
         self.table.setModel(self.model)
         self.table.resizeColumnsToContents()
 
     def _current(self) -> accounts.StaffInfo | None:
         index = self.table.currentIndex()
-        return self.model.staff[index.row()] if index.isValid() else None
+        return self.staff[index.row()] if index.isValid() else None
 
     def _run(self, fn) -> None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QScrollArea, QTableView, QVBoxLayout, QWidget,
                                QWizard, QWizardPage)
@@ -14,37 +14,10 @@ from app.services.access import Actor
 from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import importer
+from app.views.shared.list_model import ListModel
 from app.views.worker import run_in_background
 
 PROBLEMS_SHOWN = 12  # row errors listed on the check page; all of them go to the rejects file
-
-
-class PreviewModel(QAbstractTableModel):
-    """The first rows of the file, as they are in the file."""
-
-    def __init__(self, headers: list[str], rows: list[list], parent=None):
-        super().__init__(parent)
-        self.headers, self.rows = headers, rows
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.headers)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            row = self.rows[index.row()]
-            value = row[index.column()] if index.column() < len(row) else None
-            return "" if value is None else str(value)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.headers[section] if section < len(self.headers) else ""
-        return str(section + 1)
 
 
 def _summary(result) -> str:
@@ -124,7 +97,7 @@ class MappingPage(QWizardPage):
 
     def initializePage(self) -> None:
         preview = self.wiz.preview
-        self.table.setModel(PreviewModel(preview.headers, preview.rows, self))
+        self.table.setModel(ListModel(preview.headers, preview.rows, self, numbered=True))
         self.table.resizeColumnsToContents()
         holder = QWidget()
         form = QFormLayout(holder)

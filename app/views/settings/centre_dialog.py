@@ -1,52 +1,26 @@
 """Settings → Centre details (name, address, phone printed on every form)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from app.db import Database
-from app.errors import DeskError, ValidationError
 from app.i18n import _
 from app.services import centre
 from app.services.access import Actor
-from app.views.shared.forms import FieldErrors, error_label, show_error
+from app.views.shared.forms import FormDialog
 
 
-class CentreDialog(QDialog):
+class CentreDialog(FormDialog):
     def __init__(self, db: Database, parent=None, *, actor: Actor):
-        super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.setWindowTitle(_("Centre details"))
-        self.setMinimumWidth(480)
         info = centre.get_centre(db)
-        self.name_edit = QLineEdit(info.name)
-        self.address_edit = QLineEdit(info.address)
-        self.phone_edit = QLineEdit(info.phone)
-        general = error_label()
-        self.errors = FieldErrors(general)
-        form = QFormLayout()
-        for label, name, edit in ((_("Centre name"), "name", self.name_edit),
-                                  (_("Address"), "address", self.address_edit),
-                                  (_("Phone"), "phone", self.phone_edit)):
-            form.addRow(label, edit)
-            form.addRow("", self.errors.add(name, edit))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(general)
-        layout.addWidget(buttons)
+        name, address, phone = QLineEdit(info.name), QLineEdit(info.address), QLineEdit(info.phone)
+        super().__init__(_("Centre details"), [(_("Centre name"), "name", name),
+                                               (_("Address"), "address", address),
+                                               (_("Phone"), "phone", phone)],
+                         parent, ok_button=QDialogButtonBox.StandardButton.Save, min_width=480)
+        self.db, self.actor = db, actor
+        self.name_edit, self.address_edit, self.phone_edit = name, address, phone
 
     def save(self) -> None:
-        self.errors.clear()
-        try:
-            centre.save_centre(self.db, centre.CentreInfo(self.name_edit.text(), self.address_edit.text(),
-                                                          self.phone_edit.text()), actor=self.actor)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self.accept()
+        centre.save_centre(self.db, centre.CentreInfo(self.name_edit.text(), self.address_edit.text(),
+                                                      self.phone_edit.text()), actor=self.actor)

@@ -3,55 +3,32 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
                                QLineEdit, QMessageBox, QPushButton, QTreeView, QVBoxLayout)
 
 from app.db import Database
 from app.services.access import Actor
-from app.errors import DeskError, ValidationError
+from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import grids
-from app.views.shared.forms import FieldErrors, error_label, show_error
+from app.views.shared.forms import FormDialog, show_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class GridEditDialog(QDialog):
-    """Name and grid worker of one grid node."""
+class GridEditDialog(FormDialog):
+    """Name and grid worker of one grid node; `action(name, worker, phone)` saves it."""
 
     def __init__(self, title: str, name: str = "", worker: str = "", phone: str = "", parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(380)
-        self.name_edit, self.worker_edit, self.phone_edit = QLineEdit(name), QLineEdit(worker), QLineEdit(phone)
-        self.errors = FieldErrors(error_label())
-        form = QFormLayout()
-        for label, key, edit in ((_("Name"), "name", self.name_edit),
-                                 (_("Grid worker"), "worker_name", self.worker_edit),
-                                 (_("Grid worker's phone"), "worker_phone", self.phone_edit)):
-            form.addRow(label, edit)
-            form.addRow("", self.errors.add(key, edit))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(buttons)
-        self.action = None  # set by the caller: fn(name, worker, phone) that saves
+        edits = QLineEdit(name), QLineEdit(worker), QLineEdit(phone)
+        super().__init__(title, [(_("Name"), "name", edits[0]), (_("Grid worker"), "worker_name", edits[1]),
+                                 (_("Grid worker's phone"), "worker_phone", edits[2])], parent, min_width=380)
+        self.name_edit, self.worker_edit, self.phone_edit = edits
+        self.action = None  # set by the caller
 
-    def accept(self) -> None:
-        self.errors.clear()
-        try:
-            self.action(self.name_edit.text(), self.worker_edit.text(), self.phone_edit.text())
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+    def save(self) -> None:
+        self.action(self.name_edit.text(), self.worker_edit.text(), self.phone_edit.text())
 
 
 class GridsDialog(QDialog):

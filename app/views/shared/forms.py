@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from app.errors import DeskError, ValidationError
 from app.i18n import _
@@ -81,3 +81,46 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         message = _("Something went wrong and the action was not completed. "
                     "Details were written to the log file.")
     QMessageBox.warning(parent, _("Neighbourhood Desk"), message)
+
+
+class FormDialog(QDialog):
+    """A dialog of labelled fields. OK calls `save()`, which calls a service: a
+    ValidationError marks the fields it names, any other DeskError is shown, and
+    the dialog stays open; nothing else closes it."""
+
+    def __init__(self, title: str, fields: list[tuple[str, str, QWidget]], parent: QWidget | None = None,
+                 *, intro: str = "", ok_button=QDialogButtonBox.StandardButton.Ok, min_width: int = 420):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(min_width)
+        self.errors = FieldErrors(error_label())
+        form = QFormLayout()
+        for label, key, widget in fields:
+            form.addRow(label, widget)
+            form.addRow("", self.errors.add(key, widget))
+        self.buttons = QDialogButtonBox(ok_button | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if intro:
+            text = QLabel(intro)
+            text.setWordWrap(True)
+            layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(self.errors.general)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> None:
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        self.errors.clear()
+        try:
+            self.save()
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        super().accept()
