@@ -253,6 +253,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         passphrase = None
         if args.to and not backup.is_private_folder(args.to):
+            print(backup.passphrase_warning(), file=sys.stderr)  # before the passphrase is chosen
             passphrase = _read_passphrase()
         result = backup.backup_now(db, folder=args.to, passphrase=passphrase)
     finally:
