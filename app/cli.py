@@ -234,14 +234,18 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_passphrase() -> str:
-    """The passphrase from standard input (one line), as scripts provide it."""
+def _read_passphrase(confirm: bool = False) -> str:
+    """The passphrase from standard input (one line), as scripts provide it; at a
+    terminal it is typed without echo, twice when it is being chosen."""
     if sys.stdin is None:
         return ""
     if sys.stdin.isatty():
         import getpass
 
-        return getpass.getpass(_("Passphrase: "))
+        first = getpass.getpass(_("Passphrase: "))
+        if confirm and getpass.getpass(_("Passphrase again: ")) != first:
+            raise DeskError(_("The two passphrases are not the same."))
+        return first
     return sys.stdin.readline().rstrip("\r\n")
 
 
@@ -254,7 +258,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         passphrase = None
         if args.to and not backup.is_private_folder(args.to):
             print(backup.passphrase_warning(), file=sys.stderr)  # before the passphrase is chosen
-            passphrase = _read_passphrase()
+            passphrase = _read_passphrase(confirm=True)
         result = backup.backup_now(db, folder=args.to, passphrase=passphrase)
     finally:
         db.dispose()
@@ -274,6 +278,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     source = Path(args.file)
     passphrase = _read_passphrase() if backup.is_encrypted(source) else None
     result = backup.restore(url.database, source, passphrase=passphrase)
+    from app.db import open_database
+
+    db = open_database(database_url(args))  # migrates an older backup; records the restore
+    try:
+        backup.record_restore(db, None, result)
+    finally:
+        db.dispose()
     if result.safety_copy:
         print(_("The database as it was is kept in {path}.").format(path=result.safety_copy))
     print(_("Restored from {path}.").format(path=source))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import DatabaseError
@@ -164,7 +164,10 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     A database written by a newer version of the program, or a file that is not
     a database, raises DatabaseError and is left untouched.
     """
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(_("{url} is not a database address.").format(url=url)) from None
     is_sqlite = parsed.get_backend_name() == "sqlite"
     path = Path(parsed.database) if is_sqlite and parsed.database not in (None, "", ":memory:") else None
     created = path is None or not path.exists() or path.stat().st_size == 0
@@ -190,7 +193,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
                 con.exec_driver_sql("PRAGMA journal_mode=WAL")
         if migrate and revision != head:
             upgrade(engine, "head")
-    except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+    except (SQLAlchemyError, sqlite3.Error, OSError, ImportError) as exc:  # ImportError: no driver
         raise DatabaseError(_("The database {path} cannot be opened: {error}").format(
             path=path or parsed.render_as_string(hide_password=True), error=exc)) from exc
     return Database(engine, created=created)

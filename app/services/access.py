@@ -42,6 +42,7 @@ RECORDS_DELETE = "records.delete"             # deleting records, purging old pe
 USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
 BACKUP_RESTORE = "backup.restore"
+BACKUP_COPY = "backup.copy"                   # a backup to a folder outside the program (USB stick)
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -64,6 +65,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     USERS_MANAGE: _ADMIN,
     AUDIT_VIEW: _ADMIN,
     BACKUP_RESTORE: _ADMIN,
+    BACKUP_COPY: _ADMIN,
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -83,6 +85,7 @@ PERMISSION_LABELS: dict[str, str] = {
     USERS_MANAGE: N_("manage staff accounts"),
     AUDIT_VIEW: N_("see the audit trail"),
     BACKUP_RESTORE: N_("restore a backup"),
+    BACKUP_COPY: N_("copy the database to another folder"),
 }
 
 

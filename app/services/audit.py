@@ -34,6 +34,8 @@ ACTIONS: dict[str, str] = {
     "export": N_("Export"),
     "import": N_("Import"),
     "purge": N_("Purge"),
+    "backup": N_("Backup"),
+    "restore": N_("Restore"),
     "settings": N_("Change settings"),
 }
 
@@ -47,6 +49,7 @@ ENTITIES: dict[str, str] = {
     "consent": N_("Consent"),
     "audit_log": N_("Audit trail"),
     "demo": N_("Demo data"),
+    "database": N_("Database"),
 }
 
 # Field names shown in the trail (the rest are shown as they are stored).
@@ -83,7 +86,9 @@ FIELD_LABELS: dict[str, str] = {
 
 MASK = "***"
 # Free-text notes and health details: only the fact that they changed is kept.
-FULLY_MASKED = frozenset({"notes", "health_notes", "medical_notes", "allergies", "diet_needs"})
+FULLY_MASKED = frozenset({"notes", "health_notes", "medical_notes", "allergies", "diet_needs",
+                          "building", "unit", "room"})  # no full address or birth date in the trail,
+                                                         # so a purge leaves nothing personal behind
 NEVER = frozenset({"password", "password_hash"})
 
 
@@ -97,6 +102,8 @@ def mask(field: str, value):
         return mask_id_number(str(value))
     if field.endswith("phone"):
         return mask_phone(str(value))
+    if field == "birth_date":
+        return str(value)[:4]  # the year only
     return value
 
 

@@ -51,6 +51,7 @@ from pathlib import Path
 from app import backup_sqlite
 from app.db import Database, known_revisions
 from app.errors import DeskError
+from app.services import access
 from app.i18n import N_, _
 
 # -- constants -------------------------------------------------------------------
@@ -357,17 +358,23 @@ def _backup_name(day: dt.date, kind: str, encrypted: bool, now: dt.datetime) -> 
 
 
 def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: str | None = None,
-               kind: str = "manual", today: dt.date | None = None) -> BackupResult:
+               kind: str = "manual", today: dt.date | None = None,
+               actor: access.Actor | None = None) -> BackupResult:
     """Back up the open database now.
 
     `folder` None means the automatic-backup folder inside the data folder. A
     folder outside the data folder (a USB stick) needs `passphrase`; with a
-    passphrase the backup is encrypted wherever it goes.
+    passphrase the backup is encrypted wherever it goes. Copying everyone's data
+    out of the program needs access.BACKUP_COPY when an `actor` (the window's
+    signed-in person) is given; the command line runs as whoever owns the file.
     """
     if kind not in ("manual", "daily", "monthly"):
         raise ValueError(f"unknown backup kind {kind!r}")
     source = _database_file(db)
     target = _target_folder(folder)
+    leaves_program = not is_private_folder(target)
+    if leaves_program and actor is not None:
+        access.require(actor, access.BACKUP_COPY)
     encrypted = bool(passphrase)
     if encrypted:
         check_passphrase(passphrase)
@@ -407,8 +414,28 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
         _remove_quietly(temp)
         raise _write_error(target, exc) from exc
     _remove_stale_temp_files(target)  # left by a power cut during an earlier backup
+    if leaves_program:
+        from app.services import audit
+
+        with db.session() as s:
+            audit.record(s, actor or access.current_os_actor(), "backup", "database", None,
+                         _("Encrypted backup to {path}").format(path=final))
     return BackupResult(path=final, kind=kind, size=final.stat().st_size, encrypted=encrypted,
                         revision=revision)
+
+
+def record_restore(db: Database, actor: access.Actor | None, result: "RestoreResult") -> None:
+    """Write into the restored database that it was restored, by whom, from what.
+
+    Called after reopening: entries made after the backup are gone with the old
+    database (kept in the safety copy), so this row says where to find them.
+    """
+    from app.services import audit
+
+    with db.session() as s:
+        audit.record(s, actor or access.current_os_actor(), "restore", "database", None,
+                     _("Restored from {backup}; the database as it was is kept in {copy}").format(
+                         backup=result.backup, copy=result.safety_copy or "—"))
 
 
 def _damaged_source() -> str:
@@ -536,7 +563,6 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
     line, run by whoever owns the database file, passes none.
     """
     if actor is not None:
-        from app.services import access
 
         access.require(actor, access.BACKUP_RESTORE)
     db_path = Path(db_path).expanduser()

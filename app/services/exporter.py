@@ -101,10 +101,12 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
     ids = search_ids(db, query, include_inactive)
     genders = {code: _(label) for code, label in GENDERS.items()}
     status = {state: _(label) for state, label in STATUS.items()}
-    rows = [[r.name, genders.get(r.gender, ""), r.birth_date, age_on(r.birth_date, today),
+    # A masked export keeps the age but not the birth date (which, with the masked ID
+    # number, would give the whole number back) and leaves notes out (they may be health data).
+    rows = [[r.name, genders.get(r.gender, ""), r.birth_date if full else None, age_on(r.birth_date, today),
              (r.id_number or "") if full else mask_id_number(r.id_number),
              (r.phone or "") if full else mask_phone(r.phone),
-             r.estate, r.building, r.unit, r.room, grid, "、".join(tag_names), r.notes or "",
+             r.estate, r.building, r.unit, r.room, grid, "、".join(tag_names), (r.notes or "") if full else "",
              status[bool(r.active)]]
             for r, grid, tag_names in _records(db, ids)]
     xlsx.write_table(path, _("Residents"), [_(label) for _key, label in COLUMNS], rows,

@@ -420,7 +420,7 @@ def _index(db: Database, include_inactive: bool) -> list[_Entry]:
                              .order_by(Resident.sort_key, Resident.id))
             for rid, keys, name, phone, id_number, is_active in rows:
                 entry = (rid, keys, keys.partition("|")[0], name,
-                         f"{phone or ''}\n{(id_number or '').upper()}\n")
+                         f"{(phone or '').replace('-', '')}\n{(id_number or '').upper()}\n")
                 everyone.append(entry)
                 if is_active:
                     active.append(entry)
@@ -444,10 +444,11 @@ def search_ids(db: Database, query: str = "", include_inactive: bool = False) ->
             found = s.scalar(select(Resident.id).where(Resident.member_code == code))
         if found is not None:
             return [found]
-    if _DIGITS.match(term.upper()):
-        if len(term) < 4:
+    digits = term.replace("-", "").upper()  # "0595-88881234", "138-1234-5678"
+    if _DIGITS.match(digits):
+        if len(digits) < 4:
             return []
-        tail = term.upper() + "\n"
+        tail = digits + "\n"
         return [rid for rid, _k, _w, _n, tails in entries if tail in tails]
     cjk = pinyin._has_cjk(term)
     if not cjk:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from app.errors import DeskError
@@ -53,8 +54,18 @@ class IdNumber:
     upgraded: bool = False  # True when given as an old 15-digit number
 
 
+def _ascii(text: str) -> str:
+    # A Chinese input method in full-width mode types "１３８…" and "Ｘ"; NFKC makes them ASCII.
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def _digits(text: str) -> bool:
+    """Only 0-9 (str.isdigit() also accepts "①" and other digits int() or the rules refuse)."""
+    return bool(text) and all(c in "0123456789" for c in text)
+
+
 def clean_id_number(raw: str) -> str:
-    return re.sub(r"[\s\-]", "", raw or "").upper().replace("Ｘ", "X")
+    return re.sub(r"[\s\-]", "", _ascii(raw)).upper()
 
 
 def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
@@ -68,7 +79,7 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
     number = clean_id_number(raw)
     upgraded = False
     if len(number) == 15:
-        if not number.isdigit():
+        if not _digits(number):
             raise InvalidValue(_("A 15-digit ID number may contain digits only."))
         first17 = number[:6] + "19" + number[6:]
         number = first17 + check_char(first17)
@@ -76,7 +87,7 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
     if len(number) != 18:
         raise InvalidValue(_("An ID number has 18 characters (or 15 digits on an old card); "
                              "this one has {count}.").format(count=len(number)))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _digits(number[:17]) or not (_digits(number[17]) or number[17] == "X"):
         raise InvalidValue(_("An ID number is made of digits; only the last character may be X."))
     if number[0] == "9":
         kind = KIND_FOREIGN_PR
@@ -115,7 +126,7 @@ def normalise_phone(raw: str) -> str:
 
     Returns the number in its stored form; raises InvalidValue otherwise.
     """
-    text = re.sub(r"[\s()（）]", "", raw or "").replace("－", "-")
+    text = re.sub(r"[\s()]", "", _ascii(raw))
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             text = text[len(prefix):].lstrip("-")
@@ -126,7 +137,7 @@ def normalise_phone(raw: str) -> str:
     parts = [p for p in text.split("-") if p]
     ext = parts.pop() if len(parts) == 3 else ""
     number = "".join(parts)
-    if number.isdigit() and number.startswith("0") and (ext == "" or ext.isdigit()):
+    if _digits(number) and number.startswith("0") and (ext == "" or _digits(ext)):
         n = _area_length(number)
         area, local = number[:n], number[n:]
         if re.match(r"^[2-9]\d{6,7}$", local) and len(ext) <= 6:

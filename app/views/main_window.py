@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QTabWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QTabWidget)
 
 from app import __version__
 from app.db import Database
@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(_("Switch user…"), self.switch_user)
         file_menu.addAction(_("Change my password…"), self.change_password)
         file_menu.addSeparator()
-        file_menu.addAction(_("Back up to a folder…"), self.back_up)
+        file_menu.addAction(_("Back up to a folder…"), self.back_up).setEnabled(
+            access.may(self.actor, access.BACKUP_COPY))
         file_menu.addAction(_("Restore from a backup…"), self.restore).setEnabled(
             access.may(self.actor, access.BACKUP_RESTORE))
         file_menu.addSeparator()
@@ -170,6 +171,11 @@ class MainWindow(QMainWindow):
             self._locked = False
             self.locker = None
         if dialog.actor is not None and dialog.actor != self.actor:
+            # Someone else is at the desk: close what the previous person left open
+            # (a staff or settings dialog would otherwise go on acting as them).
+            for child in self.findChildren(QDialog):
+                if child is not dialog and child.isVisible():
+                    child.reject()
             self.set_actor(dialog.actor)
         self.set_idle_minutes(self.idle_minutes)
 
@@ -221,7 +227,7 @@ class MainWindow(QMainWindow):
     def back_up(self) -> None:
         from app.views.accounts.data_care import back_up_to_folder
 
-        back_up_to_folder(self, self.db)
+        back_up_to_folder(self, self.db, self.actor)
 
     def restore(self) -> None:
         """Close the database, restore the chosen backup, open it again."""
@@ -243,13 +249,21 @@ class MainWindow(QMainWindow):
         url = self.db.engine.url.render_as_string(hide_password=False)
         db_file = self.db.engine.url.database
         self.db.dispose()
+        result = None
         try:
             result = backup.restore(db_file, path, passphrase=passphrase, actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
-            return
-        finally:
+        try:
             self.db = open_database(url)  # the restored one, or the untouched one after a refusal
+            if result is not None:
+                backup.record_restore(self.db, self.actor, result)
+        except DeskError as exc:
+            show_error(self, exc)
+            self.close()  # nothing sensible can be shown without a database
+            return
+        if result is None:
+            return
         self._build()
         self.notice.changed.emit(notices.RESIDENTS)
         QMessageBox.information(self, _("Restore from a backup"), _(

@@ -43,7 +43,7 @@ def test_diff_keeps_changed_fields_only_and_masks_sensitive_values():
         "id_number": [None, "110105********002X"],
         "phone": ["138****5678", "139****1111"],
         "notes": ["***", "***"],
-        "birth_date": ["1949-12-31", "1950-01-01"],
+        "birth_date": ["1949", "1950"],  # the year only
         "worker_phone": [None, "0595-****1234"],
     }
 
@@ -65,7 +65,7 @@ def test_adding_and_editing_a_resident_is_recorded_with_who_and_what_changed(db)
     assert changes["id_number"] == [None, "110105********002X"]
     assert changes["phone"] == [None, "138****5678"]
     assert changes["notes"] == [None, "***"]
-    assert changes["birth_date"] == [None, "1949-12-31"]
+    assert changes["birth_date"] == [None, "1949"]  # the year only
     assert ID not in created.changes and "13812345678" not in created.changes and "高血压" not in created.changes
 
     residents.update_resident(db, rid, ResidentInput(name="蔡良剑", id_number=ID, phone="13900001111",

@@ -33,6 +33,7 @@ EXPECTED = {
     access.USERS_MANAGE: {A},
     access.AUDIT_VIEW: {A},
     access.BACKUP_RESTORE: {A},
+    access.BACKUP_COPY: {A},
 }
 
 

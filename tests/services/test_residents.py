@@ -142,7 +142,8 @@ def people(db):
     ("蔡良剑", "蔡良剑"), ("良剑", "蔡良剑"), ("cailiangjian", "蔡良剑"), ("CLJ", "蔡良剑"),
     ("cai liang", "蔡良剑"), ("shanxiongxin", "单雄信"), ("sxx", "单雄信"), ("danxiongxin", "单雄信"),
     ("zengguofan", "曾国藩"), ("cengguofan", "曾国藩"), ("yuchigong", "尉迟恭"),
-    ("ycg", "尉迟恭"), ("5678", "蔡良剑"), ("1234", "单雄信"), ("002X", "蔡良剑"), ("002x", "蔡良剑"),
+    ("ycg", "尉迟恭"), ("5678", "蔡良剑"), ("1234", "单雄信"), ("0595-88881234", "单雄信"),
+    ("059588881234", "单雄信"), ("138-1234-5678", "蔡良剑"), ("13812345678", "蔡良剑"), ("002X", "蔡良剑"), ("002x", "蔡良剑"),
 ])
 def test_search_finds_by_name_pinyin_initials_and_tails(db, people, query, name):
     assert people[name] in residents.search_ids(db, query)

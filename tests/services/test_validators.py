@@ -123,3 +123,18 @@ def test_masking_hides_birth_date_and_middle_of_phone():
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0595-88881234") == "0595-****1234"
+
+
+def test_full_width_digits_from_a_chinese_input_method_are_accepted():
+    assert parse_id_number("１１０１０５１９４９１２３１００２Ｘ", TODAY).number == "11010519491231002X"
+    assert normalise_phone("１３８１２３４５６７８") == "13812345678"
+    assert normalise_phone("（0595）88881234") == "0595-88881234"
+
+
+@given(st.text(max_size=25))
+def test_any_text_gives_a_result_or_a_message_never_another_error(text):
+    for check in (lambda: parse_id_number(text, TODAY), lambda: normalise_phone(text)):
+        try:
+            check()
+        except InvalidValue:
+            pass

@@ -29,6 +29,7 @@ def test_backup_to_a_usb_folder_asks_for_a_passphrase_after_the_warning(window, 
     told = []
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda p, t, text: told.append(text)))
     window.back_up()
+    qtbot.waitUntil(lambda: bool(told), timeout=20000)  # the backup runs on the worker
     assert seen["warning"] == backup.passphrase_warning() and seen["short"]
     [made] = list(usb.iterdir())
     assert backup.is_encrypted(made) and str(made) in told[0]
@@ -47,6 +48,8 @@ def test_restore_from_the_window_brings_the_data_back(window, db, registry, qtbo
     assert "已从备份恢复" in told[0]
     assert residents.get_resident(window.db, registry["蔡良剑"]).active
     assert window.residents_tab.db is window.db
+    [entry] = audit.query(window.db, admin, action="restore")
+    assert entry.actor_name == admin.name and str(kept.path) in entry.summary
 
 
 def test_a_wrong_passphrase_leaves_the_data_as_it_was(window, db, registry, tmp_path, monkeypatch, admin):
@@ -83,3 +86,41 @@ def test_a_change_made_in_the_window_is_in_the_audit_trail_with_its_author(app, 
     [entry] = audit.query(db, admin, entity="resident", entity_id=registry["陈安"], action="update")
     assert entry.actor_name == admin.name
     assert entry.changes["phone"] == ["139****1111", "139****3333"]
+
+
+def test_only_administrators_copy_the_database_out_and_it_is_recorded(db, tmp_path, admin):
+    from app.services.access import PermissionDenied, VIEWER, Actor
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    try:
+        backup.backup_now(db, folder=usb, passphrase="lianban village 2026", actor=Actor("小林", VIEWER))
+    except PermissionDenied as exc:
+        assert "管理员" in exc.message
+    else:
+        raise AssertionError("a viewer copied the database out")
+    assert not list(usb.iterdir())
+    backup.backup_now(db, folder=usb, passphrase="lianban village 2026", actor=admin)
+    [entry] = audit.query(db, admin, action="backup")
+    assert entry.actor_name == admin.name
+
+
+def test_signing_in_as_someone_else_closes_the_dialogs_left_open(window, db, qtbot, admin, monkeypatch):
+    from app.services import accounts
+    from app.services.access import VIEWER
+    from app.views.accounts.login_dialog import LoginDialog
+    from app.views.accounts.staff_dialog import StaffDialog
+
+    accounts.add_staff(db, admin, "linyan", "林燕", VIEWER, "viewer-pass")
+    staff = StaffDialog(db, admin, window)
+    staff.show()
+
+    def viewer_signs_in(self):
+        self.username_edit.setText("linyan")
+        self.password_edit.setText("viewer-pass")
+        self.accept()
+        return 1
+
+    monkeypatch.setattr(LoginDialog, "exec", viewer_signs_in)
+    window.lock()
+    assert not staff.isVisible()

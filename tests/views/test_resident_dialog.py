@@ -78,3 +78,13 @@ def test_picker_refuses_the_resident_themselves(app, db, registry, qtbot):
     qtbot.keyClicks(picker.search.box, "chenan")
     picker.accept()
     assert picker.chosen_id is None and "不能" in picker.message.text()
+
+
+def test_a_viewer_sees_a_masked_read_only_record(app, db, registry, qtbot):
+    from app.services.access import VIEWER, Actor
+
+    dialog = ResidentDialog(db, registry["蔡良剑"], actor=Actor("小林", VIEWER))
+    qtbot.addWidget(dialog)
+    assert dialog.id_edit.text() == "110105********002X" and dialog.phone_edit.text() == "138****5678"
+    assert dialog.name_edit.isReadOnly() and not dialog.grid_combo.isEnabled()
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isHidden()

@@ -56,7 +56,10 @@ class PassphraseDialog(QDialog):
         return self.first.text()
 
 
-def back_up_to_folder(parent: QWidget, db: Database) -> None:
+def back_up_to_folder(parent: QWidget, db: Database, actor: Actor) -> None:
+    """Ask for the folder (and passphrase), then back up on the worker thread."""
+    from app.views.worker import run_in_background
+
     folder = QFileDialog.getExistingDirectory(parent, _("Back up to a folder (e.g. a USB stick)"))
     if not folder:
         return
@@ -66,12 +69,11 @@ def back_up_to_folder(parent: QWidget, db: Database) -> None:
         if not dialog.exec():
             return
         passphrase = dialog.passphrase
-    try:
-        result = backup.backup_now(db, folder=folder, passphrase=passphrase)
-    except DeskError as exc:
-        show_error(parent, exc)
-        return
-    QMessageBox.information(parent, _("Backup"), _("The backup was written to {path}.").format(path=result.path))
+    run_in_background(parent, lambda progress: backup.backup_now(db, folder=folder, passphrase=passphrase,
+                                                                 actor=actor),
+                      on_done=lambda result: QMessageBox.information(
+                          parent, _("Backup"), _("The backup was written to {path}.").format(path=result.path)),
+                      on_error=lambda exc: show_error(parent, exc))
 
 
 def choose_backup_to_restore(parent: QWidget) -> tuple[str, str | None] | None:

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 from app.db import Database
 from app.errors import DeskError, ValidationError
 from app.i18n import _, format_date
-from app.services import grids, residents, tags
+from app.services import access, grids, residents, tags
 from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, ResidentInput, age_on
-from app.services.validators import ID_KIND_LABELS, InvalidValue, parse_id_number
+from app.services.validators import ID_KIND_LABELS, InvalidValue, mask_id_number, mask_phone, parse_id_number
 from app.views.shared.forms import FieldErrors, error_label, show_error
 
 NO_DATE = QDate(1800, 1, 1)
@@ -40,6 +40,24 @@ class ResidentDialog(QDialog):
             self._load(residents.get_resident(db, resident_id))
         self._id_changed()
         self.name_edit.setFocus()
+        may_change = access.may(actor, access.RESIDENTS_UPDATE if resident_id is not None
+                                else access.RESIDENTS_CREATE)
+        if not may_change:
+            self._read_only()
+
+    def _read_only(self) -> None:
+        """A viewer sees the record, with ID number and phone masked, and cannot change it."""
+        if not access.may(self.actor, access.PERSONAL_DATA_FULL):
+            self.id_edit.blockSignals(True)
+            self.id_edit.setText(mask_id_number(self.id_edit.text()))
+            self.phone_edit.setText(mask_phone(self.phone_edit.text()))
+        for edit in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
+            edit.setReadOnly(True)
+        for widget in (self.findChildren(QComboBox) + self.findChildren(QCheckBox)
+                       + self.findChildren(QDateEdit) + [self.add_link_button, self.remove_link_button]):
+            widget.setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).hide()
+        self.links_hint.hide()
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
