@@ -88,3 +88,5 @@ def test_a_viewer_sees_a_masked_read_only_record(app, db, registry, qtbot):
     assert dialog.id_edit.text() == "110105********002X" and dialog.phone_edit.text() == "138****5678"
     assert dialog.name_edit.isReadOnly() and not dialog.grid_combo.isEnabled()
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isHidden()
+    assert "1949" not in dialog.id_info.text() and "岁" in dialog.id_info.text()
+    assert dialog.birth_edit.text() == "—"

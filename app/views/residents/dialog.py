@@ -51,6 +51,11 @@ class ResidentDialog(QDialog):
             self.id_edit.blockSignals(True)
             self.id_edit.setText(mask_id_number(self.id_edit.text()))
             self.phone_edit.setText(mask_phone(self.phone_edit.text()))
+            # The birth date is exactly what the mask hides: the age is enough here.
+            self.id_info.setText(_("{age} years old").format(age=age_on(self.input_birth_date()))
+                                 if self.input_birth_date() else "")
+            self.birth_edit.setSpecialValueText("—")
+            self.birth_edit.setDate(NO_DATE)
         for edit in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
             edit.setReadOnly(True)
         for widget in (self.findChildren(QComboBox) + self.findChildren(QCheckBox)
@@ -259,9 +264,12 @@ class ResidentDialog(QDialog):
         self.gender_combo.setEnabled(not derived)
         self.birth_edit.setEnabled(not derived)
 
-    def input(self) -> ResidentInput:
+    def input_birth_date(self) -> dt.date | None:
         qd = self.birth_edit.date()
-        birth = None if qd == NO_DATE else dt.date(qd.year(), qd.month(), qd.day())
+        return None if qd == NO_DATE else dt.date(qd.year(), qd.month(), qd.day())
+
+    def input(self) -> ResidentInput:
+        birth = self.input_birth_date()
         return ResidentInput(
             name=self.name_edit.text(), id_number=self.id_edit.text(),
             gender=self.gender_combo.currentData(), birth_date=birth, phone=self.phone_edit.text(),

@@ -273,7 +273,8 @@ class ResidentsTab(QWidget):
         age = age_on(data.birth_date)
         rows = [
             line(_("Gender"), _(GENDERS[data.gender]) if data.gender else ""),
-            line(_("Birth date"), format_date(data.birth_date)),
+            # Viewers see the age only: the birth date would undo the ID number's mask.
+            line(_("Birth date"), format_date(data.birth_date) if self._may(access.RESIDENTS_UPDATE) else ""),
             line(_("Age"), "" if age is None else str(age)),
             line(_("ID number"), mask_id_number(data.id_number)),
             line(_("Phone"), data.phone),
