@@ -1,11 +1,12 @@
 """Starting the window: Qt application, fonts, translations, error handling."""
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -48,8 +49,22 @@ def install_translations(app: QApplication, lang: str) -> str:
     return lang
 
 
+def _collect_garbage_on_the_gui_thread(app: QApplication) -> None:
+    """Python's cycle collector runs on whichever thread happens to allocate; if it
+    frees a Qt object on a worker thread, Qt crashes. So automatic collection is
+    off and the GUI thread collects every few seconds (Anki does the same)."""
+    if getattr(app, "_gc_timer", None) is not None:
+        return
+    gc.disable()
+    timer = QTimer(app)
+    timer.timeout.connect(gc.collect)
+    timer.start(5_000)
+    app._gc_timer = timer
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    _collect_garbage_on_the_gui_thread(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)

@@ -6,6 +6,8 @@ progress, and deliver its result or error back on the GUI thread.
 
 The function receives a `progress(done, total)` callback it may call from the
 worker thread; Qt's queued signals carry every call safely to the GUI thread.
+The function must not create or drop Qt objects; Python's garbage collection
+runs on the GUI thread only (see views/gui.py).
 """
 from __future__ import annotations
 
