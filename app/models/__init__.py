@@ -2,10 +2,12 @@
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.consent import Consent
+from app.models.counter import Holiday, RequestCategory, Ticket, TicketEvent
 from app.models.grid import COMMUNITY, GRID, SUB_GRID, Grid
 from app.models.resident import FamilyLink, Resident, Tag, resident_tags
 from app.models.settings import Setting
 from app.models.staff import Staff
 
 __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "FamilyLink",
-           "resident_tags", "Setting", "Staff", "AuditLog", "Consent"]
+           "resident_tags", "Setting", "Staff", "AuditLog", "Consent",
+           "RequestCategory", "Holiday", "Ticket", "TicketEvent"]

@@ -43,6 +43,8 @@ USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
 BACKUP_RESTORE = "backup.restore"
 BACKUP_COPY = "backup.copy"                   # a backup to a folder outside the program (USB stick)
+COUNTER_RECEIVE = "counter.receive"           # receive a request at the service counter (受理)
+COUNTER_HANDLE = "counter.handle"             # move a ticket on: dispatch, handle, resolve, follow up …
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -66,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     AUDIT_VIEW: _ADMIN,
     BACKUP_RESTORE: _ADMIN,
     BACKUP_COPY: _ADMIN,
+    COUNTER_RECEIVE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    COUNTER_HANDLE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -86,6 +90,8 @@ PERMISSION_LABELS: dict[str, str] = {
     AUDIT_VIEW: N_("see the audit trail"),
     BACKUP_RESTORE: N_("restore a backup"),
     BACKUP_COPY: N_("copy the database to another folder"),
+    COUNTER_RECEIVE: N_("receive requests at the service counter"),
+    COUNTER_HANDLE: N_("handle service counter tickets"),
 }
 
 

@@ -50,6 +50,9 @@ ENTITIES: dict[str, str] = {
     "audit_log": N_("Audit trail"),
     "demo": N_("Demo data"),
     "database": N_("Database"),
+    "ticket": N_("Service ticket"),
+    "request_category": N_("Request category"),
+    "holiday": N_("Holiday"),
 }
 
 # Field names shown in the trail (the rest are shown as they are stored).

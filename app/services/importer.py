@@ -706,6 +706,19 @@ class _Planner:
             self.seen.setdefault(("id", final["id_number"]), (number, True))
         self.seen.setdefault(self._person_key(final), (number, bool(final["id_number"])))
 
+    def _rekey(self, rid: int, stored: dict, new: dict) -> None:
+        """Later rows find the resident by the name and phone this file gives them, as a
+        second import of the file will: not by the phone this row replaces."""
+        reg = self.reg
+        if reg.by_name_phone.get((stored["name"], stored["phone"])) == rid:
+            del reg.by_name_phone[(stored["name"], stored["phone"])]
+        if reg.by_name_home.get(_home_key(stored)) == rid:
+            del reg.by_name_home[_home_key(stored)]
+        if new["phone"]:  # indexed like the registry: by phone, or by home without one
+            reg.by_name_phone.setdefault((new["name"], new["phone"]), rid)
+        else:
+            reg.by_name_home.setdefault(_home_key(new), rid)
+
     def place(self, number: int, raw: list, values: dict, present: dict, data: ResidentInput) -> None:
         reg = self.reg
         id_number = values["id_number"]
@@ -717,6 +730,9 @@ class _Planner:
         # Duplicates within the file.
         hit = self.seen.get(("id", id_number)) if id_number else None
         if hit is not None:
+            # Same person as that row: a later row without ID number but with this
+            # name and phone is them too (whatever phone the first row stored).
+            self.seen.setdefault(person, hit)
             self.reject(number, raw, self._duplicate(("id",), hit[0]))
             return
         hit = self.seen.get(person)
@@ -762,6 +778,7 @@ class _Planner:
             self.reject(number, raw, self.reason(list(exc.fields.items())))
             return
         self._register(number, new_values)
+        self._rekey(rid, stored, new_values)
         self.claimed[rid] = number
         tags_changed = set(merged.tag_ids) != reg.tags_of.get(rid, set())
         if not tags_changed and all(new_values[k] == stored[k] for k in _STORED):

@@ -34,6 +34,8 @@ EXPECTED = {
     access.AUDIT_VIEW: {A},
     access.BACKUP_RESTORE: {A},
     access.BACKUP_COPY: {A},
+    access.COUNTER_RECEIVE: {A, D, G},
+    access.COUNTER_HANDLE: {A, D, G},
 }
 
 

@@ -1,0 +1,891 @@
+"""One-stop service counter (一站式便民服务): requests as tickets, through the closed loop
+
+    受理 received → 转办 dispatched → 处置中 handling → 办结 resolved → 已回访 followed_up → 归档 archived
+
+with escalation grid → centre → town (小事不出网格、大事不出中心), holds that stop the
+deadline clock, and a reopen when the resident was not satisfied. Deadlines are
+counted in working days: weekends and the administrator's holidays are skipped,
+make-up working days (调休上班) count.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import Database
+from app.errors import DeskError, NotFoundError, ValidationError
+from app.i18n import N_, _
+from app.models import Grid, Holiday, RequestCategory, Resident, Ticket, TicketEvent
+from app.services import access, audit
+from app.services.validators import InvalidValue, normalise_phone
+
+# -- vocabularies ---------------------------------------------------------------------------
+
+GRID_LEVEL, CENTRE_LEVEL, TOWN_LEVEL = "grid", "centre", "town"
+LEVELS: dict[str, str] = {
+    GRID_LEVEL: N_("Grid"),
+    CENTRE_LEVEL: N_("Centre"),
+    TOWN_LEVEL: N_("Town"),
+}
+LEVEL_ORDER = [GRID_LEVEL, CENTRE_LEVEL, TOWN_LEVEL]
+
+CHANNELS: dict[str, str] = {
+    "counter": N_("At the counter"),
+    "phone": N_("By phone"),
+    "grid_worker": N_("Found by a grid worker"),
+    "home_visit": N_("Home visit"),
+}
+
+URGENCIES: dict[str, str] = {
+    "normal": N_("Normal"),        # 小事简议
+    "urgent": N_("Urgent"),        # 急事快议
+    "difficult": N_("Difficult"),  # 难事众议
+}
+
+SATISFACTIONS: dict[str, str] = {
+    "satisfied": N_("Satisfied"),
+    "basically": N_("Basically satisfied"),
+    "unsatisfied": N_("Not satisfied"),
+}
+
+RECEIVED, DISPATCHED, HANDLING = "received", "dispatched", "handling"
+RESOLVED, FOLLOWED_UP, ARCHIVED = "resolved", "followed_up", "archived"
+STATUSES: dict[str, str] = {
+    RECEIVED: N_("Received"),
+    DISPATCHED: N_("Dispatched"),
+    HANDLING: N_("Being handled"),
+    RESOLVED: N_("Resolved"),
+    FOLLOWED_UP: N_("Followed up"),
+    ARCHIVED: N_("Archived"),
+}
+OPEN_STATUSES = (RECEIVED, DISPATCHED, HANDLING)
+
+ACTION_LABELS: dict[str, str] = {
+    "received": N_("Receive"),
+    "dispatch": N_("Dispatch"),
+    "start": N_("Start handling"),
+    "resolve": N_("Resolve"),
+    "follow_up": N_("Follow up"),
+    "archive": N_("Archive"),
+    "escalate": N_("Escalate"),
+    "reopen": N_("Reopen"),
+    "hold": N_("Put on hold"),
+    "resume": N_("Resume"),
+}
+
+# The end of "A ticket that is … cannot be …" for each action.
+ACTION_REFUSED: dict[str, str] = {
+    "dispatch": N_("dispatched"),
+    "start": N_("taken in hand"),
+    "resolve": N_("resolved"),
+    "follow_up": N_("followed up"),
+    "archive": N_("archived"),
+    "reopen": N_("reopened"),
+    "escalate": N_("escalated"),
+    "hold": N_("put on hold"),
+    "resume": N_("resumed"),
+}
+
+# The state table: action -> (statuses it is allowed from, status it leads to; None = unchanged).
+MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "dispatch": ((RECEIVED,), DISPATCHED),
+    "start": ((DISPATCHED,), HANDLING),
+    "resolve": ((HANDLING,), RESOLVED),
+    "follow_up": ((RESOLVED,), FOLLOWED_UP),
+    "archive": ((FOLLOWED_UP,), ARCHIVED),
+    "reopen": ((FOLLOWED_UP,), HANDLING),       # only when the resident was not satisfied
+    "escalate": (OPEN_STATUSES, None),          # level grid → centre → town
+    "hold": (OPEN_STATUSES, None),              # the deadline clock stops
+    "resume": (OPEN_STATUSES, None),            # only when on hold; the deadline moves later
+}
+
+# The default catalogue: (msgid, default level, promised working days).
+DEFAULT_CATALOGUE: list[tuple[str, str, int]] = [
+    (N_("Social and medical insurance"), CENTRE_LEVEL, 5),
+    (N_("Household registration and certificates"), CENTRE_LEVEL, 5),
+    (N_("Elder benefits"), CENTRE_LEVEL, 5),
+    (N_("Disability affairs"), CENTRE_LEVEL, 7),
+    (N_("Assistance for families in difficulty"), CENTRE_LEVEL, 10),
+    (N_("Employment"), CENTRE_LEVEL, 5),
+    (N_("Legal advice"), CENTRE_LEVEL, 3),
+    (N_("Disputes and mediation"), GRID_LEVEL, 5),
+    (N_("Property and environment"), GRID_LEVEL, 3),
+    (N_("Other"), GRID_LEVEL, 5),
+]
+
+NAME_MAX = 50
+MAX_PROMISED_DAYS = 60
+
+
+def _label(table: dict[str, str], key: str | None) -> str:
+    return _(table[key]) if key in table else (key or "")
+
+
+def status_label(status: str) -> str:
+    return _label(STATUSES, status)
+
+
+# -- working days ---------------------------------------------------------------------------
+
+def is_working_day(day: dt.date, holidays: Iterable[dt.date] = (),
+                   working_days: Iterable[dt.date] = ()) -> bool:
+    """Monday to Friday unless a holiday; a make-up working day (调休) always works."""
+    if day in working_days:
+        return True
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: dt.date, n: int, holidays: Iterable[dt.date] = (),
+                     working_days: Iterable[dt.date] = ()) -> dt.date:
+    """The `n`th working day after `start` (the day of receipt does not count); `start` for 0."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    holidays, working_days = set(holidays), set(working_days)
+    day = start
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, holidays, working_days):
+            n -= 1
+    return day
+
+
+def working_days_between(a: dt.date, b: dt.date, holidays: Iterable[dt.date] = (),
+                         working_days: Iterable[dt.date] = ()) -> int:
+    """Working days after `a` up to and including `b` (negative when `b` is before `a`)."""
+    if b < a:
+        return -working_days_between(b, a, holidays, working_days)
+    holidays, working_days = set(holidays), set(working_days)
+    count, day = 0, a
+    while day < b:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, holidays, working_days):
+            count += 1
+    return count
+
+
+@dataclass
+class Calendar:
+    """The administrator's holidays and make-up working days."""
+
+    holidays: set[dt.date] = field(default_factory=set)
+    working_days: set[dt.date] = field(default_factory=set)
+
+    def add(self, start: dt.date, n: int) -> dt.date:
+        return add_working_days(start, n, self.holidays, self.working_days)
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        return working_days_between(a, b, self.holidays, self.working_days)
+
+
+def _calendar(session) -> Calendar:
+    cal = Calendar()
+    for day, working in session.execute(select(Holiday.day, Holiday.working)):
+        (cal.working_days if working else cal.holidays).add(day)
+    return cal
+
+
+def calendar(db: Database) -> Calendar:
+    with db.session() as s:
+        return _calendar(s)
+
+
+# -- holidays (admin) -------------------------------------------------------------------------
+
+@dataclass
+class HolidayRow:
+    day: dt.date
+    name: str
+    working: bool
+
+
+def list_holidays(db: Database, year: int | None = None) -> list[HolidayRow]:
+    stmt = select(Holiday).order_by(Holiday.day)
+    if year is not None:
+        stmt = stmt.where(Holiday.day >= dt.date(year, 1, 1), Holiday.day <= dt.date(year, 12, 31))
+    with db.session() as s:
+        return [HolidayRow(h.day, h.name, h.working) for h in s.scalars(stmt)]
+
+
+def set_holiday(db: Database, day: dt.date, name: str, *, actor: access.Actor, working: bool = False) -> None:
+    """Add or change a day of the calendar: a holiday, or (working=True) a make-up working day."""
+    access.require(actor, access.SETTINGS_EDIT)
+    name = " ".join((name or "").split())
+    if not isinstance(day, dt.date):
+        raise ValidationError({"day": _("Please choose a date.")})
+    if len(name) > NAME_MAX:
+        raise ValidationError({"name": _("The name is too long (at most {n} characters).").format(n=NAME_MAX)})
+    with db.session() as s:
+        holiday = s.get(Holiday, day)
+        before = {} if holiday is None else {"name": holiday.name, "working": holiday.working}
+        if holiday is None:
+            holiday = Holiday(day=day)
+            s.add(holiday)
+        holiday.name, holiday.working = name, bool(working)
+        audit.record(s, actor, "settings", "holiday", None, day.isoformat(),
+                     audit.diff(before, {"name": name, "working": bool(working)}))
+
+
+def remove_holiday(db: Database, day: dt.date, *, actor: access.Actor) -> None:
+    access.require(actor, access.SETTINGS_EDIT)
+    with db.session() as s:
+        holiday = s.get(Holiday, day)
+        if holiday is None:
+            raise NotFoundError(_("{day} is not on the holiday list.").format(day=day.isoformat()))
+        audit.record(s, actor, "delete", "holiday", None, day.isoformat(),
+                     audit.diff({"name": holiday.name, "working": holiday.working}, {}))
+        s.delete(holiday)
+
+
+# -- categories (admin) -----------------------------------------------------------------------
+
+@dataclass
+class CategoryInput:
+    name: str = ""
+    default_level: str = CENTRE_LEVEL
+    promised_working_days: int = 5
+    sort_order: int = 0
+
+
+@dataclass
+class CategoryRow:
+    id: int
+    name: str
+    default_level: str
+    promised_working_days: int
+    active: bool
+    sort_order: int
+
+    @property
+    def level_label(self) -> str:
+        return _label(LEVELS, self.default_level)
+
+
+def _category_row(c: RequestCategory) -> CategoryRow:
+    return CategoryRow(c.id, c.name, c.default_level, c.promised_working_days, c.active, c.sort_order)
+
+
+def list_categories(db: Database, *, include_inactive: bool = False) -> list[CategoryRow]:
+    stmt = select(RequestCategory).order_by(RequestCategory.sort_order, RequestCategory.id)
+    if not include_inactive:
+        stmt = stmt.where(RequestCategory.active.is_(True))
+    with db.session() as s:
+        return [_category_row(c) for c in s.scalars(stmt)]
+
+
+def _validate_category(s, data: CategoryInput, own_id: int | None) -> dict:
+    errors: dict[str, str] = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = _("Please enter the category's name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("The name is too long (at most {n} characters).").format(n=NAME_MAX)
+    else:
+        other = s.scalar(select(RequestCategory.id).where(RequestCategory.name == name))
+        if other is not None and other != own_id:
+            errors["name"] = _("There is already a category called {name}.").format(name=name)
+    if data.default_level not in LEVELS:
+        errors["default_level"] = _("Please choose the level: grid, centre or town.")
+    days = data.promised_working_days
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_PROMISED_DAYS:
+        errors["promised_working_days"] = _(
+            "The promised time is between 1 and {n} working days.").format(n=MAX_PROMISED_DAYS)
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "default_level": data.default_level, "promised_working_days": days,
+            "sort_order": int(data.sort_order or 0)}
+
+
+def add_category(db: Database, data: CategoryInput, *, actor: access.Actor) -> int:
+    access.require(actor, access.SETTINGS_EDIT)
+    with db.session() as s:
+        values = _validate_category(s, data, None)
+        category = RequestCategory(active=True, **values)
+        s.add(category)
+        s.flush()
+        audit.record(s, actor, "create", "request_category", category.id, category.name,
+                     audit.diff({}, values))
+        return category.id
+
+
+def update_category(db: Database, category_id: int, data: CategoryInput, *, actor: access.Actor) -> None:
+    access.require(actor, access.SETTINGS_EDIT)
+    with db.session() as s:
+        category = _get_category(s, category_id)
+        values = _validate_category(s, data, category_id)
+        before = {k: getattr(category, k) for k in values}
+        for key, value in values.items():
+            setattr(category, key, value)
+        audit.record(s, actor, "update", "request_category", category.id, category.name,
+                     audit.diff(before, values))
+
+
+def set_category_active(db: Database, category_id: int, active: bool, *, actor: access.Actor) -> None:
+    """Retire a category (old tickets keep it) or bring it back."""
+    access.require(actor, access.SETTINGS_EDIT)
+    with db.session() as s:
+        category = _get_category(s, category_id)
+        if category.active == bool(active):
+            return
+        category.active = bool(active)
+        audit.record(s, actor, "reactivate" if active else "deactivate", "request_category", category.id,
+                     category.name, audit.diff({"active": not active}, {"active": bool(active)}))
+
+
+def ensure_default_catalogue(db: Database, *, actor: access.Actor) -> int:
+    """Seed the default categories when there are none yet; returns how many were added."""
+    access.require(actor, access.SETTINGS_EDIT)
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(RequestCategory)):
+            return 0
+        for order, (msgid, level, days) in enumerate(DEFAULT_CATALOGUE):
+            category = RequestCategory(name=_(msgid), default_level=level, promised_working_days=days,
+                                       active=True, sort_order=order)
+            s.add(category)
+            s.flush()
+            audit.record(s, actor, "create", "request_category", category.id, category.name,
+                         audit.diff({}, {"name": category.name, "default_level": level,
+                                         "promised_working_days": days}))
+        return len(DEFAULT_CATALOGUE)
+
+
+def _get_category(s, category_id: int) -> RequestCategory:
+    category = s.get(RequestCategory, category_id)
+    if category is None:
+        raise NotFoundError(_("Request category {id} does not exist.").format(id=category_id))
+    return category
+
+
+# -- tickets ----------------------------------------------------------------------------------
+
+@dataclass
+class TicketInput:
+    """What the counter form supplies when a request is received."""
+
+    category_id: int | None = None
+    description: str = ""
+    resident_id: int | None = None   # the requester from the registry, or …
+    walk_in_name: str = ""           # … someone who is not registered
+    walk_in_phone: str = ""
+    channel: str = "counter"
+    urgency: str = "normal"
+    level: str | None = None         # None: the category's default level
+    assignee: str = ""
+    grid_id: int | None = None       # None: the resident's grid
+    proxy_errand: bool = False       # 代办
+    proxy_principal: str = ""        # None given: the requester
+    proxy_agent: str = ""
+    proxy_matter: str = ""
+    received_on: dt.date | None = None  # None: today (earlier dates for paper tickets entered late)
+
+
+@dataclass
+class TicketInfo:
+    """A ticket as lists, receipts and detail views show it."""
+
+    id: int
+    number: str
+    requester: str
+    requester_phone: str
+    resident_id: int | None
+    category_id: int
+    category: str
+    channel: str
+    description: str
+    urgency: str
+    level: str
+    assignee: str
+    grid_id: int | None
+    grid: str
+    status: str
+    received_on: dt.date
+    due_on: dt.date
+    resolved_on: dt.date | None
+    held_since: dt.date | None
+    held_days: int
+    satisfaction: str | None
+    follow_up_comment: str
+    proxy_errand: bool
+    proxy_principal: str
+    proxy_agent: str
+    proxy_matter: str
+    overdue: bool
+    due_today: bool
+
+    @property
+    def on_hold(self) -> bool:
+        return self.held_since is not None
+
+    @property
+    def resolved_within_grid(self) -> bool:
+        """Resolved without leaving the grid (小事不出网格)."""
+        return self.resolved_on is not None and self.level == GRID_LEVEL
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def level_label(self) -> str:
+        return _label(LEVELS, self.level)
+
+    @property
+    def channel_label(self) -> str:
+        return _label(CHANNELS, self.channel)
+
+    @property
+    def urgency_label(self) -> str:
+        return _label(URGENCIES, self.urgency)
+
+    @property
+    def satisfaction_label(self) -> str:
+        return _label(SATISFACTIONS, self.satisfaction)
+
+
+TicketRow = TicketInfo  # one line of the tickets list
+
+
+@dataclass
+class EventRow:
+    at: dt.datetime
+    actor_name: str
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+
+    @property
+    def action_label(self) -> str:
+        return _label(ACTION_LABELS, self.action)
+
+
+def _overdue(t: Ticket, today: dt.date) -> bool:
+    """Open and past its deadline; the clock of a ticket on hold stopped when it was held."""
+    if t.status not in OPEN_STATUSES:
+        return False
+    return (t.held_since or today) > t.due_on
+
+
+def _due_today(t: Ticket, today: dt.date) -> bool:
+    return t.status in OPEN_STATUSES and t.held_since is None and t.due_on == today
+
+
+def _info(t: Ticket, category: str, resident: Resident | None, grid: str, today: dt.date) -> TicketInfo:
+    return TicketInfo(
+        id=t.id, number=t.number,
+        requester=resident.name if resident is not None else t.walk_in_name,
+        requester_phone=resident.phone if resident is not None else t.walk_in_phone,
+        resident_id=t.resident_id, category_id=t.category_id, category=category, channel=t.channel,
+        description=t.description, urgency=t.urgency, level=t.level, assignee=t.assignee,
+        grid_id=t.grid_id, grid=grid, status=t.status, received_on=t.received_on, due_on=t.due_on,
+        resolved_on=t.resolved_on, held_since=t.held_since, held_days=t.held_days,
+        satisfaction=t.satisfaction, follow_up_comment=t.follow_up_comment,
+        proxy_errand=t.proxy_errand, proxy_principal=t.proxy_principal, proxy_agent=t.proxy_agent,
+        proxy_matter=t.proxy_matter, overdue=_overdue(t, today), due_today=_due_today(t, today))
+
+
+def _load_info(s, t: Ticket, today: dt.date) -> TicketInfo:
+    category = s.get(RequestCategory, t.category_id)
+    resident = s.get(Resident, t.resident_id) if t.resident_id is not None else None
+    grid = s.get(Grid, t.grid_id) if t.grid_id is not None else None
+    return _info(t, category.name if category else "", resident, grid.name if grid else "", today)
+
+
+def _get_ticket(s, ticket_id: int) -> Ticket:
+    ticket = s.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFoundError(_("Ticket {id} does not exist.").format(id=ticket_id))
+    return ticket
+
+
+def get_ticket(db: Database, ticket_id: int, today: dt.date | None = None) -> TicketInfo:
+    with db.session() as s:
+        return _load_info(s, _get_ticket(s, ticket_id), today or dt.date.today())
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _validate_ticket(s, data: TicketInput, today: dt.date, cal: Calendar) -> dict:
+    errors: dict[str, str] = {}
+    values: dict = {}
+
+    resident = None
+    walk_in_name = _clean(data.walk_in_name)
+    if data.resident_id is not None:
+        resident = s.get(Resident, data.resident_id)
+        if resident is None:
+            errors["resident_id"] = _("The chosen resident no longer exists.")
+        walk_in_name = ""
+    elif not walk_in_name:
+        errors["requester"] = _("Please choose a resident or enter the name of the person asking.")
+    elif len(walk_in_name) > NAME_MAX:
+        errors["walk_in_name"] = _("The name is too long (at most {n} characters).").format(n=NAME_MAX)
+    values["resident_id"] = data.resident_id
+    values["walk_in_name"] = walk_in_name
+    values["walk_in_phone"] = ""
+    if data.resident_id is None and walk_in_name:
+        if not (data.walk_in_phone or "").strip():
+            errors["walk_in_phone"] = _("Please enter a phone number, so the centre can follow up.")
+        else:
+            try:
+                values["walk_in_phone"] = normalise_phone(data.walk_in_phone)
+            except InvalidValue as exc:
+                errors["walk_in_phone"] = exc.message
+
+    category = None
+    if data.category_id is None:
+        errors["category_id"] = _("Please choose the kind of request.")
+    else:
+        category = s.get(RequestCategory, data.category_id)
+        if category is None or not category.active:
+            errors["category_id"] = _("The chosen kind of request is not in use.")
+    values["category_id"] = data.category_id
+
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = _("Please describe the request.")
+    values["description"] = description
+
+    if data.channel not in CHANNELS:
+        errors["channel"] = _("Please choose how the request came in.")
+    if data.urgency not in URGENCIES:
+        errors["urgency"] = _("Please choose the urgency.")
+    if data.level is not None and data.level not in LEVELS:
+        errors["level"] = _("Please choose the level: grid, centre or town.")
+    values.update(channel=data.channel, urgency=data.urgency, assignee=_clean(data.assignee)[:NAME_MAX])
+    values["level"] = data.level or (category.default_level if category is not None else GRID_LEVEL)
+
+    grid_id = data.grid_id
+    if grid_id is None and resident is not None:
+        grid_id = resident.grid_id
+    if grid_id is not None and s.get(Grid, grid_id) is None:
+        errors["grid_id"] = _("The chosen grid no longer exists.")
+    values["grid_id"] = grid_id
+
+    values["proxy_errand"] = bool(data.proxy_errand)
+    values["proxy_principal"] = values["proxy_agent"] = values["proxy_matter"] = ""
+    if data.proxy_errand:
+        principal = _clean(data.proxy_principal) or (resident.name if resident is not None else walk_in_name)
+        agent, matter = _clean(data.proxy_agent), (data.proxy_matter or "").strip()
+        if not agent:
+            errors["proxy_agent"] = _("Please enter who runs the errand for the resident.")
+        if not matter:
+            errors["proxy_matter"] = _("Please enter the matter the resident authorised.")
+        values.update(proxy_principal=principal[:NAME_MAX], proxy_agent=agent[:NAME_MAX],
+                      proxy_matter=matter[:200])
+
+    received_on = data.received_on or today
+    if received_on > today:
+        errors["received_on"] = _("The date of receipt is in the future.")
+    elif category is not None and category.active:
+        due = cal.add(received_on, category.promised_working_days)
+        if due < today:
+            errors["received_on"] = _(
+                "The promised deadline ({date}) would already be past; a ticket cannot start overdue.").format(
+                    date=due.isoformat())
+        values["due_on"] = due
+    values["received_on"] = received_on
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _next_number(s, received_on: dt.date) -> str:
+    prefix = f"FW{received_on:%Y%m}-"
+    numbers = s.scalars(select(Ticket.number).where(Ticket.number.like(prefix + "%")))
+    last = max((int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{last + 1:04d}"
+
+
+AUDITED = ("resident_id", "walk_in_name", "walk_in_phone", "grid_id", "channel", "category_id", "urgency",
+           "level", "assignee", "proxy_errand", "proxy_principal", "proxy_agent", "proxy_matter",
+           "received_on", "due_on", "status")
+
+
+def receive_ticket(db: Database, data: TicketInput, *, actor: access.Actor,
+                   today: dt.date | None = None) -> TicketInfo:
+    """Receive a request (受理): a numbered ticket with its promised deadline."""
+    access.require(actor, access.COUNTER_RECEIVE)
+    today = today or dt.date.today()
+    for attempt in range(3):  # another desk may take the same number at the same moment
+        try:
+            with db.session() as s:
+                values = _validate_ticket(s, data, today, _calendar(s))
+                now = dt.datetime.now()
+                ticket = Ticket(number=_next_number(s, values["received_on"]), status=RECEIVED, held_days=0,
+                                follow_up_comment="", created_at=now, updated_at=now, **values)
+                s.add(ticket)
+                s.flush()
+                s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50], from_status="",
+                                  to_status=RECEIVED, action="received", note=""))
+                audit.record(s, actor, "create", "ticket", ticket.id, ticket.number,
+                             audit.diff({}, {k: getattr(ticket, k) for k in AUDITED}))
+                return _load_info(s, ticket, today)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refuse(ticket: Ticket, action: str) -> DeskError:
+    return DeskError(_("A ticket that is {status} cannot be {action} ({number}).").format(
+        status=status_label(ticket.status), action=_label(ACTION_REFUSED, action), number=ticket.number))
+
+
+def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note: str = "",
+         today: dt.date | None = None, **details) -> TicketInfo:
+    """Move a ticket along the closed loop; refuses any move the state table does not allow.
+
+    Actions and their details:
+      dispatch (assignee required) · start · resolve · follow_up (satisfaction, comment) ·
+      archive (a note is required when the resident was not satisfied) · reopen (only after an
+      unsatisfied follow-up) · escalate (note: why; optional assignee) · hold (note: why) · resume.
+    Every move adds an event and an audit row in the same transaction.
+    """
+    access.require(actor, access.COUNTER_HANDLE)
+    if action not in MOVES:
+        raise DeskError(_("{action} is not something a ticket can do.").format(action=action))
+    today = today or dt.date.today()
+    note = (note or "").strip()
+    with db.session() as s:
+        ticket = _get_ticket(s, ticket_id)
+        allowed, target = MOVES[action]
+        if ticket.status not in allowed:
+            raise _refuse(ticket, action)
+        if ticket.held_since is not None and action not in ("resume", "escalate"):
+            raise DeskError(_("Ticket {number} is on hold; resume it first.").format(number=ticket.number))
+        before = {k: getattr(ticket, k) for k in (*AUDITED, "resolved_on", "held_since", "held_days",
+                                                  "satisfaction", "followed_up_on", "archived_on")}
+        from_status = ticket.status
+        _apply_move(s, ticket, action, note, today, details)
+        if target is not None:
+            ticket.status = target
+        ticket.updated_at = dt.datetime.now()
+        s.add(TicketEvent(ticket_id=ticket.id, at=ticket.updated_at, actor_name=actor.name[:50],
+                          from_status=from_status, to_status=ticket.status, action=action, note=note))
+        after = {k: getattr(ticket, k) for k in before}
+        audit.record(s, actor, "update", "ticket", ticket.id,
+                     "{} {}".format(ticket.number, _label(ACTION_LABELS, action)), audit.diff(before, after))
+        s.flush()
+        return _load_info(s, ticket, today)
+
+
+def _apply_move(s, ticket: Ticket, action: str, note: str, today: dt.date, details: dict) -> None:
+    unknown = set(details) - {"assignee", "satisfaction", "comment"}
+    if unknown:
+        raise TypeError(f"unexpected details: {sorted(unknown)}")
+    if action == "dispatch":
+        assignee = _clean(details.get("assignee"))
+        if not assignee:
+            raise ValidationError({"assignee": _("Please enter who the ticket is dispatched to.")})
+        ticket.assignee = assignee[:NAME_MAX]
+    elif action == "resolve":
+        ticket.resolved_on = max(today, ticket.received_on)
+    elif action == "follow_up":
+        satisfaction = details.get("satisfaction")
+        if satisfaction not in SATISFACTIONS:
+            raise ValidationError({"satisfaction": _("Please choose how satisfied the resident is.")})
+        ticket.satisfaction = satisfaction
+        ticket.follow_up_comment = (details.get("comment") or "").strip()
+        ticket.followed_up_on = today
+    elif action == "archive":
+        if ticket.satisfaction == "unsatisfied" and not note:
+            raise ValidationError({"note": _(
+                "The resident was not satisfied: reopen the ticket, or say why it is archived anyway.")})
+        ticket.archived_on = today
+    elif action == "reopen":
+        if ticket.satisfaction != "unsatisfied":
+            raise DeskError(_("Only a ticket whose requester was not satisfied can be reopened: {number}.")
+                            .format(number=ticket.number))
+        ticket.resolved_on = None
+    elif action == "escalate":
+        if ticket.level == TOWN_LEVEL:
+            raise DeskError(_("Ticket {number} is already at the town level; it cannot be escalated further.")
+                            .format(number=ticket.number))
+        if not note:
+            raise ValidationError({"note": _("Please say why the ticket is escalated.")})
+        ticket.level = LEVEL_ORDER[LEVEL_ORDER.index(ticket.level) + 1] if ticket.level in LEVEL_ORDER \
+            else CENTRE_LEVEL
+        if _clean(details.get("assignee")):
+            ticket.assignee = _clean(details.get("assignee"))[:NAME_MAX]
+    elif action == "hold":
+        if ticket.held_since is not None:
+            raise DeskError(_("Ticket {number} is already on hold.").format(number=ticket.number))
+        if not note:
+            raise ValidationError({"note": _("Please say what the ticket is waiting for.")})
+        ticket.held_since = today
+    elif action == "resume":
+        if ticket.held_since is None:
+            raise DeskError(_("Ticket {number} is not on hold.").format(number=ticket.number))
+        cal = _calendar(s)
+        held = max(0, cal.between(ticket.held_since, today))
+        ticket.due_on = cal.add(ticket.due_on, held)
+        ticket.held_days += held
+        ticket.held_since = None
+
+
+def follow_up(db: Database, ticket_id: int, satisfaction: str, comment: str = "", *, actor: access.Actor,
+              today: dt.date | None = None) -> TicketInfo:
+    """Record the resident's satisfaction (反馈评价); 'unsatisfied' leaves the ticket open to reopen."""
+    return move(db, ticket_id, "follow_up", actor=actor, today=today, satisfaction=satisfaction,
+                comment=comment)
+
+
+def allowed_actions(ticket: TicketInfo) -> list[str]:
+    """The actions the state table allows for `ticket` now (for the buttons of a view)."""
+    out = []
+    for action, (allowed, _target) in MOVES.items():
+        if ticket.status not in allowed:
+            continue
+        if ticket.on_hold and action not in ("resume", "escalate"):
+            continue
+        if action == "resume" and not ticket.on_hold:
+            continue
+        if action == "hold" and ticket.on_hold:
+            continue
+        if action == "reopen" and ticket.satisfaction != "unsatisfied":
+            continue
+        if action == "escalate" and ticket.level == TOWN_LEVEL:
+            continue
+        out.append(action)
+    return out
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+def _grid_and_below(s, grid_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for gid, parent in s.execute(select(Grid.id, Grid.parent_id)):
+        children.setdefault(parent, []).append(gid)
+    out, todo = set(), [grid_id]
+    while todo:
+        gid = todo.pop()
+        if gid not in out:
+            out.add(gid)
+            todo.extend(children.get(gid, []))
+    return out
+
+
+def list_tickets(db: Database, *, status: str | None = None, category_id: int | None = None,
+                 grid: int | None = None, overdue_only: bool = False, due_today_only: bool = False,
+                 date_from: dt.date | None = None, date_to: dt.date | None = None,
+                 today: dt.date | None = None) -> list[TicketRow]:
+    """Tickets, overdue first then by deadline. `grid` includes its sub-grids; dates (inclusive)
+    are dates of receipt; `status="open"` means received, dispatched or being handled."""
+    today = today or dt.date.today()
+    stmt = select(Ticket, RequestCategory.name, Resident, Grid.name) \
+        .join(RequestCategory, RequestCategory.id == Ticket.category_id) \
+        .outerjoin(Resident, Resident.id == Ticket.resident_id) \
+        .outerjoin(Grid, Grid.id == Ticket.grid_id)
+    if status == "open":
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+    elif status:
+        stmt = stmt.where(Ticket.status == status)
+    if category_id is not None:
+        stmt = stmt.where(Ticket.category_id == category_id)
+    if date_from is not None:
+        stmt = stmt.where(Ticket.received_on >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(Ticket.received_on <= date_to)
+    if overdue_only or due_today_only:
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_on <= today)
+    with db.session() as s:
+        if grid is not None:
+            stmt = stmt.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
+        rows = [_info(t, cat or "", res, grid_name or "", today) for t, cat, res, grid_name in s.execute(stmt)]
+    if overdue_only:
+        rows = [r for r in rows if r.overdue]
+    if due_today_only:
+        rows = [r for r in rows if r.due_today]
+    rows.sort(key=lambda r: (not r.overdue, r.status not in OPEN_STATUSES, r.due_on, r.id))
+    return rows
+
+
+def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
+    """(overdue, due today) among open tickets: for the tab's label."""
+    today = today or dt.date.today()
+    with db.session() as s:
+        tickets = s.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_on <= today))
+        overdue = due = 0
+        for t in tickets:
+            overdue += _overdue(t, today)
+            due += _due_today(t, today)
+    return overdue, due
+
+
+def ticket_history(db: Database, ticket_id: int) -> list[EventRow]:
+    with db.session() as s:
+        _get_ticket(s, ticket_id)
+        events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                           .order_by(TicketEvent.at, TicketEvent.id))
+        return [EventRow(e.at, e.actor_name, e.action, e.from_status, e.to_status, e.note) for e in events]
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+@dataclass
+class CounterFigures:
+    """The counter's figures for a date range (inclusive).
+
+    received, by_* and proxy_errands count tickets received in the range; resolved, the on-time and
+    within-grid rates and the average count tickets resolved in the range; satisfaction counts the
+    follow-ups made in the range. Rates are percentages rounded to 1 decimal, None when nothing to
+    divide by. Days to resolve are working days from receipt to resolution, hold included.
+    """
+
+    date_from: dt.date
+    date_to: dt.date
+    received: int
+    by_category: dict[str, int]
+    by_channel: dict[str, int]
+    by_level: dict[str, int]
+    resolved: int
+    resolved_on_time: int
+    on_time_rate: float | None
+    resolved_within_grid: int
+    within_grid_rate: float | None
+    average_days_to_resolve: float | None
+    followed_up: int
+    satisfied: int          # satisfied + basically satisfied
+    satisfaction_rate: float | None
+    proxy_errands: int
+    open_overdue: int       # open tickets received in the range and overdue on `today`
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date | None = None) -> CounterFigures:
+    today = today or dt.date.today()
+    with db.session() as s:
+        cal = _calendar(s)
+        names = dict(s.execute(select(RequestCategory.id, RequestCategory.name)).all())
+        received = list(s.scalars(select(Ticket).where(Ticket.received_on >= date_from,
+                                                       Ticket.received_on <= date_to)))
+        resolved = list(s.scalars(select(Ticket).where(Ticket.resolved_on >= date_from,
+                                                       Ticket.resolved_on <= date_to)))
+        followed = list(s.scalars(select(Ticket).where(Ticket.followed_up_on >= date_from,
+                                                       Ticket.followed_up_on <= date_to,
+                                                       Ticket.satisfaction.is_not(None))))
+    on_time = sum(1 for t in resolved if t.resolved_on <= t.due_on)
+    in_grid = sum(1 for t in resolved if t.level == GRID_LEVEL)
+    days = [cal.between(t.received_on, t.resolved_on) for t in resolved]
+    happy = sum(1 for t in followed if t.satisfaction in ("satisfied", "basically"))
+    return CounterFigures(
+        date_from=date_from, date_to=date_to, received=len(received),
+        by_category=dict(Counter(names.get(t.category_id, "") for t in received)),
+        by_channel=dict(Counter(t.channel for t in received)),
+        by_level=dict(Counter(t.level for t in received)),
+        resolved=len(resolved), resolved_on_time=on_time, on_time_rate=_rate(on_time, len(resolved)),
+        resolved_within_grid=in_grid, within_grid_rate=_rate(in_grid, len(resolved)),
+        average_days_to_resolve=round(sum(days) / len(days), 1) if days else None,
+        followed_up=len(followed), satisfied=happy, satisfaction_rate=_rate(happy, len(followed)),
+        proxy_errands=sum(1 for t in received if t.proxy_errand),
+        open_overdue=sum(1 for t in received if _overdue(t, today)))

@@ -1,0 +1,467 @@
+"""The one-stop service counter: working days, tickets, the closed loop, queries and figures."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import DeskError, ValidationError
+from app.models import AuditLog, Ticket, TicketEvent
+from app.services import audit, counter, grids, residents
+from app.services.access import DESK, GRID_WORKER, VIEWER, Actor, PermissionDenied
+from app.services.counter import CategoryInput, TicketInput
+from app.services.residents import ResidentInput
+from tests.conftest import ADMIN
+
+D = dt.date
+DESK_ACTOR = Actor("前台小林", DESK)
+NATIONAL_DAY = [D(2026, 10, d) for d in range(1, 8)]   # Thu 1 Oct … Wed 7 Oct 2026
+MAKE_UP = [D(2026, 10, 10)]                              # Saturday worked in exchange (调休)
+
+
+# -- working days -----------------------------------------------------------------------------
+
+def test_the_day_of_receipt_does_not_count_and_weekends_are_skipped():
+    assert D(2026, 10, 1).weekday() == 3  # the dates below are hand-counted from this Thursday
+    assert counter.add_working_days(D(2026, 9, 25), 3) == D(2026, 9, 30)   # Fri → Mon, Tue, Wed
+    assert counter.add_working_days(D(2026, 11, 6), 1) == D(2026, 11, 9)   # Fri → Mon
+    assert counter.add_working_days(D(2026, 11, 7), 1) == D(2026, 11, 9)   # Sat → Mon
+    assert counter.add_working_days(D(2026, 11, 6), 0) == D(2026, 11, 6)
+    with pytest.raises(ValueError):
+        counter.add_working_days(D(2026, 11, 6), -1)
+
+
+def test_holidays_are_skipped_and_make_up_days_count():
+    # Wed 30 Sep + 3: 1–7 Oct off, then Thu 8, Fri 9 and the make-up Saturday 10 Oct.
+    assert counter.add_working_days(D(2026, 9, 30), 3, NATIONAL_DAY, MAKE_UP) == D(2026, 10, 10)
+    assert counter.add_working_days(D(2026, 9, 30), 3, NATIONAL_DAY) == D(2026, 10, 12)  # Mon
+    assert counter.add_working_days(D(2026, 9, 30), 1, NATIONAL_DAY) == D(2026, 10, 8)
+    assert counter.working_days_between(D(2026, 9, 30), D(2026, 10, 10), NATIONAL_DAY, MAKE_UP) == 3
+    assert counter.working_days_between(D(2026, 9, 30), D(2026, 10, 10), NATIONAL_DAY) == 2
+    assert counter.working_days_between(D(2026, 9, 25), D(2026, 9, 30)) == 3
+    assert counter.working_days_between(D(2026, 9, 30), D(2026, 9, 25)) == -3
+    assert counter.working_days_between(D(2026, 9, 30), D(2026, 9, 30)) == 0
+    assert counter.working_days_between(D(2026, 10, 2), D(2026, 10, 4), NATIONAL_DAY) == 0
+
+
+@pytest.fixture
+def national_day(db):
+    for day in NATIONAL_DAY:
+        counter.set_holiday(db, day, "国庆节", actor=ADMIN)
+    counter.set_holiday(db, MAKE_UP[0], "国庆调休", actor=ADMIN, working=True)
+
+
+def test_holidays_are_kept_by_the_administrator(db, national_day):
+    rows = counter.list_holidays(db, 2026)
+    assert len(rows) == 8 and rows[-1] == counter.HolidayRow(D(2026, 10, 10), "国庆调休", True)
+    cal = counter.calendar(db)
+    assert cal.add(D(2026, 9, 30), 3) == D(2026, 10, 10)
+    counter.remove_holiday(db, D(2026, 10, 10), actor=ADMIN)
+    assert counter.calendar(db).add(D(2026, 9, 30), 3) == D(2026, 10, 12)
+    assert counter.list_holidays(db, 2027) == []
+
+
+# -- set-up helpers -------------------------------------------------------------------------------
+
+@pytest.fixture
+def cats(db):
+    """Two categories: 社保 (centre, 5 working days) and 纠纷 (grid, 3 working days)."""
+    a = counter.add_category(db, CategoryInput("社保", "centre", 5), actor=ADMIN)
+    b = counter.add_category(db, CategoryInput("纠纷", "grid", 3), actor=ADMIN)
+    return a, b
+
+
+def walk_in(category, **kw):
+    values = dict(category_id=category, description="咨询社保转移", walk_in_name="陈阿姨",
+                  walk_in_phone="13812345678")
+    values.update(kw)
+    return TicketInput(**values)
+
+
+TODAY = D(2026, 11, 2)  # a Monday
+
+
+def receive(db, category_id, today=TODAY, actor=ADMIN, **kw):
+    return counter.receive_ticket(db, walk_in(category_id, **kw), actor=actor, today=today)
+
+
+# -- receiving ------------------------------------------------------------------------------------
+
+def test_a_received_ticket_gets_a_number_a_deadline_an_event_and_an_audit_row(db, cats):
+    t = receive(db, cats[0], walk_in_phone="138 1234 5678", proxy_errand=True, proxy_agent="前台小林",
+                proxy_matter="代办社保卡补办")
+    assert t.number == "FW202611-0001"
+    assert (t.status, t.level, t.received_on, t.due_on) == ("received", "centre", TODAY, D(2026, 11, 9))
+    assert t.requester == "陈阿姨" and t.requester_phone == "13812345678"
+    assert t.proxy_errand and t.proxy_principal == "陈阿姨"
+    assert [(e.action, e.from_status, e.to_status, e.actor_name) for e in counter.ticket_history(db, t.id)] \
+        == [("received", "", "received", "王主任")]
+    rows = audit.query(db, ADMIN, entity="ticket", entity_id=t.id)
+    assert len(rows) == 1 and rows[0].action == "create" and rows[0].summary == t.number
+    assert rows[0].changes["walk_in_phone"][1] == "138****5678"  # masked in the trail
+
+
+def test_a_resident_requester_brings_name_phone_and_grid(db, cats):
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    grid = grids.add_grid(db, root, "第一网格", actor=ADMIN)
+    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", phone="13900001111", grid_id=grid),
+                                 actor=ADMIN)
+    t = counter.receive_ticket(db, TicketInput(category_id=cats[1], description="楼道堆物", resident_id=rid,
+                                               walk_in_name="不用"), actor=ADMIN, today=TODAY)
+    assert (t.requester, t.requester_phone, t.grid_id, t.grid, t.level) == \
+        ("蔡良剑", "13900001111", grid, "第一网格", "grid")
+    assert t.due_on == D(2026, 11, 5)
+    assert [r.id for r in counter.list_tickets(db, grid=root, today=TODAY)] == [t.id]  # sub-grids included
+    assert counter.list_tickets(db, grid=grids.add_grid(db, root, "第二网格", actor=ADMIN), today=TODAY) == []
+
+
+def test_ticket_numbers_run_per_month(db, cats):
+    numbers = [receive(db, cats[0], today=D(2026, 9, 30)).number,
+               receive(db, cats[0], today=D(2026, 9, 30)).number,
+               receive(db, cats[0], today=D(2026, 10, 8)).number,
+               receive(db, cats[1], today=D(2026, 9, 30), received_on=D(2026, 9, 29)).number,
+               receive(db, cats[0], today=D(2026, 10, 8)).number]
+    assert numbers == ["FW202609-0001", "FW202609-0002", "FW202610-0001", "FW202609-0003", "FW202610-0002"]
+
+
+def test_the_deadline_follows_the_calendar(db, cats, national_day):
+    t = receive(db, cats[1], today=D(2026, 9, 30))
+    assert t.due_on == D(2026, 10, 10)
+
+
+@pytest.mark.parametrize("changes, field", [
+    (dict(walk_in_name="", walk_in_phone=""), "requester"),
+    (dict(walk_in_name="   "), "requester"),
+    (dict(walk_in_phone=""), "walk_in_phone"),
+    (dict(walk_in_phone="12345"), "walk_in_phone"),
+    (dict(category_id=None), "category_id"),
+    (dict(category_id=999), "category_id"),
+    (dict(description=" "), "description"),
+    (dict(channel="email"), "channel"),
+    (dict(urgency="soon"), "urgency"),
+    (dict(level="province"), "level"),
+    (dict(resident_id=999), "resident_id"),
+    (dict(proxy_errand=True), "proxy_agent"),
+    (dict(received_on=D(2026, 11, 3)), "received_on"),       # in the future
+    (dict(received_on=D(2026, 10, 20)), "received_on"),      # its deadline is already past
+])
+def test_bad_input_is_refused_naming_the_field(db, cats, changes, field):
+    data = walk_in(cats[0], **changes)
+    with pytest.raises(ValidationError) as err:
+        counter.receive_ticket(db, data, actor=ADMIN, today=TODAY)
+    assert field in err.value.fields
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_an_inactive_category_cannot_be_chosen(db, cats):
+    counter.set_category_active(db, cats[0], False, actor=ADMIN)
+    with pytest.raises(ValidationError, match="不在使用") as err:
+        receive(db, cats[0])
+    assert "category_id" in err.value.fields
+    assert [c.name for c in counter.list_categories(db)] == ["纠纷"]
+
+
+# -- the state machine ------------------------------------------------------------------------
+
+DETAILS = {
+    "dispatch": dict(assignee="李网格员"),
+    "start": {},
+    "resolve": {},
+    "follow_up": dict(satisfaction="satisfied"),
+    "archive": dict(note="已办结归档"),
+    "reopen": {},
+    "escalate": dict(note="需要街道协调"),
+    "hold": dict(note="等待居民补交材料"),
+    "resume": {},
+}
+
+# state -> the actions on the way there from "received"
+PATHS = {
+    "received": [],
+    "dispatched": ["dispatch"],
+    "handling": ["dispatch", "start"],
+    "resolved": ["dispatch", "start", "resolve"],
+    "followed_up": ["dispatch", "start", "resolve", "follow_up"],
+    "followed_up_unsatisfied": ["dispatch", "start", "resolve", "follow_up!"],
+    "archived": ["dispatch", "start", "resolve", "follow_up", "archive"],
+}
+
+# (state, action) -> the status afterwards; every pair not listed is refused.
+LEGAL = {
+    ("received", "dispatch"): "dispatched",
+    ("received", "escalate"): "received",
+    ("received", "hold"): "received",
+    ("dispatched", "start"): "handling",
+    ("dispatched", "escalate"): "dispatched",
+    ("dispatched", "hold"): "dispatched",
+    ("handling", "resolve"): "resolved",
+    ("handling", "escalate"): "handling",
+    ("handling", "hold"): "handling",
+    ("resolved", "follow_up"): "followed_up",
+    ("followed_up", "archive"): "archived",
+    ("followed_up_unsatisfied", "archive"): "archived",
+    ("followed_up_unsatisfied", "reopen"): "handling",
+}
+
+
+def drive(db, ticket_id, actions, today=TODAY):
+    for action in actions:
+        if action == "follow_up!":
+            counter.follow_up(db, ticket_id, "unsatisfied", "还没解决", actor=ADMIN, today=today)
+        else:
+            counter.move(db, ticket_id, action, actor=ADMIN, today=today, **DETAILS[action])
+
+
+@pytest.mark.parametrize("state", list(PATHS))
+@pytest.mark.parametrize("action", list(DETAILS))
+def test_every_move_of_the_state_machine(db, cats, state, action):
+    t = receive(db, cats[0])
+    drive(db, t.id, PATHS[state])
+    events_before = len(counter.ticket_history(db, t.id))
+    with db.session() as s:
+        audits_before = s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "ticket"))
+    if (state, action) in LEGAL:
+        after = counter.move(db, t.id, action, actor=DESK_ACTOR, today=TODAY, **DETAILS[action])
+        assert after.status == LEGAL[state, action]
+        last = counter.ticket_history(db, t.id)[-1]
+        assert (last.action, last.actor_name, last.from_status, last.to_status, last.note) == \
+            (action, "前台小林", state.replace("_unsatisfied", ""), after.status, DETAILS[action].get("note", ""))
+        expected_events, expected_audits = events_before + 1, audits_before + 1
+    else:
+        with pytest.raises(DeskError):
+            counter.move(db, t.id, action, actor=DESK_ACTOR, today=TODAY, **DETAILS[action])
+        expected_events, expected_audits = events_before, audits_before
+    assert len(counter.ticket_history(db, t.id)) == expected_events
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditLog)
+                        .where(AuditLog.entity == "ticket")) == expected_audits
+
+
+def test_an_illegal_move_says_why(db, cats):
+    t = receive(db, cats[0])
+    drive(db, t.id, PATHS["followed_up"])
+    with pytest.raises(DeskError, match="已回访.*不能转办") as err:
+        counter.move(db, t.id, "dispatch", actor=ADMIN, today=TODAY, assignee="李网格员")
+    assert t.number in str(err.value)
+    u = receive(db, cats[0])
+    with pytest.raises(DeskError, match="不能回访"):
+        counter.follow_up(db, u.id, "satisfied", actor=ADMIN, today=TODAY)
+    with pytest.raises(DeskError, match="不满意"):
+        counter.move(db, t.id, "reopen", actor=ADMIN, today=TODAY)
+
+
+def test_details_each_move_needs(db, cats):
+    t = receive(db, cats[0])
+    with pytest.raises(ValidationError) as err:
+        counter.move(db, t.id, "dispatch", actor=ADMIN, today=TODAY)
+    assert "assignee" in err.value.fields
+    for action in ("escalate", "hold"):
+        with pytest.raises(ValidationError) as err:
+            counter.move(db, t.id, action, actor=ADMIN, today=TODAY)
+        assert "note" in err.value.fields
+    drive(db, t.id, ["dispatch", "start", "resolve"])
+    with pytest.raises(ValidationError) as err:
+        counter.follow_up(db, t.id, "so-so", actor=ADMIN, today=TODAY)
+    assert "satisfaction" in err.value.fields
+    counter.follow_up(db, t.id, "unsatisfied", "没解决", actor=ADMIN, today=TODAY)
+    with pytest.raises(ValidationError) as err:  # archiving an unsatisfied ticket needs a reason
+        counter.move(db, t.id, "archive", actor=ADMIN, today=TODAY)
+    assert "note" in err.value.fields
+    with pytest.raises(DeskError):
+        counter.move(db, t.id, "fly", actor=ADMIN, today=TODAY)
+
+
+def test_the_closed_loop_with_reopen(db, cats):
+    t = receive(db, cats[0])
+    drive(db, t.id, ["dispatch", "start"])
+    assert counter.move(db, t.id, "resolve", actor=ADMIN, today=D(2026, 11, 4)).resolved_on == D(2026, 11, 4)
+    info = counter.follow_up(db, t.id, "unsatisfied", "还是漏水", actor=ADMIN, today=D(2026, 11, 5))
+    assert counter.allowed_actions(info) == ["archive", "reopen"]
+    info = counter.move(db, t.id, "reopen", actor=ADMIN, note="重新上门", today=D(2026, 11, 5))
+    assert (info.status, info.resolved_on) == ("handling", None)
+    counter.move(db, t.id, "resolve", actor=ADMIN, today=D(2026, 11, 6))
+    info = counter.follow_up(db, t.id, "satisfied", actor=ADMIN, today=D(2026, 11, 9))
+    assert counter.allowed_actions(info) == ["archive"]
+    info = counter.move(db, t.id, "archive", actor=ADMIN, today=D(2026, 11, 9))
+    assert counter.allowed_actions(info) == []
+    assert [e.to_status for e in counter.ticket_history(db, t.id)] == [
+        "received", "dispatched", "handling", "resolved", "followed_up", "handling", "resolved",
+        "followed_up", "archived"]
+    with db.session() as s:
+        assert s.get(Ticket, t.id).archived_on == D(2026, 11, 9)
+
+
+def test_escalation_goes_grid_centre_town_and_no_further(db, cats):
+    t = receive(db, cats[1])
+    assert t.level == "grid"
+    info = counter.move(db, t.id, "escalate", actor=ADMIN, note="网格解决不了", assignee="中心张主任",
+                        today=TODAY)
+    assert (info.level, info.assignee, info.status) == ("centre", "中心张主任", "received")
+    assert counter.move(db, t.id, "escalate", actor=ADMIN, note="需要街道", today=TODAY).level == "town"
+    with pytest.raises(DeskError, match="街道"):
+        counter.move(db, t.id, "escalate", actor=ADMIN, note="再往上", today=TODAY)
+    history = counter.ticket_history(db, t.id)
+    assert [(e.action, e.actor_name, e.note) for e in history[1:]] == [
+        ("escalate", "王主任", "网格解决不了"), ("escalate", "王主任", "需要街道")]
+
+
+def test_a_hold_stops_the_deadline_clock(db, cats, national_day):
+    # Mon 21 Sep + 5 working days → Mon 28 Sep. Held Thu 24 Sep, resumed Wed 30 Sep: held for
+    # Fri 25, Mon 28, Tue 29, Wed 30 = 4 working days → the deadline moves from Mon 28 Sep past
+    # the National Day holidays to Tue 29, Wed 30, Thu 8 Oct, Fri 9 Oct.
+    t = receive(db, cats[0], today=D(2026, 9, 21))
+    assert t.due_on == D(2026, 9, 28)
+    held = counter.move(db, t.id, "hold", actor=ADMIN, note="等居民补材料", today=D(2026, 9, 24))
+    assert held.on_hold and counter.allowed_actions(held) == ["escalate", "resume"]
+    with pytest.raises(DeskError, match="挂起"):
+        counter.move(db, t.id, "dispatch", actor=ADMIN, today=D(2026, 9, 25), assignee="李网格员")
+    with pytest.raises(DeskError):
+        counter.move(db, t.id, "hold", actor=ADMIN, note="again", today=D(2026, 9, 25))
+    on_hold = counter.get_ticket(db, t.id, today=D(2026, 9, 29))  # past the old deadline, but held
+    assert not on_hold.overdue and counter.counts(db, D(2026, 9, 29)) == (0, 0)
+    info = counter.move(db, t.id, "resume", actor=ADMIN, today=D(2026, 9, 30))
+    assert (info.due_on, info.held_days, info.held_since, info.overdue) == (D(2026, 10, 9), 4, None, False)
+    with pytest.raises(DeskError):
+        counter.move(db, t.id, "resume", actor=ADMIN, today=D(2026, 9, 30))
+    # A second hold adds up: held Fri 9 Oct, resumed Mon 12 Oct = Sat 10 Oct (a make-up working day)
+    # and Mon 12 Oct = 2 working days, so the deadline Fri 9 Oct moves to Sat 10, Mon 12 Oct.
+    counter.move(db, t.id, "hold", actor=ADMIN, note="等民政回复", today=D(2026, 10, 9))
+    info = counter.move(db, t.id, "resume", actor=ADMIN, today=D(2026, 10, 12))
+    assert (info.held_days, info.due_on, info.due_today) == (6, D(2026, 10, 12), True)
+    assert not counter.get_ticket(db, t.id, today=D(2026, 10, 12)).overdue
+    assert counter.get_ticket(db, t.id, today=D(2026, 10, 13)).overdue
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+def test_lists_and_counts_show_overdue_and_due_today(db, cats):
+    late = receive(db, cats[1], today=D(2026, 11, 2))       # due Thu 5 Nov
+    due = receive(db, cats[1], today=D(2026, 11, 3))        # due Fri 6 Nov
+    later = receive(db, cats[0], today=D(2026, 11, 3))      # due Tue 10 Nov
+    done = receive(db, cats[1], today=D(2026, 11, 2))
+    drive(db, done.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 4))
+    today = D(2026, 11, 6)
+    assert counter.counts(db, today) == (1, 1)
+    rows = counter.list_tickets(db, today=today)
+    assert [r.id for r in rows] == [late.id, due.id, later.id, done.id]
+    assert [(r.overdue, r.due_today) for r in rows] == [(True, False), (False, True), (False, False),
+                                                       (False, False)]
+    assert [r.id for r in counter.list_tickets(db, overdue_only=True, today=today)] == [late.id]
+    assert [r.id for r in counter.list_tickets(db, due_today_only=True, today=today)] == [due.id]
+    assert [r.id for r in counter.list_tickets(db, status="resolved", today=today)] == [done.id]
+    assert rows[3].resolved_within_grid and not rows[0].resolved_within_grid
+    assert {r.id for r in counter.list_tickets(db, status="open", today=today)} == {late.id, due.id, later.id}
+    assert [r.id for r in counter.list_tickets(db, category_id=cats[0], today=today)] == [later.id]
+    assert {r.id for r in counter.list_tickets(db, date_from=D(2026, 11, 3), date_to=D(2026, 11, 3),
+                                               today=today)} == {due.id, later.id}
+
+
+def test_figures_on_a_hand_built_month(db, cats):
+    a, b = cats
+    # T5: received Fri 30 Oct (before the month), due Wed 4 Nov, resolved Mon 2 Nov: 1 day, on time, grid.
+    t5 = receive(db, b, today=D(2026, 10, 30))
+    drive(db, t5.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 2))
+    # T1: 社保 at the counter, Mon 2 Nov, due Mon 9 Nov, resolved Thu 5 Nov (3 days), satisfied.
+    t1 = receive(db, a, today=D(2026, 11, 2), channel="counter")
+    drive(db, t1.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 5))
+    counter.follow_up(db, t1.id, "satisfied", actor=ADMIN, today=D(2026, 11, 6))
+    # T2: 纠纷 by phone, Mon 2 Nov, due Thu 5 Nov, resolved Wed 4 Nov (2 days) in the grid, unsatisfied.
+    t2 = receive(db, b, today=D(2026, 11, 2), channel="phone")
+    drive(db, t2.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 4))
+    counter.follow_up(db, t2.id, "unsatisfied", actor=ADMIN, today=D(2026, 11, 6))
+    # T3: 纠纷 found by a grid worker, Tue 3 Nov, due Fri 6 Nov, escalated to the centre, 代办,
+    # resolved Mon 9 Nov (4 days, late), basically satisfied.
+    t3 = receive(db, b, today=D(2026, 11, 3), channel="grid_worker", proxy_errand=True, proxy_agent="李网格员",
+                 proxy_matter="代办调解申请")
+    counter.move(db, t3.id, "escalate", actor=ADMIN, note="双方争执", today=D(2026, 11, 3))
+    drive(db, t3.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 9))
+    counter.follow_up(db, t3.id, "basically", actor=ADMIN, today=D(2026, 11, 10))
+    # T4: 社保 on a home visit, Wed 4 Nov, due Wed 11 Nov, still open on 12 Nov: overdue.
+    receive(db, a, today=D(2026, 11, 4), channel="home_visit")
+
+    f = counter.figures(db, D(2026, 11, 1), D(2026, 11, 30), today=D(2026, 11, 12))
+    assert f.received == 4
+    assert f.by_category == {"社保": 2, "纠纷": 2}
+    assert f.by_channel == {"counter": 1, "phone": 1, "grid_worker": 1, "home_visit": 1}
+    assert f.by_level == {"centre": 3, "grid": 1}
+    assert (f.resolved, f.resolved_on_time, f.on_time_rate) == (4, 3, 75.0)
+    assert (f.resolved_within_grid, f.within_grid_rate) == (2, 50.0)
+    assert f.average_days_to_resolve == 2.5
+    assert (f.followed_up, f.satisfied, f.satisfaction_rate) == (3, 2, 66.7)
+    assert (f.proxy_errands, f.open_overdue) == (1, 1)
+
+    october = counter.figures(db, D(2026, 10, 1), D(2026, 10, 31), today=D(2026, 11, 12))
+    assert (october.received, october.resolved) == (1, 0)
+    assert october.on_time_rate is None and october.satisfaction_rate is None
+    assert october.average_days_to_resolve is None and october.within_grid_rate is None
+    empty = counter.figures(db, D(2027, 1, 1), D(2027, 1, 31))
+    assert (empty.received, empty.by_category, empty.proxy_errands) == (0, {}, 0)
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+def test_the_default_catalogue_is_seeded_once_in_chinese(db):
+    assert counter.ensure_default_catalogue(db, actor=ADMIN) == 10
+    assert counter.ensure_default_catalogue(db, actor=ADMIN) == 0
+    rows = counter.list_categories(db)
+    assert len(rows) == 10 and all(r.promised_working_days >= 1 for r in rows)
+    assert rows[0].name == "社会保险和医疗保险" and rows[-1].name == "其他"
+    assert {r.default_level for r in rows} <= {"grid", "centre", "town"}
+    assert len(audit.query(db, ADMIN, entity="request_category")) == 10
+
+
+def test_categories_are_validated_and_edited(db, cats):
+    with pytest.raises(ValidationError) as err:
+        counter.add_category(db, CategoryInput("社保", "province", 0), actor=ADMIN)
+    assert set(err.value.fields) == {"name", "default_level", "promised_working_days"}
+    counter.update_category(db, cats[0], CategoryInput("社保医保", "centre", 7, 3), actor=ADMIN)
+    row = next(r for r in counter.list_categories(db) if r.id == cats[0])
+    assert (row.name, row.promised_working_days, row.sort_order) == ("社保医保", 7, 3)
+    assert receive(db, cats[0]).due_on == D(2026, 11, 11)
+    counter.set_category_active(db, cats[0], False, actor=ADMIN)
+    assert len(counter.list_categories(db, include_inactive=True)) == 2
+    changes = audit.query(db, ADMIN, entity="request_category", entity_id=cats[0])
+    assert [e.action for e in changes] == ["deactivate", "update", "create"]
+
+
+# -- permissions and the audit trail ----------------------------------------------------------
+
+def test_viewers_may_not_receive_or_move_and_only_administrators_edit_the_catalogue(db, cats):
+    viewer, worker = Actor("访客", VIEWER), Actor("李网格员", GRID_WORKER)
+    with pytest.raises(PermissionDenied):
+        receive(db, cats[0], actor=viewer)
+    t = receive(db, cats[0], actor=worker)
+    with pytest.raises(PermissionDenied):
+        counter.move(db, t.id, "dispatch", actor=viewer, assignee="x", today=TODAY)
+    counter.move(db, t.id, "dispatch", actor=worker, assignee="李网格员", today=TODAY)
+    for actor in (viewer, worker, DESK_ACTOR):
+        with pytest.raises(PermissionDenied):
+            counter.add_category(db, CategoryInput("新类别", "grid", 3), actor=actor)
+        with pytest.raises(PermissionDenied):
+            counter.update_category(db, cats[0], CategoryInput("改名", "grid", 3), actor=actor)
+        with pytest.raises(PermissionDenied):
+            counter.set_category_active(db, cats[0], False, actor=actor)
+        with pytest.raises(PermissionDenied):
+            counter.ensure_default_catalogue(db, actor=actor)
+        with pytest.raises(PermissionDenied):
+            counter.set_holiday(db, D(2026, 10, 1), "国庆节", actor=actor)
+        with pytest.raises(PermissionDenied):
+            counter.remove_holiday(db, D(2026, 10, 1), actor=actor)
+    assert counter.get_ticket(db, t.id).status == "dispatched"
+
+
+def test_audit_rows_are_written_in_the_same_transaction(db, cats, monkeypatch):
+    t = receive(db, cats[0])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        receive(db, cats[0])
+    with pytest.raises(RuntimeError):
+        counter.move(db, t.id, "dispatch", actor=ADMIN, assignee="李网格员", today=TODAY)
+    with db.session() as s:  # neither the ticket nor the move nor its event were kept
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 1
+        assert s.get(Ticket, t.id).status == "received"
+        assert s.scalar(select(func.count()).select_from(TicketEvent)) == 1
