@@ -69,7 +69,7 @@ def snapshot_bytes(src_path: str | Path) -> tuple[bytes, bool, str | None]:
         try:
             src.backup(mem)
             ok = _integrity(mem)
-            revision = _revision(mem)
+            revision = revision_of(mem)
             image = bytearray(mem.serialize())
         finally:
             mem.close()
@@ -89,7 +89,8 @@ def _integrity(con: sqlite3.Connection) -> bool:
     return rows == [("ok",)]
 
 
-def _revision(con: sqlite3.Connection) -> str | None:
+def revision_of(con: sqlite3.Connection) -> str | None:
+    """The schema revision stored in an open SQLite database (None before the first migration)."""
     has = con.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
     if not has:
@@ -116,7 +117,7 @@ def read_revision(path: str | Path) -> str | None:
     """The Alembic schema revision stored in a database file (None when it has none)."""
     con = _connect(path)
     try:
-        return _revision(con)
+        return revision_of(con)
     finally:
         con.close()
 

@@ -110,14 +110,11 @@ def _sqlite_revision(path: Path) -> str | None:
     if header and header != SQLITE_HEADER:
         raise DatabaseError(_("{path} is not a Neighbourhood Desk database (not an SQLite file).")
                             .format(path=path))
+    from app.backup_sqlite import revision_of
+
     con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        has = con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
-        if not has:
-            return None
-        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
+        return revision_of(con)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(_("The database {path} cannot be read: {error}").format(path=path, error=exc))
     finally:

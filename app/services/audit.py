@@ -21,6 +21,7 @@ from app.db import Database
 from app.i18n import N_, _
 from app.models import AuditLog
 from app.services import access, xlsx
+from app.services.fields import RESIDENT_FIELDS
 from app.services.validators import mask_id_number, mask_phone
 
 ACTIONS: dict[str, str] = {
@@ -57,18 +58,7 @@ ENTITIES: dict[str, str] = {
 
 # Field names shown in the trail (the rest are shown as they are stored).
 FIELD_LABELS: dict[str, str] = {
-    "name": N_("Name"),
-    "gender": N_("Gender"),
-    "id_number": N_("ID number"),
-    "birth_date": N_("Birth date"),
-    "phone": N_("Contact phone"),
-    "estate": N_("Estate"),
-    "building": N_("Building"),
-    "unit": N_("Unit"),
-    "room": N_("Room"),
-    "grid": N_("Grid"),
-    "tags": N_("Tags"),
-    "notes": N_("Notes"),
+    **RESIDENT_FIELDS,
     "active": N_("Active"),
     "deactivated_on": N_("Deactivated on"),
     "deactivation_reason": N_("Reason for deactivation"),

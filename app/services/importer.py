@@ -36,10 +36,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database
 from app.errors import DatabaseError, DeskError, ValidationError
-from app.i18n import N_, _
+from app.i18n import _
 from app.models import AuditLog, Grid, Resident, Tag, resident_tags
 from app.services import access, audit, pinyin, xlsx
 from app.services.member_codes import new_member_code
+from app.services.fields import RESIDENT_FIELDS
 from app.services.residents import ResidentInput, audit_values, validate
 
 
@@ -52,20 +53,7 @@ class ImportFileError(DeskError):
 
 
 # The fields a column can be mapped to, with their labels (for the wizard and messages).
-FIELDS: dict[str, str] = {
-    "name": N_("Name"),
-    "gender": N_("Gender"),
-    "id_number": N_("ID number"),
-    "phone": N_("Contact phone"),
-    "birth_date": N_("Birth date"),
-    "estate": N_("Estate"),
-    "building": N_("Building"),
-    "unit": N_("Unit"),
-    "room": N_("Room"),
-    "grid": N_("Grid"),
-    "tags": N_("Tags"),
-    "notes": N_("Notes"),
-}
+FIELDS: dict[str, str] = dict(RESIDENT_FIELDS)
 FIELD_LABELS = FIELDS  # the name the import wizard uses
 REQUIRED = ("name",)
 
