@@ -21,7 +21,8 @@ def test_version(capsys):
 def test_demo_fills_once_and_then_adds_nothing(tmp_path, capsys):
     db = tmp_path / "d.sqlite3"
     assert main(["--db", str(db), "demo", "--seed", "5"]) == 0
-    assert "1,500 名居民" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1,500 名居民" in out and "件便民服务工单" in out
     assert main(["--db", str(db), "demo", "--lang", "en"]) == 0
     assert "nothing was added" in capsys.readouterr().out
     con = sqlite3.connect(db)
@@ -324,3 +325,144 @@ def test_users_add_at_a_terminal_asks_twice(tmp_path, capsys, monkeypatch):
     assert main(["--db", str(db), "--lang", "en", "users", "add", "wangfang", "--role", "administrator"]) == 2
     assert "not the same" in capsys.readouterr().err
     assert not db.exists()
+
+
+# -- service counter forms -----------------------------------------------------------------------
+
+def _counter_desk(path: Path) -> dict:
+    """A database with a proxy errand (FW202611-0001) and a dispatched ticket (FW202611-0002)."""
+    import datetime as dt
+
+    from app.db import open_database, sqlite_url
+    from app.services import counter, grids
+    from app.services.counter import TicketInput
+    from tests.conftest import ADMIN
+
+    db = open_database(sqlite_url(path))
+    try:
+        counter.ensure_default_catalogue(db, actor=ADMIN)
+        first, second = counter.list_categories(db)[:2]
+        grid = grids.add_grid(db, None, "第一网格", actor=ADMIN)
+        proxy = counter.receive_ticket(db, TicketInput(
+            category_id=first.id, walk_in_name="蔡良剑", walk_in_phone="13812345678", description="申请高龄津贴",
+            grid_id=grid, proxy_errand=True, proxy_agent="蔡小明", proxy_matter="代为申领高龄津贴"),
+            actor=ADMIN, today=dt.date(2026, 11, 20))
+        lamp = counter.receive_ticket(db, TicketInput(
+            category_id=second.id, walk_in_name="陈阿姨", walk_in_phone="13987654321", description="楼道灯坏了"),
+            actor=ADMIN, today=dt.date(2026, 11, 2))
+        counter.move(db, lamp.id, "dispatch", actor=ADMIN, today=dt.date(2026, 11, 2), assignee="林燕")
+        return {"proxy": proxy.number, "lamp": lamp.number, "lamp_id": lamp.id, "first": first.name,
+                "second": second.name}
+    finally:
+        db.dispose()
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "".join("".join(page.extract_text() for page in PdfReader(path).pages).split())
+
+
+def test_print_counter_forms_to_pdf(tmp_path, capsys):
+    db = tmp_path / "c.sqlite3"
+    desk = _counter_desk(db)
+    receipt = tmp_path / "receipt.pdf"
+    assert main(["--db", str(db), "print", "receipt", "--ticket", "fw202611-0001", "-o", str(receipt)]) == 0
+    assert str(receipt) in capsys.readouterr().out
+    text = _pdf_text(receipt)
+    assert "FW202611-0001" in text and "138****5678" in text and "13812345678" not in text
+    slip = tmp_path / "slip.pdf"
+    assert main(["--db", str(db), "print", "dispatch-slip", "--ticket", str(desk["lamp_id"]), "-o", str(slip)]) == 0
+    text = _pdf_text(slip)
+    assert "FW202611-0002" in text and "13987654321" in text and "林燕" in text
+    letter = tmp_path / "letter.pdf"
+    assert main(["--db", str(db), "print", "authorisation", "--ticket", "NDT:FW202611-0001", "-o", str(letter)]) == 0
+    text = _pdf_text(letter)
+    assert "蔡良剑" in text and "蔡小明" in text and "代为申领高龄津贴" in text
+
+
+def test_print_the_ledger_with_filters(tmp_path, capsys):
+    db = tmp_path / "c.sqlite3"
+    desk = _counter_desk(db)
+    out = tmp_path / "ledger.pdf"
+    november = ["--from", "2026-11-01", "--to", "2026-11-30", "-o", str(out)]
+    assert main(["--db", str(db), "print", "ledger", *november]) == 0
+    text = _pdf_text(out)
+    assert "2026年11月1日" in text and "2026年11月30日" in text
+    assert "FW202611-0001" in text and "FW202611-0002" in text and "139****4321" in text
+    assert main(["--db", str(db), "print", "ledger", "--category", desk["second"], *november]) == 0
+    text = _pdf_text(out)
+    assert "FW202611-0002" in text and "FW202611-0001" not in text and desk["second"] in text
+    assert main(["--db", str(db), "print", "ledger", "--grid", "第一网格", *november]) == 0
+    text = _pdf_text(out)
+    assert "FW202611-0001" in text and "FW202611-0002" not in text
+    assert main(["--db", str(db), "print", "ledger", "--status", "dispatched", *november]) == 0
+    text = _pdf_text(out)
+    assert "FW202611-0002" in text and "FW202611-0001" not in text
+    assert main(["--db", str(db), "print", "ledger", "--from", "2026-11-03", "--to", "2026-11-30",
+                 "-o", str(out)]) == 0
+    text = _pdf_text(out)
+    assert "FW202611-0001" in text and "FW202611-0002" not in text
+
+
+def test_print_the_ledger_of_this_month_by_default(tmp_path, capsys):
+    import datetime as dt
+
+    from app.db import open_database, sqlite_url
+    from app.i18n import format_date
+    from app.services import counter, printing
+    from app.services.counter import TicketInput
+    from tests.conftest import ADMIN
+
+    db = tmp_path / "c.sqlite3"
+    _counter_desk(db)
+    database = open_database(sqlite_url(db))
+    try:
+        category = counter.list_categories(database)[0].id
+        today = counter.receive_ticket(database, TicketInput(category_id=category, walk_in_name="林先生",
+                                                             walk_in_phone="13600002222", description="今天的"),
+                                       actor=ADMIN)
+    finally:
+        database.dispose()
+    out = tmp_path / "ledger.pdf"
+    assert main(["--db", str(db), "print", "ledger", "-o", str(out)]) == 0
+    text = _pdf_text(out)
+    first, last = printing.month_of(dt.date.today())
+    assert today.number in text and format_date(first) in text and format_date(last) in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["print", "receipt", "--ticket", "FW202611-0099"], "FW202611-0099"),
+    (["print", "dispatch-slip"], "--ticket"),
+    (["print", "authorisation", "--ticket", "FW202611-0002"], "FW202611-0002"),
+    (["print", "ledger", "--category", "火星"], "火星"),
+    (["print", "ledger", "--grid", "火星"], "没有名为“火星”的网格。"),
+    (["print", "ledger", "--from", "2026-12-01", "--to", "2026-11-01"], ""),
+])
+def test_print_counter_forms_user_errors_exit_2_with_one_line(tmp_path, capsys, argv, message):
+    db = tmp_path / "c.sqlite3"
+    _counter_desk(db)
+    out = tmp_path / "x.pdf"
+    assert main(["--db", str(db), *argv, "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.err.strip() and captured.err.strip().count("\n") == 0
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option", [["--from", "2026-11-31"], ["--to", "30.11.2026"], ["--status", "lost"]])
+def test_print_ledger_bad_dates_or_status_exit_2(tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", str(tmp_path / "c.sqlite3"), "print", "ledger", *option, "-o", str(tmp_path / "x.pdf")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "命令行参数有误" in err and option[1] in err and err.strip().count("\n") == 0
+    assert not (tmp_path / "c.sqlite3").exists()  # refused before the database is opened
+
+
+def test_printable_forms_match_the_printing_service():
+    from app.cli import LEDGER_STATUSES, PRINTABLE_FORMS
+    from app.services import printing
+
+    assert PRINTABLE_FORMS == list(printing.FORMS)
+    assert set(LEDGER_STATUSES) == set(printing.LEDGER_STATUSES)

@@ -230,6 +230,7 @@ def qr_drawing(payload: str, size: float = 22 * mm) -> Drawing:
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     drawing.add(widget)
+    drawing.initialFontName = FONT  # else rendering the drawing selects Helvetica into the PDF
     return drawing
 
 

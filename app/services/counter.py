@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
 from app.i18n import N_, _
-from app.models import Grid, Holiday, RequestCategory, Resident, Ticket, TicketEvent
+from app.models import Grid, Holiday, RequestCategory, Resident, Staff, Ticket, TicketEvent
 from app.services import access, audit
 from app.services.validators import InvalidValue, normalise_phone
 
@@ -120,6 +120,7 @@ DEFAULT_CATALOGUE: list[tuple[str, str, int]] = [
 
 NAME_MAX = 50
 MAX_PROMISED_DAYS = 60
+QR_PREFIX = "NDT:"  # what a receipt's QR code holds before the ticket number
 
 
 def _label(table: dict[str, str], key: str | None) -> str:
@@ -381,6 +382,7 @@ class TicketInput:
     proxy_agent: str = ""
     proxy_matter: str = ""
     received_on: dt.date | None = None  # None: today (earlier dates for paper tickets entered late)
+    dispatch_now: bool = False       # received and dispatched to `assignee` in one step (受理即转办)
 
 
 @dataclass
@@ -415,6 +417,7 @@ class TicketInfo:
     proxy_matter: str
     overdue: bool
     due_today: bool
+    escalated: bool = False  # moved up a level at least once (not 小事不出网格)
 
     @property
     def on_hold(self) -> bool:
@@ -474,7 +477,8 @@ def _due_today(t: Ticket, today: dt.date) -> bool:
     return t.status in OPEN_STATUSES and t.held_since is None and t.due_on == today
 
 
-def _info(t: Ticket, category: str, resident: Resident | None, grid: str, today: dt.date) -> TicketInfo:
+def _info(t: Ticket, category: str, resident: Resident | None, grid: str, today: dt.date,
+          escalated: bool = False) -> TicketInfo:
     return TicketInfo(
         id=t.id, number=t.number,
         requester=resident.name if resident is not None else t.walk_in_name,
@@ -485,14 +489,23 @@ def _info(t: Ticket, category: str, resident: Resident | None, grid: str, today:
         resolved_on=t.resolved_on, held_since=t.held_since, held_days=t.held_days,
         satisfaction=t.satisfaction, follow_up_comment=t.follow_up_comment,
         proxy_errand=t.proxy_errand, proxy_principal=t.proxy_principal, proxy_agent=t.proxy_agent,
-        proxy_matter=t.proxy_matter, overdue=_overdue(t, today), due_today=_due_today(t, today))
+        proxy_matter=t.proxy_matter, overdue=_overdue(t, today), due_today=_due_today(t, today),
+        escalated=escalated)
+
+
+def _escalated_ids(s, ticket_ids=None) -> set[int]:
+    stmt = select(TicketEvent.ticket_id).where(TicketEvent.action == "escalate").distinct()
+    if ticket_ids is not None:
+        stmt = stmt.where(TicketEvent.ticket_id.in_(ticket_ids))
+    return set(s.scalars(stmt))
 
 
 def _load_info(s, t: Ticket, today: dt.date) -> TicketInfo:
     category = s.get(RequestCategory, t.category_id)
     resident = s.get(Resident, t.resident_id) if t.resident_id is not None else None
     grid = s.get(Grid, t.grid_id) if t.grid_id is not None else None
-    return _info(t, category.name if category else "", resident, grid.name if grid else "", today)
+    return _info(t, category.name if category else "", resident, grid.name if grid else "", today,
+                 bool(_escalated_ids(s, [t.id])))
 
 
 def _get_ticket(s, ticket_id: int) -> Ticket:
@@ -505,6 +518,26 @@ def _get_ticket(s, ticket_id: int) -> Ticket:
 def get_ticket(db: Database, ticket_id: int, today: dt.date | None = None) -> TicketInfo:
     with db.session() as s:
         return _load_info(s, _get_ticket(s, ticket_id), today or dt.date.today())
+
+
+def ticket_qr_payload(number: str) -> str:
+    """What a printed ticket's QR code holds: the ticket number only, never personal data."""
+    return QR_PREFIX + number
+
+
+def find_ticket_id(db: Database, text: str) -> int:
+    """The id of the ticket numbered `text` (FW202611-0042, also as scanned: NDT:FW202611-0042),
+    or with that record number."""
+    text = _clean(text).upper()
+    if text.startswith(QR_PREFIX):
+        text = text[len(QR_PREFIX):].strip()
+    with db.session() as s:
+        found = s.scalar(select(Ticket.id).where(Ticket.number == text))
+        if found is None and text.isdigit() and s.get(Ticket, int(text)) is not None:
+            found = int(text)
+    if found is None:
+        raise NotFoundError(_("There is no ticket {number}.").format(number=text))
+    return found
 
 
 def _clean(text: str | None) -> str:
@@ -559,6 +592,8 @@ def _validate_ticket(s, data: TicketInput, today: dt.date, cal: Calendar) -> dic
     if data.level is not None and data.level not in LEVELS:
         errors["level"] = _("Please choose the level: grid, centre or town.")
     values.update(channel=data.channel, urgency=data.urgency, assignee=_clean(data.assignee)[:NAME_MAX])
+    if data.dispatch_now and not values["assignee"]:
+        errors["assignee"] = _("Please enter who the ticket is dispatched to.")
     values["level"] = data.level or (category.default_level if category is not None else GRID_LEVEL)
 
     grid_id = data.grid_id
@@ -624,6 +659,12 @@ def receive_ticket(db: Database, data: TicketInput, *, actor: access.Actor,
                 s.flush()
                 s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50], from_status="",
                                   to_status=RECEIVED, action="received", note=""))
+                if data.dispatch_now:
+                    access.require(actor, access.COUNTER_HANDLE)
+                    ticket.status = DISPATCHED
+                    s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50],
+                                      from_status=RECEIVED, to_status=DISPATCHED, action="dispatch",
+                                      note=""))
                 audit.record(s, actor, "create", "ticket", ticket.id, ticket.number,
                              audit.diff({}, {k: getattr(ticket, k) for k in AUDITED}))
                 return _load_info(s, ticket, today)
@@ -757,6 +798,45 @@ def allowed_actions(ticket: TicketInfo) -> list[str]:
     return out
 
 
+def promised_date(db: Database, category_id: int, received_on: dt.date) -> dt.date | None:
+    """The deadline a new ticket of this kind would get (for the counter form's live preview)."""
+    with db.session() as s:
+        category = s.get(RequestCategory, category_id)
+        if category is None:
+            return None
+        return _calendar(s).add(received_on, category.promised_working_days)
+
+
+def link_requester(db: Database, ticket_id: int, resident_id: int, *, actor: access.Actor) -> TicketInfo:
+    """A walk-in has been registered as a resident: the ticket now points at the record."""
+    access.require(actor, access.COUNTER_RECEIVE)
+    with db.session() as s:
+        ticket = _get_ticket(s, ticket_id)
+        resident = s.get(Resident, resident_id)
+        if resident is None:
+            raise NotFoundError(_("The chosen resident no longer exists."))
+        before = {k: getattr(ticket, k) for k in ("resident_id", "walk_in_name", "walk_in_phone", "grid_id")}
+        ticket.resident_id = resident_id
+        ticket.walk_in_name = ticket.walk_in_phone = ""
+        if ticket.grid_id is None:
+            ticket.grid_id = resident.grid_id
+        ticket.updated_at = dt.datetime.now()
+        audit.record(s, actor, "update", "ticket", ticket.id, ticket.number,
+                     audit.diff(before, {k: getattr(ticket, k) for k in before}))
+        s.flush()
+        return _load_info(s, ticket, dt.date.today())
+
+
+def assignee_choices(db: Database) -> list[str]:
+    """Names to dispatch to: the grid workers, then the active staff."""
+    with db.session() as s:
+        workers = s.scalars(select(Grid.worker_name).where(Grid.worker_name != "").order_by(Grid.id))
+        staff = s.execute(select(Staff.display_name, Staff.username).where(Staff.active)
+                          .order_by(Staff.display_name))
+        names = [*workers, *((display or username) for display, username in staff)]
+    return list(dict.fromkeys(names))
+
+
 # -- queries ----------------------------------------------------------------------------------
 
 def _grid_and_below(s, grid_id: int) -> set[int]:
@@ -775,9 +855,12 @@ def _grid_and_below(s, grid_id: int) -> set[int]:
 def list_tickets(db: Database, *, status: str | None = None, category_id: int | None = None,
                  grid: int | None = None, overdue_only: bool = False, due_today_only: bool = False,
                  date_from: dt.date | None = None, date_to: dt.date | None = None,
+                 on_hold_only: bool = False, query: str = "",
                  today: dt.date | None = None) -> list[TicketRow]:
     """Tickets, overdue first then by deadline. `grid` includes its sub-grids; dates (inclusive)
-    are dates of receipt; `status="open"` means received, dispatched or being handled."""
+    are dates of receipt; `status="open"` means received, dispatched or being handled. `query`
+    matches the ticket number (also as scanned from a receipt's QR code), the requester's name or
+    phone, the assignee and the description."""
     today = today or dt.date.today()
     stmt = select(Ticket, RequestCategory.name, Resident, Grid.name) \
         .join(RequestCategory, RequestCategory.id == Ticket.category_id) \
@@ -795,10 +878,22 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
         stmt = stmt.where(Ticket.received_on <= date_to)
     if overdue_only or due_today_only:
         stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_on <= today)
+    if on_hold_only:
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES), Ticket.held_since.is_not(None))
+    query = _clean(query)
+    if query.upper().startswith(QR_PREFIX):
+        query = query[len(QR_PREFIX):].strip()
+    if query:
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(column.ilike(like, escape="\\") for column in (
+            Ticket.number, Ticket.walk_in_name, Ticket.walk_in_phone, Ticket.assignee, Ticket.description,
+            Resident.name, Resident.phone))))
     with db.session() as s:
         if grid is not None:
             stmt = stmt.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
-        rows = [_info(t, cat or "", res, grid_name or "", today) for t, cat, res, grid_name in s.execute(stmt)]
+        escalated = _escalated_ids(s)
+        rows = [_info(t, cat or "", res, grid_name or "", today, t.id in escalated)
+                for t, cat, res, grid_name in s.execute(stmt)]
     if overdue_only:
         rows = [r for r in rows if r.overdue]
     if due_today_only:

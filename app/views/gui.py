@@ -113,6 +113,10 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     if actor is None:  # the person closed the sign-in dialog
         db.dispose()
         return 0
+    from app.services import access, counter
+
+    # A new centre starts with the default request catalogue, which the administrator edits.
+    counter.ensure_default_catalogue(db, actor=access.Actor("system", access.ADMINISTRATOR))
     window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code), actor=actor)
     if window.ui_settings.value("window/geometry") is None:
         window.showMaximized()  # first start: use the whole screen

@@ -3,7 +3,7 @@ interface language changes."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QTabWidget)
 
@@ -14,6 +14,7 @@ from app.services import centre
 from app.services import access
 from app.services.access import Actor
 from app.views import notices
+from app.views.counter.tab import CounterTab
 from app.views.residents.tab import ResidentsTab
 from app.views.settings.centre_dialog import CentreDialog
 from app.views.settings.grids_dialog import GridsDialog
@@ -76,15 +77,21 @@ class MainWindow(QMainWindow):
         self.user_label.setText(_("Signed in: {name} ({role})").format(name=self.actor.name,
                                                                       role=self.actor.role_label))
         old = self.centralWidget()
+        kept_tab = old.currentIndex() if isinstance(old, QTabWidget) else 0
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.residents_tab = ResidentsTab(self.db, self.notice, actor=self.actor)
         self.tabs.addTab(self.residents_tab, _("Residents"))
+        self.counter_tab = CounterTab(self.db, self.notice, actor=self.actor)
+        self.counter_tab.counts_changed.connect(self._counter_counts)
+        self.tabs.addTab(self.counter_tab, _("Service counter"))
+        self._counter_counts(*self.counter_tab.last_counts)
         self.setCentralWidget(self.tabs)
         if old is not None:
             old.deleteLater()
         self._build_menus()
-        self.residents_tab.setFocus()
+        self.tabs.setCurrentIndex(kept_tab)
+        self.tabs.currentWidget().setFocus()
 
     def _update_title(self) -> None:
         name = centre.get_centre(self.db).name
@@ -115,6 +122,8 @@ class MainWindow(QMainWindow):
         for label, slot in ((_("Centre details…"), self.edit_centre), (_("Grids…"), self.edit_grids),
                             (_("Tags…"), self.edit_tags)):
             settings.addAction(label, slot).setEnabled(may_edit)
+        settings.addAction(_("Request catalogue…"), self.edit_catalogue).setEnabled(may_edit)
+        settings.addAction(_("Holidays…"), self.edit_holidays).setEnabled(may_edit)
         settings.addSeparator()
         settings.addAction(_("Staff accounts…"), self.edit_staff).setEnabled(
             access.may(self.actor, access.USERS_MANAGE))
@@ -303,6 +312,36 @@ class MainWindow(QMainWindow):
         if dialog.changed:
             self.notice.changed.emit(notices.TAGS)
 
+    def edit_catalogue(self) -> None:
+        from app.views.settings.catalogue_dialog import CatalogueDialog
+
+        dialog = CatalogueDialog(self.db, self, actor=self.actor)
+        dialog.exec()
+        if dialog.changed:
+            self.notice.changed.emit(notices.CATALOGUE)
+
+    def edit_holidays(self) -> None:
+        from app.views.settings.catalogue_dialog import HolidaysDialog
+
+        dialog = HolidaysDialog(self.db, self, actor=self.actor)
+        dialog.exec()
+        if dialog.changed:
+            self.notice.changed.emit(notices.CATALOGUE)
+
+    def _counter_counts(self, overdue: int, due_today: int) -> None:
+        """The counter tab's label says what must not be missed: overdue and due-today tickets."""
+        index = self.tabs.indexOf(self.counter_tab)
+        parts = []
+        if overdue:
+            parts.append(_("{count} overdue").format(count=format_number(overdue)))
+        if due_today:
+            parts.append(_("{count} due today").format(count=format_number(due_today)))
+        label = _("Service counter")
+        if parts:
+            label = _("{tab} ({counts})").format(tab=label, counts=" · ".join(parts))
+        self.tabs.setTabText(index, label)
+        self.tabs.tabBar().setTabTextColor(index, QColor("#b71c1c") if overdue else QColor())
+
     def about(self) -> None:
         QMessageBox.about(self, _("About Neighbourhood Desk"), _(
             "<h3>Neighbourhood Desk {version}</h3>"
@@ -330,10 +369,12 @@ class MainWindow(QMainWindow):
 
         def done(summary) -> None:
             self.progress.hide()
-            self.statusBar().showMessage(_("Demo data added: {count} residents.").format(
-                count=format_number(summary.residents)), 8000)
+            self.statusBar().showMessage(_("Demo data added: {count} residents, {tickets} service counter "
+                                           "tickets.").format(count=format_number(summary.residents),
+                                                              tickets=format_number(summary.tickets)), 8000)
             self._update_title()
             self.notice.changed.emit(notices.RESIDENTS)
+            self.notice.changed.emit(notices.CATALOGUE)  # the demo's request kinds and tickets
 
         def failed(exc) -> None:
             self.progress.hide()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 RESIDENTS, GRIDS, TAGS, CENTRE = "residents", "grids", "tags", "centre"
+TICKETS, CATALOGUE = "tickets", "catalogue"  # service counter tickets; request kinds and holidays
 
 
 class Notices(QObject):

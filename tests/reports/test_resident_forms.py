@@ -3,7 +3,7 @@ import pytest
 
 from app.services import grids, printing, residents, tags
 from app.services.residents import ResidentInput
-from tests.reports.conftest import embedded_fonts, pdf_text
+from tests.reports.conftest import all_font_names, embedded_fonts, pdf_text
 from tests.conftest import ADMIN
 
 ID = "11010519491231002X"
@@ -75,6 +75,8 @@ def test_member_cards_carry_the_member_code_never_the_id_number(db, people, monk
     assert "蔡良剑" in pages[0] and "照片" in pages[0]
     assert payloads == [f"ND:{code}"] * 9
     assert ID not in "".join(pages) and all(ID[-6:] not in p for p in payloads)
+    # The QR drawing once pulled an unembedded Helvetica into every card sheet.
+    assert all_font_names(pdf) == embedded_fonts(pdf)
 
 
 def test_member_cards_need_someone(db, people):

@@ -465,3 +465,82 @@ def test_audit_rows_are_written_in_the_same_transaction(db, cats, monkeypatch):
         assert s.scalar(select(func.count()).select_from(Ticket)) == 1
         assert s.get(Ticket, t.id).status == "received"
         assert s.scalar(select(func.count()).select_from(TicketEvent)) == 1
+
+
+# -- what the counter tab needs -----------------------------------------------------------------
+
+def test_the_search_finds_a_ticket_by_number_scanned_receipt_name_phone_and_words(db, cats):
+    sub = grids.add_grid(db, None, "一组", "黄鹏强", actor=ADMIN)
+    cai = residents.add_resident(db, ResidentInput(name="蔡良剑", phone="13900001111", grid_id=sub), actor=ADMIN)
+    a = counter.receive_ticket(db, walk_in(cats[0]), actor=ADMIN, today=TODAY)
+    b = counter.receive_ticket(db, TicketInput(category_id=cats[1], description="楼道堆放杂物_100%",
+                                               resident_id=cai), actor=ADMIN, today=TODAY)
+
+    def found(query):
+        return [t.number for t in counter.list_tickets(db, query=query, today=TODAY)]
+
+    assert found(a.number) == [a.number]
+    assert found("ndt:" + b.number) == [b.number]          # as a scanner types the receipt's QR code
+    assert found("陈阿姨") == [a.number] and found("5678") == [a.number]
+    assert found("蔡良剑") == [b.number] and found("1111") == [b.number]
+    assert found("杂物_100%") == [b.number] and found("物%0") == []  # LIKE wildcards are literal
+    assert sorted(found("")) == sorted([a.number, b.number])
+    assert found("不存在") == []
+
+
+def test_escalated_tickets_are_marked_and_grid_resolutions_are_not(db, cats):
+    grid_ticket = counter.receive_ticket(db, walk_in(cats[1]), actor=ADMIN, today=TODAY)
+    raised = counter.receive_ticket(db, walk_in(cats[1]), actor=ADMIN, today=TODAY)
+    counter.move(db, raised.id, "escalate", actor=ADMIN, note="网格解决不了", today=TODAY)
+    for t in (grid_ticket, raised):
+        for action, kw in (("dispatch", {"assignee": "黄鹏强"}), ("start", {}), ("resolve", {})):
+            counter.move(db, t.id, action, actor=ADMIN, today=TODAY, **kw)
+    rows = {t.id: t for t in counter.list_tickets(db, today=TODAY)}
+    assert not rows[grid_ticket.id].escalated and rows[grid_ticket.id].resolved_within_grid
+    assert rows[raised.id].escalated and not rows[raised.id].resolved_within_grid
+    assert counter.get_ticket(db, raised.id, TODAY).escalated
+
+
+def test_on_hold_filter_lists_only_waiting_tickets(db, cats):
+    waiting = counter.receive_ticket(db, walk_in(cats[0]), actor=ADMIN, today=TODAY)
+    counter.receive_ticket(db, walk_in(cats[0]), actor=ADMIN, today=TODAY)
+    counter.move(db, waiting.id, "hold", actor=ADMIN, note="等居民补材料", today=TODAY)
+    assert [t.id for t in counter.list_tickets(db, on_hold_only=True, today=TODAY)] == [waiting.id]
+
+
+def test_a_request_can_be_received_and_dispatched_in_one_step(db, cats):
+    t = counter.receive_ticket(db, walk_in(cats[1], assignee="黄鹏强", dispatch_now=True), actor=ADMIN, today=TODAY)
+    assert t.status == "dispatched" and t.assignee == "黄鹏强"
+    assert [(e.action, e.to_status) for e in counter.ticket_history(db, t.id)] == [
+        ("received", "received"), ("dispatch", "dispatched")]
+    with pytest.raises(ValidationError) as refused:
+        counter.receive_ticket(db, walk_in(cats[1], dispatch_now=True), actor=ADMIN, today=TODAY)
+    assert "assignee" in refused.value.fields
+    assert len(counter.list_tickets(db, today=TODAY)) == 1
+
+
+def test_promised_date_previews_the_deadline(db, cats, national_day):
+    # Five working days after Wed 30 Sep: Thu 8, Fri 9, the make-up Sat 10, Mon 12, Tue 13 Oct.
+    assert counter.promised_date(db, cats[0], D(2026, 9, 30)) == D(2026, 10, 13)
+    assert counter.promised_date(db, 9999, D(2026, 9, 30)) is None
+
+
+def test_a_walk_in_registered_later_is_linked_to_the_ticket(db, cats):
+    sub = grids.add_grid(db, None, "一组", "黄鹏强", actor=ADMIN)
+    t = counter.receive_ticket(db, walk_in(cats[0]), actor=ADMIN, today=TODAY)
+    rid = residents.add_resident(db, ResidentInput(name="陈阿姨", phone="13812345678", grid_id=sub), actor=ADMIN)
+    linked = counter.link_requester(db, t.id, rid, actor=DESK_ACTOR)
+    assert (linked.resident_id, linked.requester, linked.grid_id) == (rid, "陈阿姨", sub)
+    with pytest.raises(DeskError):
+        counter.link_requester(db, t.id, 9999, actor=DESK_ACTOR)
+    with pytest.raises(PermissionDenied):
+        counter.link_requester(db, t.id, rid, actor=Actor("访客", VIEWER))
+
+
+def test_assignee_choices_are_grid_workers_then_staff(db):
+    from app.services import accounts
+
+    grids.add_grid(db, None, "一组", "黄鹏强", actor=ADMIN)
+    grids.add_grid(db, None, "二组", "黄鹏强", actor=ADMIN)
+    accounts.add_staff(db, ADMIN, "lin", "林燕", DESK, "secret-pass-1")
+    assert counter.assignee_choices(db) == ["黄鹏强", "林燕"]

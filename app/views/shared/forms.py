@@ -114,13 +114,19 @@ class FormDialog(QDialog):
         raise NotImplementedError
 
     def accept(self) -> None:
-        self.errors.clear()
-        try:
-            self.save()
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+        if try_save(self, self.errors, self.save):
+            super().accept()
+
+
+def try_save(parent: QWidget, errors: FieldErrors, save) -> bool:
+    """Call `save()`: a ValidationError marks its fields, any other DeskError is shown; True if saved."""
+    errors.clear()
+    try:
+        save()
+    except ValidationError as exc:
+        errors.show(exc)
+        return False
+    except DeskError as exc:
+        show_error(parent, exc)
+        return False
+    return True

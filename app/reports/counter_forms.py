@@ -1,0 +1,276 @@
+"""Service counter forms: receipt (受理回执), dispatch slip (转办单), letter of
+authorisation (委托书) and the ticket ledger (服务台账)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+
+from app.i18n import _, format_date, format_number
+from app.reports import toolkit
+from app.reports.toolkit import FONT, Letterhead
+from app.services.counter import CounterFigures, TicketInfo, TicketRow, ticket_qr_payload
+from app.services.validators import mask_phone
+
+BLANK = "_" * 22  # a line to write on by hand
+ID_BLANK = "_" * 34  # room for 18 handwritten digits
+
+
+def _esc(text: str) -> str:
+    return toolkit._escape(text)
+
+
+def _number_block(ticket: TicketInfo, width: float) -> Table:
+    """The ticket number, large, beside its QR code (the number only: no personal data)."""
+    s = toolkit.styles()
+    label = Paragraph(_esc(_("Ticket number")), s["body"])
+    number = Paragraph(_esc(ticket.number), ParagraphStyle(
+        "number", parent=s["body"], fontSize=24, leading=30))
+    qr_size = 26 * mm
+    qr = toolkit.qr_drawing(ticket_qr_payload(ticket.number), qr_size)
+    table = Table([[[label, toolkit.spacer(1), number], qr]],
+                  colWidths=[width - qr_size - 6 * mm, qr_size + 6 * mm])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10),  # else Table sets Helvetica
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("BOX", (0, 0), (-1, -1), 0.8, toolkit.GRID),
+                               ("LEFTPADDING", (0, 0), (0, 0), 4 * mm), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    return table
+
+
+def _proxy_line(ticket: TicketInfo) -> str:
+    return _("{agent} runs this errand for {principal}: {matter}").format(
+        agent=ticket.proxy_agent, principal=ticket.proxy_principal, matter=ticket.proxy_matter)
+
+
+def _requester(ticket: TicketInfo, phone: str) -> str:
+    return "  ".join(x for x in (ticket.requester, phone) if x)
+
+
+def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
+    """受理回执 for the resident: the number to quote, what was asked, when it is promised."""
+    s = toolkit.styles()
+    width = toolkit.usable_width()
+    title = _("Service request receipt")
+    story = toolkit.title_block(title, letterhead.centre_name)
+    story += [_number_block(ticket, width), toolkit.spacer(4)]
+    pairs = [
+        (_("Requester"), _requester(ticket, mask_phone(ticket.requester_phone))),
+        (_("Kind of request"), ticket.category),
+        (_("Channel"), ticket.channel_label),
+        (_("Urgency"), ticket.urgency_label),
+        (_("Received on"), format_date(ticket.received_on)),
+        (_("Promised by"), format_date(ticket.due_on)),
+    ]
+    story.append(toolkit.field_table(pairs, width))
+    rows = [(_("Request"), ticket.description)]
+    if ticket.proxy_errand:
+        rows.append((_("Proxy errand"), _proxy_line(ticket)))
+    story.append(toolkit.field_table(rows, width, columns=1))
+    story.append(toolkit.spacer(4))
+    if letterhead.centre_phone:
+        call = _("Please keep this receipt. Quote the ticket number {number} when you call the centre "
+                 "on {phone}.").format(number=ticket.number, phone=letterhead.centre_phone)
+    else:
+        call = _("Please keep this receipt. Quote the ticket number {number} when you ask about your "
+                 "request.").format(number=ticket.number)
+    story.append(Paragraph(_esc(call), s["body"]))
+    if ticket.proxy_errand:
+        story.append(Paragraph(_esc(_("This is a proxy errand (代办): the centre runs it for you with your "
+                                      "letter of authorisation.")), s["body"]))
+    story.append(toolkit.spacer(10))
+    story.append(_sign_and_date(_("Handled by"), width))
+    return toolkit.build_pdf(title, story, letterhead)
+
+
+def _sign_and_date(who: str, width: float) -> Table:
+    """'who：______   日期：______', with room above the lines to sign."""
+    s = toolkit.styles()
+    cells = [Paragraph(_esc(label) + "：" + BLANK, s["body"]) for label in (who, _("Date"))]
+    table = Table([cells], colWidths=[width * 0.6, width * 0.4], rowHeights=[12 * mm])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return table
+
+
+def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
+    """转办单 for the handler: the full phone (they call the requester) and room to report back."""
+    s = toolkit.styles()
+    width = toolkit.usable_width()
+    title = _("Dispatch slip")
+    story = toolkit.title_block(title, letterhead.centre_name)
+    story += [_number_block(ticket, width), toolkit.spacer(4)]
+    pairs = [
+        (_("Received on"), format_date(ticket.received_on)),
+        (_("Due by"), format_date(ticket.due_on)),
+        (_("Level"), ticket.level_label),
+        (_("Urgency"), ticket.urgency_label),
+        (_("Assigned to"), ticket.assignee),
+        (_("Grid"), ticket.grid),
+        (_("Requester"), ticket.requester),
+        (_("Phone"), ticket.requester_phone),
+        (_("Kind of request"), ticket.category),
+        (_("Channel"), ticket.channel_label),
+    ]
+    story.append(toolkit.field_table(pairs, width))
+    rows = [(_("Request"), ticket.description)]
+    if ticket.proxy_errand:
+        rows.append((_("Proxy errand"), _proxy_line(ticket)))
+    story.append(toolkit.field_table(rows, width, columns=1))
+    story.append(Paragraph(_esc(_("To be filled in by the handler")), s["heading"]))
+    story.append(_handling_box(width))
+    story.append(toolkit.spacer(4))
+    story.append(Paragraph(_esc(_(
+        "For staff only: this slip carries the requester's full phone number. Return it to the desk "
+        "when the matter is handled.")), s["small"]))
+    return toolkit.build_pdf(title, story, letterhead)
+
+
+def _handling_box(width: float) -> Table:
+    s = toolkit.styles()
+    label_w = 34 * mm
+    half = (width - 2 * label_w) / 2
+
+    def label(text: str) -> Paragraph:
+        return Paragraph(_esc(text), s["cell"])
+
+    data = [
+        [label(_("How it was handled")), "", "", ""],
+        [label(_("Result")), _tick_boxes([_("Resolved"), _("Not resolved yet"), _("Needs escalating")]),
+         "", ""],
+        [label(_("Handler's signature")), "", label(_("Date handled")), ""],
+        [label(_("Returned to the desk on")), "", label(_("Received back by")), ""],
+    ]
+    table = Table(data, colWidths=[label_w, half, label_w, half],
+                  rowHeights=[70 * mm, 12 * mm, 14 * mm, 14 * mm])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("GRID", (0, 0), (-1, -1), 0.5, toolkit.GRID),
+        ("SPAN", (1, 0), (3, 0)), ("SPAN", (1, 1), (3, 1)),
+        ("BACKGROUND", (0, 0), (0, -1), toolkit.HEAD_BG),
+        ("BACKGROUND", (2, 2), (2, 3), toolkit.HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    return table
+
+
+def _tick_boxes(choices: Sequence[str]) -> Table:
+    """Empty squares to tick, each followed by its choice (the font's □ is too small to tick)."""
+    box = 3.6 * mm
+    cells, widths = [], []
+    commands = [("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    for side in ("LEFT", "RIGHT", "TOP", "BOTTOM"):
+        commands.append((side + "PADDING", (0, 0), (-1, -1), 0))
+    for choice in choices:
+        column = len(cells)
+        commands += [("BOX", (column, 0), (column, 0), 0.7, colors.black),
+                     ("LEFTPADDING", (column + 1, 0), (column + 1, 0), 2 * mm)]
+        cells += ["", choice]
+        widths += [box, pdfmetrics.stringWidth(choice, FONT, 10) + 11 * mm]
+    table = Table([cells], colWidths=widths, rowHeights=[box], hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
+    """委托书: the principal authorises the agent; ID numbers are written in by hand, never printed."""
+    s = toolkit.styles()
+    width = toolkit.usable_width()
+    title = _("Letter of authorisation")
+    letter = ParagraphStyle("letter", parent=s["body"], fontSize=11.5, leading=24)
+    story = toolkit.title_block(title, _("Ticket {number}").format(number=ticket.number))
+    id_line = _("ID number") + "：" + ID_BLANK
+    for role, name in ((_("Principal"), ticket.proxy_principal), (_("Agent"), ticket.proxy_agent)):
+        story.append(Paragraph("{}：<u>&nbsp;&nbsp;{}&nbsp;&nbsp;</u>&nbsp;&nbsp;&nbsp;&nbsp;{}".format(
+            _esc(role), _esc(name), _esc(id_line)), letter))
+    story.append(toolkit.spacer(4))
+    story.append(Paragraph(_esc(_(
+        "I, {principal}, cannot attend to this matter in person and authorise {agent} to handle it on my "
+        "behalf at {centre} (ticket {number}). I accept what the agent does within this authorisation.")
+        .format(principal=ticket.proxy_principal, agent=ticket.proxy_agent, centre=letterhead.centre_name,
+                number=ticket.number)), ParagraphStyle("indent", parent=letter, firstLineIndent=23)))
+    story.append(Paragraph(_esc(_("Matter authorised")) + "：" + _esc(ticket.proxy_matter), letter))
+    story.append(Paragraph(_esc(_("This authorisation is valid from the day it is signed until the matter "
+                                  "is completed.")), letter))
+    story.append(toolkit.spacer(8))
+    story.append(_sign_and_date(_("Principal (signature or fingerprint)"), width))
+    story.append(toolkit.spacer(4))
+    story.append(_sign_and_date(_("Agent (signature)"), width))
+    story.append(toolkit.spacer(8))
+    story.append(Paragraph(_esc(_("Checked by the centre")), s["heading"]))
+    story.append(toolkit.signature_block(width))
+    return toolkit.build_pdf(title, story, letterhead)
+
+
+# -- ledger ---------------------------------------------------------------------------------
+
+# Landscape A4 leaves 267 mm; medium dates ("2026年11月27日") fit their columns unwrapped.
+LEDGER_COLUMNS_MM = (24, 24, 24, 22, 28, 20, 14, 22, 24, 24, 24, 17)
+
+
+def _number_key(row: TicketRow) -> tuple:
+    """FW202611-0042 sorts by month, then numerically (so -10000 follows -9999)."""
+    prefix, _sep, tail = row.number.partition("-")
+    return (prefix, int(tail) if tail.isdigit() else 0, row.number)
+
+
+def _percent(rate: float | None, part: int, whole: int) -> str:
+    if rate is None:
+        return "—"
+    return "{}% ({} / {})".format(format_number(rate), format_number(part), format_number(whole))
+
+
+def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures, letterhead: Letterhead,
+           progress: Callable[[int, int], None] | None = None, *, filtered: bool = False) -> bytes:
+    """服务台账: one line per ticket by number, overdue marked in words, then the period's figures."""
+    s = toolkit.styles()
+    title = _("Service ticket ledger")
+    width = toolkit.usable_width(wide=True)
+    story = toolkit.title_block(title, _("{filter} · {count} tickets").format(
+        filter=description, count=format_number(len(rows))))
+    header = [_("Ticket number"), _("Received on"), _("Requester"), _("Phone"), _("Kind of request"),
+              _("Channel"), _("Level"), _("Assigned to"), _("Status"), _("Due by"), _("Resolved on"),
+              _("Satisfaction")]
+    lines = []
+    for r in sorted(rows, key=_number_key):
+        # "overdue" in words, so it survives black-and-white printing
+        status = _("{status} (overdue)").format(status=r.status_label) if r.overdue else r.status_label
+        lines.append([r.number, format_date(r.received_on, "medium"), r.requester, mask_phone(r.requester_phone),
+                      r.category, r.channel_label, r.level_label, r.assignee, status,
+                      format_date(r.due_on, "medium"), format_date(r.resolved_on, "medium"),
+                      r.satisfaction_label])
+    if progress:
+        progress(len(rows), len(rows))
+    if lines:
+        story.append(toolkit.LongTable(header, lines, [w * mm for w in LEDGER_COLUMNS_MM], font_size=8))
+    else:
+        story.append(Paragraph(_esc(_("No tickets match this filter.")), s["body"]))
+    f = figures
+    summary = [Paragraph(_esc(_("Figures for {start} to {end}").format(
+        start=format_date(f.date_from), end=format_date(f.date_to))), s["heading"])]
+    if filtered:
+        summary.append(Paragraph(_esc(_("All tickets of the period: the filters above do not apply here.")),
+                                 s["small"]))
+        summary.append(toolkit.spacer(1.5))
+    average = "—" if f.average_days_to_resolve is None else format_number(f.average_days_to_resolve)
+    pairs = [
+        (_("Tickets received"), format_number(f.received)),
+        (_("Tickets resolved"), format_number(f.resolved)),
+        (_("Resolved on time"), _percent(f.on_time_rate, f.resolved_on_time, f.resolved)),
+        (_("Resolved within the grid"), _percent(f.within_grid_rate, f.resolved_within_grid, f.resolved)),
+        (_("Average working days to resolve"), average),
+        (_("Satisfaction rate"), _percent(f.satisfaction_rate, f.satisfied, f.followed_up)),
+        (_("Proxy errands"), format_number(f.proxy_errands)),
+        (_("Open and overdue"), format_number(f.open_overdue)),
+    ]
+    summary += [toolkit.field_table(pairs, width, columns=4), toolkit.spacer(8), toolkit.signature_block(width)]
+    story.append(KeepTogether(summary))  # figures and signatures on one page, never a page of their own
+    return toolkit.build_pdf(title, story, letterhead, wide=True)
+
+
+__all__ = ["receipt", "dispatch_slip", "authorisation_letter", "ledger", "LEDGER_COLUMNS_MM"]

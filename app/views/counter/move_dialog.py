@@ -1,0 +1,89 @@
+"""One small dialog for every step of the closed loop: the fields it asks for
+depend on the step (who to dispatch to, how satisfied the resident was, why
+it waits …). The service decides what is legal and what is missing."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QPlainTextEdit, QRadioButton, QWidget
+
+from app.db import Database
+from app.i18n import N_, _
+from app.services import counter
+from app.services.access import Actor
+from app.services.counter import ACTION_LABELS, SATISFACTIONS, TicketInfo
+from app.views.shared.forms import FormDialog
+
+# What the note means for each step (the label of the note field).
+NOTE_LABELS = {
+    "dispatch": N_("Instructions"),
+    "start": N_("Note"),
+    "resolve": N_("How it was resolved"),
+    "follow_up": N_("The resident's comment"),
+    "archive": N_("Note"),
+    "reopen": N_("Why it is reopened"),
+    "escalate": N_("Why it is escalated"),
+    "hold": N_("What it is waiting for"),
+    "resume": N_("Note"),
+}
+
+
+class MoveDialog(FormDialog):
+    """Asks for what `action` needs and calls counter.move; `self.result_ticket` after OK."""
+
+    def __init__(self, db: Database, ticket: TicketInfo, action: str, parent: QWidget | None = None, *,
+                 actor: Actor):
+        self.db, self.ticket, self.action, self.actor = db, ticket, action, actor
+        self.result_ticket: TicketInfo | None = None
+        self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)
+        self.note.setFixedHeight(90)
+        fields = []
+        self.assignee = None
+        if action in ("dispatch", "escalate"):
+            self.assignee = QComboBox()
+            self.assignee.setEditable(True)
+            self.assignee.addItem("")
+            self.assignee.addItems(counter.assignee_choices(db))
+            self.assignee.setEditText(ticket.assignee if action == "dispatch" else "")
+            fields.append((_("Dispatch to") if action == "dispatch" else _("New handler (optional)"),
+                           "assignee", self.assignee))
+        self.satisfaction_group = None
+        if action == "follow_up":
+            self.satisfaction_group = QButtonGroup(None)
+            box = QWidget()
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            for code, label in SATISFACTIONS.items():
+                radio = QRadioButton(_(label))
+                radio.setProperty("code", code)
+                self.satisfaction_group.addButton(radio)
+                row.addWidget(radio)
+            row.addStretch(1)
+            self.satisfaction_box = box
+            fields.append((_("Satisfaction"), "satisfaction", box))
+        fields.append((_(NOTE_LABELS[action]), "note", self.note))
+        intro = _("Ticket {number}: {requester} — {category}").format(
+            number=ticket.number, requester=ticket.requester, category=ticket.category)
+        if action == "escalate":
+            intro += "\n" + _("The ticket goes up from {level} to the next level.").format(level=ticket.level_label)
+        super().__init__(_("{action} — {number}").format(action=_(ACTION_LABELS[action]), number=ticket.number),
+                         fields, parent, intro=intro, min_width=480)
+        self.buttons.button(self.buttons.StandardButton.Ok).setText(_(ACTION_LABELS[action]))
+
+    def satisfaction(self) -> str | None:
+        if self.satisfaction_group is None or self.satisfaction_group.checkedButton() is None:
+            return None
+        return self.satisfaction_group.checkedButton().property("code")
+
+    def choose_satisfaction(self, code: str) -> None:
+        for button in self.satisfaction_group.buttons():
+            button.setChecked(button.property("code") == code)
+
+    def save(self) -> None:
+        details = {}
+        if self.assignee is not None:
+            details["assignee"] = self.assignee.currentText()
+        note = self.note.toPlainText()
+        if self.action == "follow_up":
+            details.update(satisfaction=self.satisfaction(), comment=note)
+        self.result_ticket = counter.move(self.db, self.ticket.id, self.action, actor=self.actor, note=note,
+                                          **details)

@@ -1,0 +1,260 @@
+"""Receive a request at the counter (受理): who asks, what about, by when.
+
+The requester is found with the residents' search (type a name, or scan a member
+card); someone who is not registered is taken as a walk-in by name and phone and
+can be registered later from the ticket.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QRadioButton, QVBoxLayout, QWidget)
+
+from app.db import Database
+from app.errors import DeskError
+from app.i18n import _, format_date
+from app.services import counter
+from app.services.access import Actor
+from app.services.counter import CHANNELS, LEVELS, URGENCIES, TicketInfo, TicketInput
+from app.views.shared.forms import FieldErrors, error_label, try_save
+from app.views.shared.resident_search import ResidentSearch
+
+
+class ReceiveDialog(QDialog):
+    received = Signal(object)  # the new TicketInfo
+
+    def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor, query: str = ""):
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.ticket: TicketInfo | None = None
+        self._level_touched = False
+        self.setWindowTitle(_("New request"))
+        self.resize(1100, 640)
+        self.errors = FieldErrors(error_label())
+
+        # -- who is asking ---------------------------------------------------------------------
+        self.resident_radio = QRadioButton(_("A registered resident"))
+        self.walk_in_radio = QRadioButton(_("Not registered (walk-in)"))
+        self.resident_radio.setChecked(True)
+        who = QButtonGroup(self)
+        who.addButton(self.resident_radio)
+        who.addButton(self.walk_in_radio)
+        self.search = ResidentSearch(db, self)
+        self.search.current_changed.connect(lambda _rid: self._requester_changed())
+        self.search.activated.connect(lambda _rid: self.category_combo.setFocus())
+        self.search.model.modelReset.connect(self._offer_walk_in)
+        self.no_match = QLabel()
+        self.no_match.setProperty("role", "hint")
+        self.no_match.setWordWrap(True)
+        self.walk_in_name = QLineEdit()
+        self.walk_in_name.setMaxLength(counter.NAME_MAX)
+        self.walk_in_phone = QLineEdit()
+        self.walk_in_phone.setPlaceholderText(_("Mobile or landline, for the follow-up call"))
+        self.walk_in_box = QWidget()
+        walk_in_form = QFormLayout(self.walk_in_box)
+        walk_in_form.setContentsMargins(0, 0, 0, 0)
+        walk_in_form.addRow(_("Name"), self.walk_in_name)
+        walk_in_form.addRow("", self.errors.add("walk_in_name", self.walk_in_name))
+        walk_in_form.addRow(_("Phone"), self.walk_in_phone)
+        walk_in_form.addRow("", self.errors.add("walk_in_phone", self.walk_in_phone))
+        self.resident_radio.toggled.connect(self._who_changed)
+
+        who_box = QGroupBox(_("Who is asking"))
+        who_layout = QVBoxLayout(who_box)
+        radios = QHBoxLayout()
+        radios.addWidget(self.resident_radio)
+        radios.addWidget(self.walk_in_radio)
+        radios.addStretch(1)
+        who_layout.addLayout(radios)
+        who_layout.addWidget(self.search, 1)
+        who_layout.addWidget(self.errors.add("requester", self.search.box))
+        who_layout.addWidget(self.errors.add("resident_id", self.search.table))
+        who_layout.addWidget(self.no_match)
+        who_layout.addWidget(self.walk_in_box)
+
+        # -- the request -------------------------------------------------------------------------
+        self.channel_combo = QComboBox()
+        for code, label in CHANNELS.items():
+            self.channel_combo.addItem(_(label), code)
+        self.category_combo = QComboBox()
+        self.category_combo.addItem(_("— choose —"), None)
+        self.categories = {c.id: c for c in counter.list_categories(db)}
+        for c in self.categories.values():
+            self.category_combo.addItem(_("{name} ({days} working days)").format(
+                name=c.name, days=c.promised_working_days), c.id)
+        self.category_combo.currentIndexChanged.connect(self._category_changed)
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText(_("What does the resident ask for? In their words."))
+        self.description.setTabChangesFocus(True)
+        self.description.setMinimumHeight(80)
+        self.urgency_combo = QComboBox()
+        for code, label in URGENCIES.items():
+            self.urgency_combo.addItem(_(label), code)
+        self.urgency_combo.setToolTip(_("Normal: small matters, settled simply; urgent: handled at once; "
+                                        "difficult: discussed together (小事简议、急事快议、难事众议)"))
+        self.level_combo = QComboBox()
+        for code, label in LEVELS.items():
+            self.level_combo.addItem(_(label), code)
+        self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
+        self.assignee_combo = QComboBox()
+        self.assignee_combo.setEditable(True)
+        self.assignee_combo.addItem("")
+        self.assignee_combo.addItems(counter.assignee_choices(db))
+        self.assignee_combo.lineEdit().setPlaceholderText(_("Optional: a grid worker or staff member"))
+        self.dispatch_check = QCheckBox(_("Dispatch to this person now"))
+        self.received_edit = QDateEdit()
+        self.received_edit.setCalendarPopup(True)
+        self.received_edit.setDisplayFormat("yyyy-MM-dd")
+        today = dt.date.today()
+        self.received_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.received_edit.setDate(QDate(today.year, today.month, today.day))
+        self.received_edit.dateChanged.connect(self._update_due)
+        self.due_label = QLabel()
+        self.due_label.setObjectName("promisedDate")
+
+        self.proxy_check = QCheckBox(_("Proxy errand (代办): staff run the errand for the resident"))
+        self.proxy_principal = QLineEdit()
+        self.proxy_principal.setPlaceholderText(_("Default: the requester"))
+        self.proxy_agent = QLineEdit()
+        self.proxy_matter = QLineEdit()
+        self.proxy_matter.setMaxLength(200)
+        self.proxy_box = QWidget()
+        proxy_form = QFormLayout(self.proxy_box)
+        proxy_form.setContentsMargins(0, 0, 0, 0)
+        proxy_form.addRow(_("Authorised by"), self.proxy_principal)
+        proxy_form.addRow(_("Errand run by"), self.proxy_agent)
+        proxy_form.addRow("", self.errors.add("proxy_agent", self.proxy_agent))
+        proxy_form.addRow(_("Matter authorised"), self.proxy_matter)
+        proxy_form.addRow("", self.errors.add("proxy_matter", self.proxy_matter))
+        self.proxy_check.toggled.connect(self.proxy_box.setVisible)
+        self.proxy_box.hide()
+
+        self.print_check = QCheckBox(_("Print the receipt for the resident"))
+        self.print_check.setChecked(True)
+        self.channel_combo.currentIndexChanged.connect(
+            lambda _i: self.print_check.setChecked(self.channel_combo.currentData() == "counter"))
+
+        form = QFormLayout()
+        for label, key, widget in ((_("Came in"), "channel", self.channel_combo),
+                                   (_("Kind of request"), "category_id", self.category_combo),
+                                   (_("Request"), "description", self.description),
+                                   (_("Urgency"), "urgency", self.urgency_combo),
+                                   (_("Level"), "level", self.level_combo),
+                                   (_("Assigned to"), "assignee", self.assignee_combo),
+                                   ("", "dispatch_now", self.dispatch_check),
+                                   (_("Received on"), "received_on", self.received_edit)):
+            form.addRow(label, widget)
+            form.addRow("", self.errors.add(key, widget))
+        form.addRow(_("Promised by"), self.due_label)
+        request_box = QGroupBox(_("The request"))
+        request_layout = QVBoxLayout(request_box)
+        request_layout.addLayout(form)
+        request_layout.addWidget(self.proxy_check)
+        request_layout.addWidget(self.proxy_box)
+        request_layout.addStretch(1)
+        request_layout.addWidget(self.print_check)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Receive"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAutoDefault(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        columns = QHBoxLayout()
+        columns.addWidget(who_box, 5)
+        columns.addWidget(request_box, 6)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.errors.general)
+        layout.addWidget(self.buttons)
+
+        self._who_changed()
+        self._update_due()
+        if query:
+            self.search.box.setText(query)
+        self.search.box.setFocus()
+
+    # -- live behaviour --------------------------------------------------------------------------
+    def _who_changed(self) -> None:
+        registered = self.resident_radio.isChecked()
+        self.search.setEnabled(registered)
+        self.walk_in_box.setVisible(not registered)
+        if not registered:
+            typed = self.search.box.text().strip()
+            if typed and not self.walk_in_name.text() and not any(ch.isdigit() for ch in typed):
+                self.walk_in_name.setText(typed)  # what was typed in the search is the name
+            self.no_match.hide()
+            self.walk_in_name.setFocus()
+        else:
+            self._offer_walk_in()
+        self._requester_changed()
+
+    def _offer_walk_in(self) -> None:
+        typed = self.search.box.text().strip()
+        show = self.resident_radio.isChecked() and bool(typed) and self.search.model.rowCount() == 0
+        self.no_match.setText(_("No resident matches \"{text}\". If the person is not registered, "
+                                "choose \"Not registered (walk-in)\".").format(text=typed))
+        self.no_match.setVisible(show)
+
+    def _requester_changed(self) -> None:
+        """A grid matter goes to the requester's grid worker unless someone else was chosen."""
+        worker = ""
+        rid = self.search.current_id() if self.resident_radio.isChecked() else None
+        if rid is not None and self.level_combo.currentData() == counter.GRID_LEVEL:
+            from app.services import residents
+
+            try:
+                worker = residents.get_resident(self.db, rid).grid_worker
+            except DeskError:
+                worker = ""
+            worker = worker.split(" ")[0] if worker else ""
+        if worker and not self.assignee_combo.currentText().strip():
+            self.assignee_combo.setEditText(worker)
+
+    def _category_changed(self) -> None:
+        category = self.categories.get(self.category_combo.currentData())
+        if category is not None and not self._level_touched:
+            self.level_combo.setCurrentIndex(self.level_combo.findData(category.default_level))
+            self._requester_changed()
+        self._update_due()
+
+    def _received_on(self) -> dt.date:
+        d = self.received_edit.date()
+        return dt.date(d.year(), d.month(), d.day())
+
+    def _update_due(self) -> None:
+        category_id = self.category_combo.currentData()
+        due = counter.promised_date(self.db, category_id, self._received_on()) if category_id else None
+        self.due_label.setText(format_date(due) if due else _("(choose the kind of request)"))
+
+    # -- saving ------------------------------------------------------------------------------------
+    def ticket_input(self) -> TicketInput:
+        registered = self.resident_radio.isChecked()
+        return TicketInput(
+            category_id=self.category_combo.currentData(),
+            description=self.description.toPlainText(),
+            resident_id=self.search.current_id() if registered else None,
+            walk_in_name="" if registered else self.walk_in_name.text(),
+            walk_in_phone="" if registered else self.walk_in_phone.text(),
+            channel=self.channel_combo.currentData(),
+            urgency=self.urgency_combo.currentData(),
+            level=self.level_combo.currentData(),
+            assignee=self.assignee_combo.currentText(),
+            dispatch_now=self.dispatch_check.isChecked(),
+            proxy_errand=self.proxy_check.isChecked(),
+            proxy_principal=self.proxy_principal.text(),
+            proxy_agent=self.proxy_agent.text(),
+            proxy_matter=self.proxy_matter.text(),
+            received_on=self._received_on())
+
+    def _receive(self) -> None:
+        self.ticket = counter.receive_ticket(self.db, self.ticket_input(), actor=self.actor)
+
+    def accept(self) -> None:
+        if try_save(self, self.errors, self._receive):
+            self.received.emit(self.ticket)
+            super().accept()

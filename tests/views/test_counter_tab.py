@@ -1,0 +1,336 @@
+"""The service counter tab, driven like the desk drives it."""
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from app.services import counter, residents
+from app.services.access import VIEWER, Actor
+from app.services.counter import TicketInput
+from app.views.counter import model as ticket_model
+from app.views.counter.move_dialog import MoveDialog
+from app.views.counter.receive_dialog import ReceiveDialog
+from app.views.shared import print_preview
+from tests.conftest import ADMIN
+from tests.reports.conftest import pdf_text
+from tests.views.conftest import type_chinese
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def catalogue(db):
+    counter.ensure_default_catalogue(db, actor=ADMIN)
+    from app.services import centre
+
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234"),
+                       actor=ADMIN)
+    return {c.name: c.id for c in counter.list_categories(db)}
+
+
+@pytest.fixture
+def tab(window, catalogue):
+    window.tabs.setCurrentWidget(window.counter_tab)
+    window.counter_tab.reload()
+    return window.counter_tab
+
+
+@pytest.fixture
+def previews(monkeypatch, qtbot):
+    """Print previews record the PDF they made instead of waiting for a person."""
+    made = []
+
+    def fake_exec(self):
+        qtbot.waitUntil(lambda: self.pdf is not None, timeout=20000)
+        made.append((self.windowTitle(), self.pdf))
+        return 0
+
+    monkeypatch.setattr(print_preview.PrintPreviewDialog, "exec", fake_exec)
+    return made
+
+
+def flat(pdf: bytes) -> str:
+    return "".join("".join(pdf_text(pdf)).split())
+
+
+def test_a_walk_in_request_goes_from_the_search_box_to_a_printed_receipt(window, tab, catalogue, qtbot,
+                                                                           monkeypatch, previews):
+    seen = {}
+
+    def fill_in(dialog: ReceiveDialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        # What was typed in the tab's search box is already in the dialog's; nobody matches.
+        seen["query"] = dialog.search.box.text()
+        seen["hint"] = dialog.no_match.isVisibleTo(dialog)
+        qtbot.mouseClick(dialog.walk_in_radio, Qt.MouseButton.LeftButton)
+        seen["name"] = dialog.walk_in_name.text()
+        qtbot.keyClicks(dialog.walk_in_phone, "13700001111")
+        dialog.category_combo.setCurrentIndex(dialog.category_combo.findData(catalogue["老年人福利"]))
+        seen["due"] = dialog.due_label.text()
+        type_chinese(dialog.description, "办理老年人优待证")
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
+    type_chinese(tab.search_box, "李阿婆")
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+
+    number = "FW{:%Y%m}-0001".format(TODAY)
+    due = counter.calendar(window.counter_tab.db).add(TODAY, 5)
+    assert seen["query"] == "李阿婆" and seen["hint"] and seen["name"] == "李阿婆"
+    assert seen["due"] == "{0.year}年{0.month}月{0.day}日".format(due)
+    # The new ticket is listed and shown, and its receipt was printed.
+    assert tab.current.number == number and tab.search_box.text() == ""
+    assert tab.model.rowCount() == 1 and "李阿婆" in tab.model.index(0, 2).data()
+    assert number in tab.detail.text() and "办理老年人优待证" in tab.detail.text()
+    [(title, pdf)] = previews
+    assert title == "打印预览 — 受理回执"
+    text = flat(pdf)
+    for value in (number, "李阿婆", "137****1111", "老年人福利", "办理老年人优待证",
+                  "{0.year}年{0.month}月{0.day}日".format(due), "0595-88881234"):
+        assert value in text, value
+
+
+def test_missing_requester_and_kind_are_marked_and_nothing_is_saved(window, tab, qtbot, monkeypatch, previews):
+    marked = {}
+
+    def submit_empty(dialog: ReceiveDialog):
+        dialog.search.box.clear()
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        marked["visible"] = dialog.isVisible() or dialog.result() == 0
+        marked["errors"] = {name: label.text() for name, (_w, label) in dialog.errors.fields.items()
+                            if label.text()}
+        return 0
+
+    monkeypatch.setattr(ReceiveDialog, "exec", submit_empty)
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    assert marked["errors"] == {"requester": "请选择居民，或填写来办人的姓名。",
+                                "category_id": "请选择事项类别。",
+                                "description": "请填写诉求内容。"}
+    assert counter.list_tickets(tab.db) == [] and previews == []
+
+
+def test_a_registered_resident_found_by_name_gets_the_grid_worker(window, tab, catalogue, registry, qtbot,
+                                                                  monkeypatch, previews):
+    def fill_in(dialog: ReceiveDialog):
+        type_chinese(dialog.search.box, "蔡良剑")
+        qtbot.waitUntil(lambda: dialog.search.current_id() == registry["蔡良剑"])
+        dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("phone"))
+        dialog.category_combo.setCurrentIndex(dialog.category_combo.findData(catalogue["物业和环境"]))
+        type_chinese(dialog.description, "楼道堆放杂物")
+        dialog.assignee_combo.setEditText("林燕")
+        dialog.dispatch_check.setChecked(True)
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
+    tab.new_request()
+    t = tab.current
+    assert (t.requester, t.level, t.status, t.assignee) == ("蔡良剑", "grid", "dispatched", "林燕")
+    assert previews == []  # a phoned-in request needs no paper receipt
+
+
+def received(db, category, today, **kw):
+    values = dict(category_id=category, description="咨询社保转移", walk_in_name="陈阿姨",
+                  walk_in_phone="13812345678")
+    values.update(kw)
+    return counter.receive_ticket(db, TicketInput(**values), actor=ADMIN, today=today)
+
+
+def test_overdue_tickets_stand_out_in_the_label_the_summary_and_the_rows(window, db, catalogue, qtbot):
+    late = received(db, catalogue["法律咨询"], TODAY - dt.timedelta(days=30))
+    received(db, catalogue["法律咨询"], TODAY)
+    window.notice.changed.emit("tickets")
+    tab = window.counter_tab
+    index = window.tabs.indexOf(tab)
+    assert window.tabs.tabText(index) == "便民服务（1 件逾期）"
+    assert window.tabs.tabBar().tabTextColor(index).name() == "#b71c1c"
+    assert "1 件逾期" in tab.summary.text()
+    row = tab.model.row_of(late.id)
+    assert row == 0  # overdue first
+    status = tab.model.index(row, 7)
+    assert status.data().endswith("已逾期")
+    assert status.data(Qt.ItemDataRole.BackgroundRole) == ticket_model.OVERDUE_BACKGROUND
+    # The summary's link filters to the overdue ones.
+    tab._summary_link("overdue")
+    assert tab.show_combo.currentData() == "overdue" and tab.model.rowCount() == 1
+
+
+def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, db, catalogue, qtbot,
+                                                                        monkeypatch):
+    t = received(db, catalogue["矛盾纠纷调解"], TODAY)
+    tab = window.counter_tab
+    tab.reload()
+    tab.select_ticket(t.id)
+    steps = []
+
+    def answer(dialog: MoveDialog):
+        steps.append(dialog.action)
+        if dialog.assignee is not None and dialog.action == "dispatch":
+            dialog.assignee.setEditText("黄鹏强")
+        if dialog.action == "follow_up":
+            dialog.choose_satisfaction("unsatisfied")
+            type_chinese(dialog.note, "噪音还在")
+        if dialog.action == "resolve":
+            type_chinese(dialog.note, "已上门协调")
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(MoveDialog, "exec", answer)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    for action in ("dispatch", "start", "resolve", "follow_up"):
+        button = tab.action_buttons[action]
+        assert button.isVisibleTo(tab) and button.isEnabled(), action
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert steps == ["dispatch", "start", "resolve", "follow_up"]
+    # Not satisfied: the desk was asked and the ticket is being handled again.
+    assert tab.current.status == "handling" and tab.current.satisfaction == "unsatisfied"
+    history = [tab.history_model.rows[i][2] for i in range(len(tab.history_model.rows))]
+    assert history == ["受理", "转办", "开始处置", "办结", "回访", "重新办理"]
+    assert tab.history_model.rows[4][4] == "噪音还在"
+    assert not tab.action_buttons["archive"].isVisibleTo(tab)
+
+
+def test_a_missing_reason_keeps_the_step_dialog_open(window, db, catalogue, qtbot, monkeypatch):
+    t = received(db, catalogue["法律咨询"], TODAY)
+    tab = window.counter_tab
+    tab.reload()
+    tab.select_ticket(t.id)
+    shown = {}
+
+    def no_reason(dialog: MoveDialog):
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        shown["error"] = dialog.errors.fields["note"][1].text()
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(MoveDialog, "exec", no_reason)
+    qtbot.mouseClick(tab.action_buttons["hold"], Qt.MouseButton.LeftButton)
+    assert shown["error"] == "请说明挂起原因（等待什么）。"
+    assert counter.get_ticket(db, t.id).held_since is None
+
+
+def test_scanning_a_receipt_finds_the_ticket_even_when_archived(window, db, catalogue, qtbot):
+    t = received(db, catalogue["法律咨询"], TODAY)
+    for action, kw in (("dispatch", {"assignee": "林燕"}), ("start", {}), ("resolve", {}),
+                       ("follow_up", {"satisfaction": "satisfied"}), ("archive", {})):
+        counter.move(db, t.id, action, actor=ADMIN, **kw)
+    tab = window.counter_tab
+    tab.reload()
+    assert tab.model.rowCount() == 0  # open tickets only
+    qtbot.keyClicks(tab.search_box, "NDT:" + t.number)
+    qtbot.keyClick(tab.search_box, Qt.Key.Key_Return)
+    assert tab.show_combo.currentData() == "all"
+    assert tab.current is not None and tab.current.number == t.number and tab.current.status == "archived"
+
+
+def test_a_walk_in_can_be_registered_from_the_ticket(window, db, catalogue, qtbot, monkeypatch):
+    from app.views.residents.dialog import ResidentDialog
+
+    t = received(db, catalogue["法律咨询"], TODAY)
+    tab = window.counter_tab
+    tab.reload()
+    tab.select_ticket(t.id)
+    assert tab.register_button.isVisibleTo(tab)
+
+    def save(dialog: ResidentDialog):
+        assert dialog.name_edit.text() == "陈阿姨" and dialog.phone_edit.text() == "13812345678"
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(ResidentDialog, "exec", save)
+    qtbot.mouseClick(tab.register_button, Qt.MouseButton.LeftButton)
+    linked = counter.get_ticket(db, t.id)
+    assert linked.resident_id is not None
+    assert residents.get_resident(db, linked.resident_id).data.name == "陈阿姨"
+    assert not tab.register_button.isVisibleTo(tab)
+
+
+def test_a_viewer_sees_tickets_but_cannot_move_them(app, db, catalogue, ui_settings, qtbot):
+    from app.views.main_window import MainWindow
+
+    t = received(db, catalogue["法律咨询"], TODAY)
+    win = MainWindow(db, ui_settings, actor=Actor("访客", VIEWER))
+    qtbot.addWidget(win)
+    tab = win.counter_tab
+    tab.select_ticket(t.id)
+    assert tab.current.id == t.id
+    assert not tab.new_button.isEnabled()
+    assert tab.action_buttons["dispatch"].isVisibleTo(tab) and not tab.action_buttons["dispatch"].isEnabled()
+    assert not tab.print_receipt_action.isEnabled() and not tab.print_ledger_action.isEnabled()
+
+
+def test_the_ledger_goes_from_its_dialog_to_the_preview(window, db, catalogue, qtbot, monkeypatch, previews):
+    from app.views.counter.ledger_dialog import LedgerDialog
+
+    t = received(db, catalogue["法律咨询"], TODAY)
+
+    def choose(dialog: LedgerDialog):
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(LedgerDialog, "exec", choose)
+    window.counter_tab.print_ledger()
+    [(title, pdf)] = previews
+    assert title == "打印预览 — 服务台账" and t.number in flat(pdf)
+
+
+def test_the_ledger_dialog_refuses_a_period_that_ends_before_it_starts(window, db, catalogue, qtbot):
+    from PySide6.QtCore import QDate
+
+    from app.views.counter.ledger_dialog import LedgerDialog
+
+    dialog = LedgerDialog(db, window)
+    qtbot.addWidget(dialog)
+    dialog.to_edit.setDate(QDate(2000, 1, 1))
+    dialog.from_edit.setDate(QDate(2000, 2, 1))
+    dialog.accept()
+    assert dialog.errors.fields["date_to"][1].text() == "结束日期早于开始日期。"
+    assert dialog.chosen() is None
+
+
+def test_catalogue_and_holidays_from_the_settings_menu(window, db, catalogue, qtbot, monkeypatch):
+    from app.views.settings.catalogue_dialog import CatalogueDialog, CategoryDialog, HolidayDialog, HolidaysDialog
+
+    def add_category(dialog: CategoryDialog):
+        type_chinese(dialog.name_edit, "房屋租赁备案")
+        dialog.days_spin.setValue(4)
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(CategoryDialog, "exec", add_category)
+    dialog = CatalogueDialog(db, window, actor=ADMIN)
+    qtbot.addWidget(dialog)
+    dialog.add()
+    assert dialog.changed and ("房屋租赁备案", "中心", "4 个工作日", "是") in dialog.model.rows
+
+    def add_day(d: HolidayDialog):
+        from PySide6.QtCore import QDate
+
+        d.day_edit.setDate(QDate(TODAY.year, 10, 1))
+        type_chinese(d.name_edit, "国庆节")
+        qtbot.mouseClick(d.buttons.button(d.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return d.result()
+
+    monkeypatch.setattr(HolidayDialog, "exec", add_day)
+    days = HolidaysDialog(db, window, actor=ADMIN)
+    qtbot.addWidget(days)
+    days.add()
+    assert [row[2] for row in days.model.rows] == ["国庆节"]
+    assert counter.list_holidays(db, TODAY.year)[0].day == dt.date(TODAY.year, 10, 1)
+    # The tab's kind filter learns the new kind.
+    window.notice.changed.emit("catalogue")
+    assert window.counter_tab.category_combo.findText("房屋租赁备案") >= 0
+
+
+def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, catalogue, qtbot):
+    received(db, catalogue["法律咨询"], TODAY - dt.timedelta(days=30))
+    window.tabs.setCurrentWidget(window.counter_tab)
+    window.switch_language("en")
+    assert window.tabs.currentWidget() is window.counter_tab
+    assert window.tabs.tabText(1) == "Service counter (1 overdue)"
+    assert window.counter_tab.model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
+    assert window.counter_tab.model.index(0, 7).data() == "Received — overdue"
+    window.switch_language("zh_CN")
+    assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
