@@ -477,7 +477,13 @@ def _due_today(t: Ticket, today: dt.date) -> bool:
     return t.status in OPEN_STATUSES and t.held_since is None and t.due_on == today
 
 
-def _info(t: Ticket, category: str, resident: Resident | None, grid: str, today: dt.date,
+@dataclass
+class _Requester:
+    name: str
+    phone: str
+
+
+def _info(t: Ticket, category: str, resident: Resident | _Requester | None, grid: str, today: dt.date,
           escalated: bool = False) -> TicketInfo:
     return TicketInfo(
         id=t.id, number=t.number,
@@ -857,12 +863,13 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
                  date_from: dt.date | None = None, date_to: dt.date | None = None,
                  on_hold_only: bool = False, query: str = "",
                  today: dt.date | None = None) -> list[TicketRow]:
-    """Tickets, overdue first then by deadline. `grid` includes its sub-grids; dates (inclusive)
+    """Tickets: overdue first, then open ones by deadline, then closed ones newest first. `grid` includes its sub-grids; dates (inclusive)
     are dates of receipt; `status="open"` means received, dispatched or being handled. `query`
     matches the ticket number (also as scanned from a receipt's QR code), the requester's name or
     phone, the assignee and the description."""
     today = today or dt.date.today()
-    stmt = select(Ticket, RequestCategory.name, Resident, Grid.name) \
+    # The requester's name and phone only: loading whole Resident objects doubled the time.
+    stmt = select(Ticket, RequestCategory.name, Resident.id, Resident.name, Resident.phone, Grid.name) \
         .join(RequestCategory, RequestCategory.id == Ticket.category_id) \
         .outerjoin(Resident, Resident.id == Ticket.resident_id) \
         .outerjoin(Grid, Grid.id == Ticket.grid_id)
@@ -892,13 +899,17 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
         if grid is not None:
             stmt = stmt.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
         escalated = _escalated_ids(s)
-        rows = [_info(t, cat or "", res, grid_name or "", today, t.id in escalated)
-                for t, cat, res, grid_name in s.execute(stmt)]
+        rows = [_info(t, cat or "", _Requester(name, phone) if rid is not None else None, grid_name or "",
+                      today, t.id in escalated)
+                for t, cat, rid, name, phone, grid_name in s.execute(stmt)]
     if overdue_only:
         rows = [r for r in rows if r.overdue]
     if due_today_only:
         rows = [r for r in rows if r.due_today]
-    rows.sort(key=lambda r: (not r.overdue, r.status not in OPEN_STATUSES, r.due_on, r.id))
+    # Open tickets by deadline (the work to do), then closed ones newest first.
+    rows.sort(key=lambda r: (not r.overdue, r.status not in OPEN_STATUSES,
+                             r.due_on.toordinal() if r.status in OPEN_STATUSES else -r.received_on.toordinal(),
+                             r.id if r.status in OPEN_STATUSES else -r.id))
     return rows
 
 

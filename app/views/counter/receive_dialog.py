@@ -32,6 +32,7 @@ class ReceiveDialog(QDialog):
         self.actor = actor
         self.ticket: TicketInfo | None = None
         self._level_touched = False
+        self._suggested = ""  # the grid worker last filled in as the assignee
         self.setWindowTitle(_("New request"))
         self.resize(1100, 640)
         self.errors = FieldErrors(error_label())
@@ -212,8 +213,11 @@ class ReceiveDialog(QDialog):
             except DeskError:
                 worker = ""
             worker = worker.split(" ")[0] if worker else ""
-        if worker and not self.assignee_combo.currentText().strip():
+        # Replace only what was filled in here before, never a name the desk typed.
+        typed = self.assignee_combo.currentText().strip()
+        if worker and typed in ("", self._suggested):
             self.assignee_combo.setEditText(worker)
+            self._suggested = worker
 
     def _category_changed(self) -> None:
         category = self.categories.get(self.category_combo.currentData())

@@ -171,7 +171,7 @@ class CounterTab(QWidget):
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.setWordWrap(True)
         self.history.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((112, 62, 64, 64)):
+        for column, width in enumerate((124, 62, 64, 64)):
             self.history.setColumnWidth(column, width)
 
         pane = QWidget()
