@@ -334,3 +334,20 @@ def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, cat
     assert window.counter_tab.model.index(0, 7).data() == "Received — overdue"
     window.switch_language("zh_CN")
     assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
+
+
+def test_ctrl_n_receives_on_the_counter_tab_and_adds_a_resident_on_the_residents_tab(window, tab, qtbot,
+                                                                                      monkeypatch):
+    from app.views.residents.dialog import ResidentDialog
+
+    opened = []
+    monkeypatch.setattr(ReceiveDialog, "exec", lambda self: opened.append("request") or 0)
+    monkeypatch.setattr(ResidentDialog, "exec", lambda self: opened.append("resident") or 0)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    tab.search_box.setFocus()
+    qtbot.keyClick(tab.search_box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: opened == ["request"])  # a button's shortcut clicks it after a short animation
+    window.tabs.setCurrentWidget(window.residents_tab)
+    qtbot.keyClick(window.residents_tab.search.box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: opened == ["request", "resident"])
