@@ -254,8 +254,8 @@ def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures,
     summary = [Paragraph(_esc(_("Figures for {start} to {end}").format(
         start=format_date(f.date_from), end=format_date(f.date_to))), s["heading"])]
     if filtered:
-        summary.append(Paragraph(_esc(_("All tickets of the period: the filters above do not apply here.")),
-                                 s["small"]))
+        summary.append(Paragraph(_esc(_("Tickets of every status: the status filter above does not apply "
+                                        "to the figures.")), s["small"]))
         summary.append(toolkit.spacer(1.5))
     average = "—" if f.average_days_to_resolve is None else format_number(f.average_days_to_resolve)
     pairs = [

@@ -968,18 +968,22 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date | None = None) -> CounterFigures:
+def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date | None = None, *,
+            category_id: int | None = None, grid: int | None = None) -> CounterFigures:
+    """The figures of the tickets of one kind and/or one grid (with its sub-grids) when given."""
     today = today or dt.date.today()
     with db.session() as s:
         cal = _calendar(s)
         names = dict(s.execute(select(RequestCategory.id, RequestCategory.name)).all())
-        received = list(s.scalars(select(Ticket).where(Ticket.received_on >= date_from,
-                                                       Ticket.received_on <= date_to)))
-        resolved = list(s.scalars(select(Ticket).where(Ticket.resolved_on >= date_from,
-                                                       Ticket.resolved_on <= date_to)))
-        followed = list(s.scalars(select(Ticket).where(Ticket.followed_up_on >= date_from,
-                                                       Ticket.followed_up_on <= date_to,
-                                                       Ticket.satisfaction.is_not(None))))
+        base = select(Ticket)
+        if category_id is not None:
+            base = base.where(Ticket.category_id == category_id)
+        if grid is not None:
+            base = base.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
+        received = list(s.scalars(base.where(Ticket.received_on >= date_from, Ticket.received_on <= date_to)))
+        resolved = list(s.scalars(base.where(Ticket.resolved_on >= date_from, Ticket.resolved_on <= date_to)))
+        followed = list(s.scalars(base.where(Ticket.followed_up_on >= date_from, Ticket.followed_up_on <= date_to,
+                                             Ticket.satisfaction.is_not(None))))
     on_time = sum(1 for t in resolved if t.resolved_on <= t.due_on)
     in_grid = sum(1 for t in resolved if t.level == GRID_LEVEL)
     days = [cal.between(t.received_on, t.resolved_on) for t in resolved]

@@ -73,17 +73,35 @@ def grid_and_descendants(db: Database, grid_id: int) -> list[int]:
     return sorted(found)
 
 
-def grid_choices(db: Database) -> list[tuple[int, str]]:
-    """(id, indented name) for every grid of the tree, for filters."""
+def grid_choices(db: Database, *, paths: bool = False) -> list[tuple[int, str]]:
+    """(id, indented name) for every grid of the tree, for filters; with `paths`, "第一网格 / 一组"
+    instead (below the community), which reads well in a closed combo box."""
     out = []
 
-    def walk(node: GridNode, depth: int) -> None:
-        out.append((node.id, "　" * depth + node.name))
+    def walk(node: GridNode, trail: list[str]) -> None:
+        depth = len(trail)
+        label = " / ".join(trail[1:] + [node.name]) if paths and depth else "　" * depth + node.name
+        out.append((node.id, label))
         for child in node.children:
-            walk(child, depth + 1)
+            walk(child, trail + [node.name])
 
     for root in grid_tree(db):
-        walk(root, 0)
+        walk(root, [])
+    return out
+
+
+def responsible_workers(db: Database) -> dict[int, str]:
+    """Grid id → the grid worker in charge: the grid's own, or else the nearest one above it."""
+    with db.session() as s:
+        rows = {gid: (parent, worker) for gid, parent, worker in
+                s.execute(select(Grid.id, Grid.parent_id, Grid.worker_name))}
+    out: dict[int, str] = {}
+    for gid in rows:
+        node, seen = gid, set()
+        while node is not None and node not in seen and not rows[node][1]:
+            seen.add(node)
+            node = rows[node][0]
+        out[gid] = rows[node][1] if node is not None and node in rows else ""
     return out
 
 

@@ -190,6 +190,8 @@ def ledger_pdf(db: Database, flt: LedgerFilter, progress: Progress | None = None
     """服务台账 of the tickets received in the period, then the period's figures."""
     _allowed(actor, access.COUNTER_HANDLE)
     description = flt.describe(db)
-    figures = counter.figures(db, flt.date_from, flt.date_to, today=today)
+    # The figures follow the kind and grid filters; a status filter cannot apply to them.
+    figures = counter.figures(db, flt.date_from, flt.date_to, today=today, category_id=flt.category_id,
+                              grid=flt.grid_id)
     return counter_forms.ledger(flt.rows(db, today), description, figures, letterhead(db, today), progress,
-                                filtered=flt.filtered)
+                                filtered=bool(flt.status))

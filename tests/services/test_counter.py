@@ -544,3 +544,21 @@ def test_assignee_choices_are_grid_workers_then_staff(db):
     grids.add_grid(db, None, "二组", "黄鹏强", actor=ADMIN)
     accounts.add_staff(db, ADMIN, "lin", "林燕", DESK, "secret-pass-1")
     assert counter.assignee_choices(db) == ["黄鹏强", "林燕"]
+
+
+def test_figures_can_be_narrowed_to_one_kind_and_one_grid(db, cats):
+    top = grids.add_grid(db, None, "第一网格", "林燕", actor=ADMIN)
+    below = grids.add_grid(db, top, "一组", actor=ADMIN)
+    other = grids.add_grid(db, None, "第二网格", actor=ADMIN)
+    counter.receive_ticket(db, walk_in(cats[0], grid_id=below), actor=ADMIN, today=TODAY)
+    counter.receive_ticket(db, walk_in(cats[1], grid_id=below, proxy_errand=True, proxy_agent="王主任",
+                                       proxy_matter="代办"), actor=ADMIN, today=TODAY)
+    counter.receive_ticket(db, walk_in(cats[1], grid_id=other), actor=ADMIN, today=TODAY)
+    whole = counter.figures(db, TODAY, TODAY, TODAY)
+    assert whole.received == 3 and whole.proxy_errands == 1
+    kind = counter.figures(db, TODAY, TODAY, TODAY, category_id=cats[1])
+    assert kind.received == 2 and kind.by_category == {"纠纷": 2}
+    in_grid = counter.figures(db, TODAY, TODAY, TODAY, grid=top)  # sub-grids included
+    assert in_grid.received == 2 and in_grid.proxy_errands == 1
+    both = counter.figures(db, TODAY, TODAY, TODAY, category_id=cats[1], grid=other)
+    assert both.received == 1 and both.proxy_errands == 0

@@ -74,3 +74,23 @@ def test_centre_details_are_saved_and_validated(db):
     with pytest.raises(ValidationError) as err:
         centre.save_centre(db, centre.CentreInfo("", "", "1"), actor=ADMIN)
     assert set(err.value.fields) == {"name", "phone"}
+
+
+def test_the_responsible_grid_worker_is_the_nearest_one_up_the_tree(db):
+    from app.services import grids
+
+    root = grids.add_grid(db, None, "莲坂村", "村书记", actor=ADMIN)
+    first = grids.add_grid(db, root, "第一网格", "林燕", actor=ADMIN)
+    group = grids.add_grid(db, first, "一组", actor=ADMIN)
+    own = grids.add_grid(db, first, "二组", "黄鹏强", actor=ADMIN)
+    lonely = grids.add_grid(db, None, "园区", actor=ADMIN)
+    assert grids.responsible_workers(db) == {root: "村书记", first: "林燕", group: "林燕", own: "黄鹏强",
+                                             lonely: ""}
+
+
+def test_grid_choices_as_an_indented_tree_or_as_paths(db):
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    first = grids.add_grid(db, root, "第一网格", actor=ADMIN)
+    group = grids.add_grid(db, first, "一组", actor=ADMIN)
+    assert grids.grid_choices(db) == [(root, "莲坂村"), (first, "　第一网格"), (group, "　　一组")]
+    assert grids.grid_choices(db, paths=True) == [(root, "莲坂村"), (first, "第一网格"), (group, "第一网格 / 一组")]

@@ -114,13 +114,16 @@ def test_missing_requester_and_kind_are_marked_and_nothing_is_saved(window, tab,
 
 def test_a_registered_resident_found_by_name_gets_the_grid_worker(window, tab, catalogue, registry, qtbot,
                                                                   monkeypatch, previews):
+    seen = {}
+
     def fill_in(dialog: ReceiveDialog):
         type_chinese(dialog.search.box, "蔡良剑")
         qtbot.waitUntil(lambda: dialog.search.current_id() == registry["蔡良剑"])
         dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("phone"))
         dialog.category_combo.setCurrentIndex(dialog.category_combo.findData(catalogue["物业和环境"]))
         type_chinese(dialog.description, "楼道堆放杂物")
-        dialog.assignee_combo.setEditText("林燕")
+        seen["grid"] = dialog.grid_combo.currentText().strip()
+        seen["assignee"] = dialog.assignee_combo.currentText()  # the sub-grid's nearest grid worker
         dialog.dispatch_check.setChecked(True)
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
         return dialog.result()
@@ -128,7 +131,8 @@ def test_a_registered_resident_found_by_name_gets_the_grid_worker(window, tab, c
     monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
     tab.new_request()
     t = tab.current
-    assert (t.requester, t.level, t.status, t.assignee) == ("蔡良剑", "grid", "dispatched", "林燕")
+    assert seen == {"grid": "第一网格 / 一组", "assignee": "林燕"}
+    assert (t.requester, t.level, t.status, t.assignee, t.grid) == ("蔡良剑", "grid", "dispatched", "林燕", "一组")
     assert previews == []  # a phoned-in request needs no paper receipt
 
 
@@ -145,8 +149,11 @@ def test_overdue_tickets_stand_out_in_the_label_the_summary_and_the_rows(window,
     window.notice.changed.emit("tickets")
     tab = window.counter_tab
     index = window.tabs.indexOf(tab)
+    # The label counts even before anyone opened the tab.
     assert window.tabs.tabText(index) == "便民服务（1 件逾期）"
     assert window.tabs.tabBar().tabTextColor(index).name() == "#b71c1c"
+    assert tab.model.rowCount() == 0
+    window.tabs.setCurrentWidget(tab)
     assert "1 件逾期" in tab.summary.text()
     row = tab.model.row_of(late.id)
     assert row == 0  # overdue first
@@ -299,6 +306,7 @@ def test_catalogue_and_holidays_from_the_settings_menu(window, db, catalogue, qt
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
         return dialog.result()
 
+    window.tabs.setCurrentWidget(window.counter_tab)
     monkeypatch.setattr(CategoryDialog, "exec", add_category)
     dialog = CatalogueDialog(db, window, actor=ADMIN)
     qtbot.addWidget(dialog)
@@ -329,6 +337,7 @@ def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, cat
     window.tabs.setCurrentWidget(window.counter_tab)
     window.switch_language("en")
     assert window.tabs.currentWidget() is window.counter_tab
+    qtbot.waitUntil(lambda: window.counter_tab.model.rowCount() == 1)  # loads when shown
     assert window.tabs.tabText(1) == "Service counter (1 overdue)"
     assert window.counter_tab.model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
     assert window.counter_tab.model.index(0, 7).data() == "Received — overdue"

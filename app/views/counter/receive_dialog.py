@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QD
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date
-from app.services import counter
+from app.services import counter, grids, residents
 from app.services.access import Actor
 from app.services.counter import CHANNELS, LEVELS, URGENCIES, TicketInfo, TicketInput
 from app.views.shared.forms import FieldErrors, error_label, try_save
@@ -101,6 +101,14 @@ class ReceiveDialog(QDialog):
         for code, label in LEVELS.items():
             self.level_combo.addItem(_(label), code)
         self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
+        self.grid_combo = QComboBox()
+        self.grid_combo.addItem(_("— the requester's grid —"), None)
+        for gid, name in grids.grid_choices(db, paths=True):
+            self.grid_combo.addItem(name, gid)
+        self.grid_combo.setToolTip(_("Where the matter is: its grid worker handles grid-level tickets"))
+        self.workers = grids.responsible_workers(db)
+        self.grid_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
+        self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
         self.assignee_combo = QComboBox()
         self.assignee_combo.setEditable(True)
         self.assignee_combo.addItem("")
@@ -145,6 +153,7 @@ class ReceiveDialog(QDialog):
                                    (_("Request"), "description", self.description),
                                    (_("Urgency"), "urgency", self.urgency_combo),
                                    (_("Level"), "level", self.level_combo),
+                                   (_("Grid"), "grid_id", self.grid_combo),
                                    (_("Assigned to"), "assignee", self.assignee_combo),
                                    ("", "dispatch_now", self.dispatch_check),
                                    (_("Received on"), "received_on", self.received_edit)):
@@ -202,20 +211,25 @@ class ReceiveDialog(QDialog):
         self.no_match.setVisible(show)
 
     def _requester_changed(self) -> None:
-        """A grid matter goes to the requester's grid worker unless someone else was chosen."""
-        worker = ""
+        """A registered requester's grid is where the matter is, unless the desk chose another."""
         rid = self.search.current_id() if self.resident_radio.isChecked() else None
-        if rid is not None and self.level_combo.currentData() == counter.GRID_LEVEL:
-            from app.services import residents
-
+        grid_id = None
+        if rid is not None:
             try:
-                worker = residents.get_resident(self.db, rid).grid_worker
+                grid_id = residents.get_resident(self.db, rid).data.grid_id
             except DeskError:
-                worker = ""
-            worker = worker.split(" ")[0] if worker else ""
+                grid_id = None
+        self.grid_combo.setCurrentIndex(max(0, self.grid_combo.findData(grid_id)))
+        self._suggest_assignee()
+
+    def _suggest_assignee(self) -> None:
+        """A grid-level matter goes to that grid's worker (小事不出网格)."""
+        worker = ""
+        if self.level_combo.currentData() == counter.GRID_LEVEL:
+            worker = self.workers.get(self.grid_combo.currentData(), "")
         # Replace only what was filled in here before, never a name the desk typed.
         typed = self.assignee_combo.currentText().strip()
-        if worker and typed in ("", self._suggested):
+        if typed in ("", self._suggested):
             self.assignee_combo.setEditText(worker)
             self._suggested = worker
 
@@ -223,7 +237,6 @@ class ReceiveDialog(QDialog):
         category = self.categories.get(self.category_combo.currentData())
         if category is not None and not self._level_touched:
             self.level_combo.setCurrentIndex(self.level_combo.findData(category.default_level))
-            self._requester_changed()
         self._update_due()
 
     def _received_on(self) -> dt.date:
@@ -248,6 +261,7 @@ class ReceiveDialog(QDialog):
             urgency=self.urgency_combo.currentData(),
             level=self.level_combo.currentData(),
             assignee=self.assignee_combo.currentText(),
+            grid_id=self.grid_combo.currentData(),
             dispatch_now=self.dispatch_check.isChecked(),
             proxy_errand=self.proxy_check.isChecked(),
             proxy_principal=self.proxy_principal.text(),

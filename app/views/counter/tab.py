@@ -100,7 +100,6 @@ class CounterTab(QWidget):
         self.period_combo = QComboBox()
         for code, label in PERIODS:
             self.period_combo.addItem(_(label), code)
-        self._fill_filter_choices()
         for combo in (self.show_combo, self.category_combo, self.grid_combo, self.period_combo):
             combo.currentIndexChanged.connect(lambda _i: self.reload())
 
@@ -201,15 +200,20 @@ class CounterTab(QWidget):
         notice.changed.connect(self._on_notice)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
-        self._refresh_timer.timeout.connect(self.reload)
+        self._refresh_timer.timeout.connect(self.refresh)
         self._refresh_timer.start()
         self.new_button.setEnabled(access.may(actor, access.COUNTER_RECEIVE))
-        self.reload()
+        # Start-up only needs the counts for the tab's label; the list loads when the tab is first seen.
+        self._loaded = False
+        self._show_ticket(None)
+        self._update_counts()
 
     def showEvent(self, event) -> None:
         # The grid gets two thirds of the width the first time the tab is seen (the pane's
         # wrapped text would otherwise ask for half).
         super().showEvent(event)
+        if not self._loaded:
+            self.reload()
         if not self._sized and self.split.width() > 0:
             self._sized = True
             self.split.setSizes([self.split.width() * 2 // 3, self.split.width() // 3])
@@ -235,7 +239,26 @@ class CounterTab(QWidget):
     def show_filter(self, code: str) -> None:
         self.show_combo.setCurrentIndex(self.show_combo.findData(code))
 
+    def _update_counts(self) -> None:
+        try:
+            overdue, due_today = counter.counts(self.db)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        self.last_counts = (overdue, due_today)
+        self.counts_changed.emit(overdue, due_today)
+
+    def refresh(self) -> None:
+        """After a change anywhere: the list if it has been seen, the label's counts always."""
+        if self._loaded:
+            self.reload()
+        else:
+            self._update_counts()
+
     def reload(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._fill_filter_choices()
         keep = self.current.id if self.current is not None else None
         today = dt.date.today()
         show = self.show_combo.currentData()
@@ -320,10 +343,10 @@ class CounterTab(QWidget):
         self.select_row(row)
 
     def _on_notice(self, what: str) -> None:
-        if what in (notices.CATALOGUE, notices.GRIDS):
+        if what in (notices.CATALOGUE, notices.GRIDS) and self._loaded:
             self._fill_filter_choices()
         if what in (notices.TICKETS, notices.CATALOGUE, notices.GRIDS, notices.RESIDENTS):
-            self.reload()
+            self.refresh()
 
     # -- the detail pane ----------------------------------------------------------------------------
     def _show_ticket(self, ticket_id: int | None) -> None:
