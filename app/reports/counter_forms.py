@@ -81,7 +81,7 @@ def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
                  "request.").format(number=ticket.number)
     story.append(Paragraph(_esc(call), s["body"]))
     if ticket.proxy_errand:
-        story.append(Paragraph(_esc(_("This is a proxy errand (代办): the centre runs it for you with your "
+        story.append(Paragraph(_esc(_("This is a proxy errand: the centre runs it for you with your "
                                       "letter of authorisation.")), s["body"]))
     story.append(toolkit.spacer(10))
     story.append(_sign_and_date(_("Handled by"), width))
@@ -89,17 +89,18 @@ def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
 
 
 def _sign_and_date(who: str, width: float) -> Table:
-    """'who：______   日期：______', with room above the lines to sign."""
+    """'who: ______   Date: ______', with room above the lines to sign."""
     s = toolkit.styles()
-    cells = [Paragraph(_esc(label) + "：" + BLANK, s["body"]) for label in (who, _("Date"))]
+    cells = [Paragraph(_esc(toolkit.with_colon(label)) + BLANK, s["body"]) for label in (who, _("Date"))]
     table = Table([cells], colWidths=[width * 0.6, width * 0.4], rowHeights=[12 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
 
-def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
-    """转办单 for the handler: the full phone (they call the requester) and room to report back."""
+def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead, instructions: Sequence[tuple[str, str]] = ()) -> bytes:
+    """转办单 for the handler: the full phone (they call the requester), what the desk asked for
+    (`instructions`: (step, note) of dispatches and escalations) and room to report back."""
     s = toolkit.styles()
     width = toolkit.usable_width()
     title = _("Dispatch slip")
@@ -107,7 +108,7 @@ def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
     story += [_number_block(ticket, width), toolkit.spacer(4)]
     pairs = [
         (_("Received on"), format_date(ticket.received_on)),
-        (_("Due by"), format_date(ticket.due_on)),
+        (_("Promised by"), format_date(ticket.due_on)),
         (_("Level"), ticket.level_label),
         (_("Urgency"), ticket.urgency_label),
         (_("Assigned to"), ticket.assignee),
@@ -121,6 +122,9 @@ def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
     rows = [(_("Request"), ticket.description)]
     if ticket.proxy_errand:
         rows.append((_("Proxy errand"), _proxy_line(ticket)))
+    rows += [(step, note) for step, note in instructions]
+    if ticket.on_hold:
+        rows.append((_("On hold since"), format_date(ticket.held_since)))
     story.append(toolkit.field_table(rows, width, columns=1))
     story.append(Paragraph(_esc(_("To be filled in by the handler")), s["heading"]))
     story.append(_handling_box(width))
@@ -184,17 +188,17 @@ def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
     title = _("Letter of authorisation")
     letter = ParagraphStyle("letter", parent=s["body"], fontSize=11.5, leading=24)
     story = toolkit.title_block(title, _("Ticket {number}").format(number=ticket.number))
-    id_line = _("ID number") + "：" + ID_BLANK
+    id_line = toolkit.with_colon(_("ID number")) + ID_BLANK
     for role, name in ((_("Principal"), ticket.proxy_principal), (_("Agent"), ticket.proxy_agent)):
-        story.append(Paragraph("{}：<u>&nbsp;&nbsp;{}&nbsp;&nbsp;</u>&nbsp;&nbsp;&nbsp;&nbsp;{}".format(
-            _esc(role), _esc(name), _esc(id_line)), letter))
+        story.append(Paragraph("{}<u>&nbsp;&nbsp;{}&nbsp;&nbsp;</u>&nbsp;&nbsp;&nbsp;&nbsp;{}".format(
+            _esc(toolkit.with_colon(role)), _esc(name), _esc(id_line)), letter))
     story.append(toolkit.spacer(4))
     story.append(Paragraph(_esc(_(
         "I, {principal}, cannot attend to this matter in person and authorise {agent} to handle it on my "
         "behalf at {centre} (ticket {number}). I accept what the agent does within this authorisation.")
         .format(principal=ticket.proxy_principal, agent=ticket.proxy_agent, centre=letterhead.centre_name,
                 number=ticket.number)), ParagraphStyle("indent", parent=letter, firstLineIndent=23)))
-    story.append(Paragraph(_esc(_("Matter authorised")) + "：" + _esc(ticket.proxy_matter), letter))
+    story.append(Paragraph(_esc(toolkit.with_colon(_("Matter authorised")) + ticket.proxy_matter), letter))
     story.append(Paragraph(_esc(_("This authorisation is valid from the day it is signed until the matter "
                                   "is completed.")), letter))
     story.append(toolkit.spacer(8))
@@ -234,14 +238,19 @@ def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures,
     story = toolkit.title_block(title, _("{filter} · {count} tickets").format(
         filter=description, count=format_number(len(rows))))
     header = [_("Ticket number"), _("Received on"), _("Requester"), _("Phone"), _("Kind of request"),
-              _("Channel"), _("Level"), _("Assigned to"), _("Status"), _("Due by"), _("Resolved on"),
+              _("Channel"), _("Level"), _("Assigned to"), _("Status"), _("Promised by"), _("Resolved on"),
               _("Satisfaction")]
     lines = []
     for r in sorted(rows, key=_number_key):
         # "overdue" in words, so it survives black-and-white printing
-        status = _("{status} (overdue)").format(status=r.status_label) if r.overdue else r.status_label
+        status = r.status_label
+        if r.overdue:
+            status = _("{status} (overdue)").format(status=status)
+        elif r.resolved_on is not None and r.resolved_on > r.due_on:
+            status = _("{status} (late)").format(status=status)
+        level = _("{level} (escalated)").format(level=r.level_label) if r.escalated else r.level_label
         lines.append([r.number, format_date(r.received_on, "medium"), r.requester, mask_phone(r.requester_phone),
-                      r.category, r.channel_label, r.level_label, r.assignee, status,
+                      r.category, r.channel_label, level, r.assignee, status,
                       format_date(r.due_on, "medium"), format_date(r.resolved_on, "medium"),
                       r.satisfaction_label])
     if progress:
@@ -253,6 +262,9 @@ def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures,
     f = figures
     summary = [Paragraph(_esc(_("Figures for {start} to {end}").format(
         start=format_date(f.date_from), end=format_date(f.date_to))), s["heading"])]
+    summary.append(Paragraph(_esc(_("Received: tickets received in the period. Resolved, on time and within "
+                                    "the grid: tickets resolved in the period, whenever received. Satisfaction: "
+                                    "follow-ups made in the period.")), s["small"]))
     if filtered:
         summary.append(Paragraph(_esc(_("Tickets of every status: the status filter above does not apply "
                                         "to the figures.")), s["small"]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -207,12 +208,17 @@ def field_table(pairs: Sequence[tuple[str, str]], width: float, columns: int = 2
     return table
 
 
+def with_colon(label: str) -> str:
+    """"经办人：" in Chinese, "Handled by:" in English."""
+    return _("{label}: ").format(label=label)
+
+
 def signature_block(width: float) -> Table:
     """经办人 / 负责人 / 盖章 / 日期, with room to sign and stamp."""
     s = styles()
     labels = [_("Handled by"), _("Person in charge"), _("Stamp"), _("Date")]
     line = "_" * 14
-    data = [[Paragraph(_escape(label) + "：", s["body"]) for label in labels],
+    data = [[Paragraph(_escape(with_colon(label)), s["body"]) for label in labels],
             [line, line, "", line]]
     quarter = width / 4
     table = Table(data, colWidths=[quarter] * 4, rowHeights=[8 * mm, 22 * mm])
@@ -281,13 +287,22 @@ class LongTable(Flowable):
         room = width - 2 * self.padding
         if pdfmetrics.stringWidth(text, FONT, self.font_size) <= room:
             return [text]
+        # Chinese breaks between any two characters; words with spaces (English) break at the
+        # spaces, and only a word longer than the cell is cut.
+        pieces = re.findall(r"\S+\s*|\s+", text) if " " in text else list(text)
         out, current = [], ""
-        for ch in text:
-            if current and pdfmetrics.stringWidth(current + ch, FONT, self.font_size) > room:
-                out.append(current)
+        for piece in pieces:
+            if current and pdfmetrics.stringWidth(current + piece.rstrip(), FONT, self.font_size) > room:
+                out.append(current.rstrip())
                 current = ""
-            current += ch
-        return out + [current]
+            while pdfmetrics.stringWidth(piece.rstrip(), FONT, self.font_size) > room and len(piece) > 1:
+                cut = len(piece) - 1
+                while cut > 1 and pdfmetrics.stringWidth(piece[:cut], FONT, self.font_size) > room:
+                    cut -= 1
+                out.append(piece[:cut])
+                piece = piece[cut:]
+            current += piece
+        return out + [current.rstrip()]
 
     def _row_height(self, cells: list[list[str]]) -> float:
         return max(len(c) for c in cells) * self.leading + 2 * self.padding - (self.leading - self.font_size)

@@ -58,7 +58,7 @@ RESOLVED, FOLLOWED_UP, ARCHIVED = "resolved", "followed_up", "archived"
 STATUSES: dict[str, str] = {
     RECEIVED: N_("Received"),
     DISPATCHED: N_("Dispatched"),
-    HANDLING: N_("Being handled"),
+    HANDLING: N_("In progress"),
     RESOLVED: N_("Resolved"),
     FOLLOWED_UP: N_("Followed up"),
     ARCHIVED: N_("Archived"),
@@ -692,7 +692,7 @@ def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note
     Actions and their details:
       dispatch (assignee required) · start · resolve · follow_up (satisfaction, comment) ·
       archive (a note is required when the resident was not satisfied) · reopen (only after an
-      unsatisfied follow-up) · escalate (note: why; optional assignee) · hold (note: why) · resume.
+      unsatisfied follow-up; note: what is still to be done) · escalate (note: why; optional assignee) · hold (note: why) · resume.
     Every move adds an event and an audit row in the same transaction.
     """
     access.require(actor, access.COUNTER_HANDLE)
@@ -750,6 +750,8 @@ def _apply_move(s, ticket: Ticket, action: str, note: str, today: dt.date, detai
         if ticket.satisfaction != "unsatisfied":
             raise DeskError(_("Only a ticket whose requester was not satisfied can be reopened: {number}.")
                             .format(number=ticket.number))
+        if not note:
+            raise ValidationError({"note": _("Please say what is still to be done.")})
         ticket.resolved_on = None
     elif action == "escalate":
         if ticket.level == TOWN_LEVEL:
@@ -757,8 +759,7 @@ def _apply_move(s, ticket: Ticket, action: str, note: str, today: dt.date, detai
                             .format(number=ticket.number))
         if not note:
             raise ValidationError({"note": _("Please say why the ticket is escalated.")})
-        ticket.level = LEVEL_ORDER[LEVEL_ORDER.index(ticket.level) + 1] if ticket.level in LEVEL_ORDER \
-            else CENTRE_LEVEL
+        ticket.level = next_level(ticket.level)
         if _clean(details.get("assignee")):
             ticket.assignee = _clean(details.get("assignee"))[:NAME_MAX]
     elif action == "hold":
@@ -802,6 +803,25 @@ def allowed_actions(ticket: TicketInfo) -> list[str]:
             continue
         out.append(action)
     return out
+
+
+def deadline_after_resume(db: Database, ticket_id: int, today: dt.date | None = None) -> dt.date | None:
+    """The deadline a ticket on hold would get if resumed `today` (None: it is not on hold)."""
+    today = today or dt.date.today()
+    with db.session() as s:
+        ticket = _get_ticket(s, ticket_id)
+        if ticket.held_since is None:
+            return None
+        cal = _calendar(s)
+        return cal.add(ticket.due_on, max(0, cal.between(ticket.held_since, today)))
+
+
+def next_level(level: str) -> str | None:
+    """The level an escalation leads to (grid → centre → town), None at the top."""
+    if level not in LEVEL_ORDER:
+        return CENTRE_LEVEL
+    index = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
 
 
 def promised_date(db: Database, category_id: int, received_on: dt.date) -> dt.date | None:

@@ -112,7 +112,11 @@ def receipt_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = No
 def dispatch_slip_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:
     """转办单 for the handler (staff-internal: the full phone)."""
     _allowed(actor, access.COUNTER_HANDLE)
-    return counter_forms.dispatch_slip(counter.get_ticket(db, ticket_id), letterhead(db))
+    ticket = counter.get_ticket(db, ticket_id)
+    labels = {"dispatch": _("Instructions"), "escalate": _("Why it was escalated")}
+    instructions = [(labels[e.action], e.note) for e in counter.ticket_history(db, ticket_id)
+                    if e.action in labels and e.note]
+    return counter_forms.dispatch_slip(ticket, letterhead(db), instructions)
 
 
 def authorisation_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:

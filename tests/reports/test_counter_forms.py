@@ -137,9 +137,10 @@ def test_the_letter_of_authorisation_leaves_the_id_number_to_be_written_by_hand(
 
 def test_the_letter_has_signature_lines_for_principal_and_agent(db, desk, english):
     text = flat(printing.authorisation_pdf(db, desk["proxy"].id, actor=ADMIN))
-    for value in ("Principal (signature or fingerprint)：", "Agent (signature)：", "Checked by the centre",
+    for value in ("Principal (signature or fingerprint):", "Agent (signature):", "Checked by the centre",
                   "I, 蔡良剑, cannot attend", "authorise 蔡小明"):
         assert squeeze(value) in text, value
+    assert "：" not in text  # English forms use English colons
 
 
 def test_a_ticket_that_is_not_a_proxy_errand_has_no_letter(db, desk):
@@ -295,3 +296,21 @@ def test_a_ticket_is_found_by_number_scan_or_record_number(db, desk):
     with pytest.raises(NotFoundError) as missing:
         counter.find_ticket_id(db, "FW202611-0099")
     assert "FW202611-0099" in missing.value.message
+
+
+def test_the_dispatch_slip_repeats_the_desks_instructions_and_escalations(db, desk, english):
+    t = desk["lamp"]
+    counter.move(db, t.id, "escalate", actor=ADMIN, note="需要物业公司配合", today=D(2026, 11, 3))
+    counter.move(db, t.id, "hold", actor=ADMIN, note="等物业回复", today=D(2026, 11, 4))
+    text = flat(printing.dispatch_slip_pdf(db, t.id, actor=ADMIN))
+    for value in ("Why it was escalated", "需要物业公司配合", "On hold since", "November 4, 2026"):
+        assert squeeze(value) in text, value
+
+
+def test_the_ledger_marks_late_resolutions_and_escalations(db, desk, english):
+    t = desk["lamp"]  # due 9 November
+    counter.move(db, t.id, "escalate", actor=ADMIN, note="需要物业公司配合", today=D(2026, 11, 3))
+    counter.move(db, t.id, "start", actor=ADMIN, today=D(2026, 11, 3))
+    counter.move(db, t.id, "resolve", actor=ADMIN, today=D(2026, 11, 12))
+    text = ledger(db)
+    assert squeeze("Resolved (late)") in text and squeeze("(escalated)") in text

@@ -44,3 +44,15 @@ def test_signature_block_has_the_four_fields():
 def test_qr_drawing_has_the_requested_size():
     drawing = toolkit.qr_drawing("ND:K7Q4M2XP", 25 * mm)
     assert (drawing.width, drawing.height) == (25 * mm, 25 * mm)
+
+
+def test_long_table_wraps_english_at_spaces_and_chinese_anywhere():
+    from app.reports.toolkit import LongTable
+
+    table = LongTable(["h"], [], [60], font_size=8)
+    assert table._wrap("Found by a grid worker", 60) == ["Found by a", "grid worker"]
+    assert table._wrap("Basically satisfied", 60) == ["Basically", "satisfied"]
+    assert all(len(line) < 9 for line in table._wrap("社会保险和医疗保险事务咨询", 60))
+    assert "".join(table._wrap("社会保险和医疗保险事务咨询", 60)) == "社会保险和医疗保险事务咨询"
+    long_word = table._wrap("Supercalifragilisticexpialidocious", 60)
+    assert "".join(long_word) == "Supercalifragilisticexpialidocious" and len(long_word) > 1

@@ -169,7 +169,7 @@ DETAILS = {
     "resolve": {},
     "follow_up": dict(satisfaction="satisfied"),
     "archive": dict(note="已办结归档"),
-    "reopen": {},
+    "reopen": dict(note="居民仍不满意"),
     "escalate": dict(note="需要街道协调"),
     "hold": dict(note="等待居民补交材料"),
     "resume": {},
@@ -266,6 +266,9 @@ def test_details_each_move_needs(db, cats):
     counter.follow_up(db, t.id, "unsatisfied", "没解决", actor=ADMIN, today=TODAY)
     with pytest.raises(ValidationError) as err:  # archiving an unsatisfied ticket needs a reason
         counter.move(db, t.id, "archive", actor=ADMIN, today=TODAY)
+    assert "note" in err.value.fields
+    with pytest.raises(ValidationError) as err:  # and so does reopening it: what is still to be done
+        counter.move(db, t.id, "reopen", actor=ADMIN, today=TODAY)
     assert "note" in err.value.fields
     with pytest.raises(DeskError):
         counter.move(db, t.id, "fly", actor=ADMIN, today=TODAY)

@@ -83,7 +83,7 @@ def test_a_walk_in_request_goes_from_the_search_box_to_a_printed_receipt(window,
     assert seen["due"] == "{0.year}年{0.month}月{0.day}日".format(due)
     # The new ticket is listed and shown, and its receipt was printed.
     assert tab.current.number == number and tab.search_box.text() == ""
-    assert tab.model.rowCount() == 1 and "李阿婆" in tab.model.index(0, 2).data()
+    assert tab.model.rowCount() == 1 and "李阿婆" in tab.model.index(0, 3).data()
     assert number in tab.detail.text() and "办理老年人优待证" in tab.detail.text()
     [(title, pdf)] = previews
     assert title == "打印预览 — 受理回执"
@@ -157,7 +157,7 @@ def test_overdue_tickets_stand_out_in_the_label_the_summary_and_the_rows(window,
     assert "1 件逾期" in tab.summary.text()
     row = tab.model.row_of(late.id)
     assert row == 0  # overdue first
-    status = tab.model.index(row, 7)
+    status = tab.model.index(row, 8)
     assert status.data().endswith("已逾期")
     assert status.data(Qt.ItemDataRole.BackgroundRole) == ticket_model.OVERDUE_BACKGROUND
     # The summary's link filters to the overdue ones.
@@ -340,7 +340,7 @@ def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, cat
     qtbot.waitUntil(lambda: window.counter_tab.model.rowCount() == 1)  # loads when shown
     assert window.tabs.tabText(1) == "Service counter (1 overdue)"
     assert window.counter_tab.model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
-    assert window.counter_tab.model.index(0, 7).data() == "Received — overdue"
+    assert window.counter_tab.model.index(0, 8).data() == "Received — overdue"
     window.switch_language("zh_CN")
     assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
 
@@ -360,3 +360,40 @@ def test_ctrl_n_receives_on_the_counter_tab_and_adds_a_resident_on_the_residents
     window.tabs.setCurrentWidget(window.residents_tab)
     qtbot.keyClick(window.residents_tab.search.box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: opened == ["request", "resident"])
+
+
+def test_the_requester_is_chosen_not_guessed_and_a_walk_in_error_sits_on_the_name(window, db, catalogue,
+                                                                                  registry, qtbot):
+    dialog = ReceiveDialog(db, window, actor=ADMIN)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_chinese(dialog.search.box, "陈")  # 陈安 and 陈良: two people, nobody is picked for the desk
+    assert dialog.search.model.rowCount() == 2 and dialog.search.current_id() is None
+    assert dialog.chosen_label.text() == "请在列表中选择来办人（方向键或鼠标点击）。"
+    qtbot.keyClick(dialog.search.box, Qt.Key.Key_Down)
+    assert dialog.search.current_id() in (registry["陈安"], registry["陈良"])
+    assert dialog.chosen_label.text().startswith("来办人：陈")
+    qtbot.mouseClick(dialog.walk_in_radio, Qt.MouseButton.LeftButton)
+    dialog.walk_in_name.clear()
+    dialog.accept()
+    errors = {name: label.text() for name, (_w, label) in dialog.errors.fields.items() if label.text()}
+    assert errors["walk_in_name"] == "请选择居民，或填写来办人的姓名。" and "requester" not in errors
+    assert dialog.walk_in_name.property("invalid") is True
+
+
+def test_step_dialogs_say_what_the_desk_needs_to_know(window, db, catalogue, qtbot):
+    t = received(db, catalogue["矛盾纠纷调解"], TODAY)
+    tab = window.counter_tab
+    tab.reload()
+    tab.select_ticket(t.id)
+    assert not tab.print_slip_action.isEnabled()  # nobody to hand a slip to yet
+    escalate = MoveDialog(db, tab.current, "escalate", window, actor=ADMIN)
+    qtbot.addWidget(escalate)
+    assert "工单将从“网格”上报到“中心”。" in escalate.findChild(type(tab.detail)).text()
+    for action, kw in (("dispatch", {"assignee": "林燕"}), ("start", {}), ("resolve", {"note": "已调解"})):
+        counter.move(db, t.id, action, actor=ADMIN, **kw)
+    tab.select_ticket(t.id)
+    follow = MoveDialog(db, tab.current, "follow_up", window, actor=ADMIN)
+    qtbot.addWidget(follow)
+    intro = follow.findChild(type(tab.detail)).text()
+    assert "回访电话：13812345678" in intro and "办理结果：已调解" in intro

@@ -13,13 +13,13 @@ from app.services.counter import TicketRow
 COLUMNS = [
     ("number", N_("Ticket")),
     ("received_on", N_("Received on")),
+    ("due_on", N_("Promised by")),
     ("requester", N_("Requester")),
     ("category", N_("Kind of request")),
     ("urgency", N_("Urgency")),
     ("level", N_("Level")),
     ("assignee", N_("Assigned to")),
     ("status", N_("Status")),
-    ("due_on", N_("Due")),
 ]
 ID_ROLE = Qt.ItemDataRole.UserRole
 OVERDUE_BACKGROUND = QBrush(QColor("#fde0dc"))
@@ -46,7 +46,7 @@ def level_text(row: TicketRow) -> str:
     if row.escalated:
         return _("{level} (escalated)").format(level=row.level_label)
     if row.resolved_within_grid:
-        return _("Grid (resolved in the grid)")
+        return _("Resolved in the grid")
     return row.level_label
 
 

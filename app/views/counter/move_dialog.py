@@ -6,10 +6,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QPlainTextEdit, QRadioButton, QWidget
 
 from app.db import Database
-from app.i18n import N_, _
+from app.i18n import N_, _, format_date
 from app.services import counter
 from app.services.access import Actor
-from app.services.counter import ACTION_LABELS, SATISFACTIONS, TicketInfo
+from app.services.counter import ACTION_LABELS, LEVELS, SATISFACTIONS, TicketInfo
 from app.views.shared.forms import FormDialog
 
 # What the note means for each step (the label of the note field).
@@ -19,7 +19,7 @@ NOTE_LABELS = {
     "resolve": N_("How it was resolved"),
     "follow_up": N_("The resident's comment"),
     "archive": N_("Note"),
-    "reopen": N_("Why it is reopened"),
+    "reopen": N_("What is still to be done"),
     "escalate": N_("Why it is escalated"),
     "hold": N_("What it is waiting for"),
     "resume": N_("Note"),
@@ -64,7 +64,18 @@ class MoveDialog(FormDialog):
         intro = _("Ticket {number}: {requester} — {category}").format(
             number=ticket.number, requester=ticket.requester, category=ticket.category)
         if action == "escalate":
-            intro += "\n" + _("The ticket goes up from {level} to the next level.").format(level=ticket.level_label)
+            intro += "\n" + _("The ticket goes up from {level} to {next}.").format(
+                level=ticket.level_label, next=_(LEVELS[counter.next_level(ticket.level)]))
+        elif action == "follow_up":
+            resolution = [e.note for e in counter.ticket_history(db, ticket.id) if e.action == "resolve" and e.note]
+            intro += "\n" + _("Call {phone}.").format(phone=ticket.requester_phone or "—")
+            if resolution:
+                intro += "\n" + _("How it was resolved: {note}").format(note=resolution[-1])
+        elif action == "resume":
+            due = counter.deadline_after_resume(db, ticket.id)
+            if due is not None:
+                intro += "\n" + _("On hold since {since}; the new deadline will be {due}.").format(
+                    since=format_date(ticket.held_since), due=format_date(due))
         super().__init__(_("{action} — {number}").format(action=_(ACTION_LABELS[action]), number=ticket.number),
                          fields, parent, intro=intro, min_width=480)
         self.buttons.button(self.buttons.StandardButton.Ok).setText(_(ACTION_LABELS[action]))

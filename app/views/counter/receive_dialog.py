@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QD
                                QRadioButton, QVBoxLayout, QWidget)
 
 from app.db import Database
-from app.errors import DeskError
+from app.errors import DeskError, ValidationError
 from app.i18n import _, format_date
 from app.services import counter, grids, residents
 from app.services.access import Actor
@@ -34,7 +34,7 @@ class ReceiveDialog(QDialog):
         self._level_touched = False
         self._suggested = ""  # the grid worker last filled in as the assignee
         self.setWindowTitle(_("New request"))
-        self.resize(1100, 640)
+        self.resize(1100, 700)
         self.errors = FieldErrors(error_label())
 
         # -- who is asking ---------------------------------------------------------------------
@@ -44,10 +44,13 @@ class ReceiveDialog(QDialog):
         who = QButtonGroup(self)
         who.addButton(self.resident_radio)
         who.addButton(self.walk_in_radio)
-        self.search = ResidentSearch(db, self)
+        self.search = ResidentSearch(db, self, pick_single_only=True)
         self.search.current_changed.connect(lambda _rid: self._requester_changed())
         self.search.activated.connect(lambda _rid: self.category_combo.setFocus())
         self.search.model.modelReset.connect(self._offer_walk_in)
+        self.chosen_label = QLabel()
+        self.chosen_label.setObjectName("chosenRequester")
+        self.chosen_label.setWordWrap(True)
         self.no_match = QLabel()
         self.no_match.setProperty("role", "hint")
         self.no_match.setWordWrap(True)
@@ -74,6 +77,7 @@ class ReceiveDialog(QDialog):
         who_layout.addWidget(self.search, 1)
         who_layout.addWidget(self.errors.add("requester", self.search.box))
         who_layout.addWidget(self.errors.add("resident_id", self.search.table))
+        who_layout.addWidget(self.chosen_label)
         who_layout.addWidget(self.no_match)
         who_layout.addWidget(self.walk_in_box)
 
@@ -96,10 +100,11 @@ class ReceiveDialog(QDialog):
         for code, label in URGENCIES.items():
             self.urgency_combo.addItem(_(label), code)
         self.urgency_combo.setToolTip(_("Normal: small matters, settled simply; urgent: handled at once; "
-                                        "difficult: discussed together (小事简议、急事快议、难事众议)"))
+                                        "difficult: discussed together"))
         self.level_combo = QComboBox()
         for code, label in LEVELS.items():
             self.level_combo.addItem(_(label), code)
+        self.level_combo.setCurrentIndex(self.level_combo.findData(counter.CENTRE_LEVEL))  # most kinds' level
         self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
         self.grid_combo = QComboBox()
         self.grid_combo.addItem(_("— the requester's grid —"), None)
@@ -125,22 +130,12 @@ class ReceiveDialog(QDialog):
         self.due_label = QLabel()
         self.due_label.setObjectName("promisedDate")
 
-        self.proxy_check = QCheckBox(_("Proxy errand (代办): staff run the errand for the resident"))
+        self.proxy_check = QCheckBox(_("Proxy errand: staff run the errand for the resident"))
         self.proxy_principal = QLineEdit()
         self.proxy_principal.setPlaceholderText(_("Default: the requester"))
         self.proxy_agent = QLineEdit()
         self.proxy_matter = QLineEdit()
         self.proxy_matter.setMaxLength(200)
-        self.proxy_box = QWidget()
-        proxy_form = QFormLayout(self.proxy_box)
-        proxy_form.setContentsMargins(0, 0, 0, 0)
-        proxy_form.addRow(_("Authorised by"), self.proxy_principal)
-        proxy_form.addRow(_("Errand run by"), self.proxy_agent)
-        proxy_form.addRow("", self.errors.add("proxy_agent", self.proxy_agent))
-        proxy_form.addRow(_("Matter authorised"), self.proxy_matter)
-        proxy_form.addRow("", self.errors.add("proxy_matter", self.proxy_matter))
-        self.proxy_check.toggled.connect(self.proxy_box.setVisible)
-        self.proxy_box.hide()
 
         self.print_check = QCheckBox(_("Print the receipt for the resident"))
         self.print_check.setChecked(True)
@@ -160,11 +155,21 @@ class ReceiveDialog(QDialog):
             form.addRow(label, widget)
             form.addRow("", self.errors.add(key, widget))
         form.addRow(_("Promised by"), self.due_label)
+        form.addRow("", self.proxy_check)
+        self.proxy_rows = [self.proxy_principal]
+        form.addRow(_("Authorised by"), self.proxy_principal)
+        for label, key, widget in ((_("Errand run by"), "proxy_agent", self.proxy_agent),
+                                   (_("Matter authorised"), "proxy_matter", self.proxy_matter)):
+            form.addRow(label, widget)
+            error = self.errors.add(key, widget)
+            form.addRow("", error)
+            self.proxy_rows += [widget, error]
+        self.form = form
+        self.proxy_check.toggled.connect(self._proxy_toggled)
+        self._proxy_toggled(False)
         request_box = QGroupBox(_("The request"))
         request_layout = QVBoxLayout(request_box)
         request_layout.addLayout(form)
-        request_layout.addWidget(self.proxy_check)
-        request_layout.addWidget(self.proxy_box)
         request_layout.addStretch(1)
         request_layout.addWidget(self.print_check)
 
@@ -189,6 +194,12 @@ class ReceiveDialog(QDialog):
         self.search.box.setFocus()
 
     # -- live behaviour --------------------------------------------------------------------------
+    def _proxy_toggled(self, on: bool) -> None:
+        for widget in self.proxy_rows:
+            self.form.setRowVisible(widget, on)
+        if on:
+            self.proxy_agent.setFocus()
+
     def _who_changed(self) -> None:
         registered = self.resident_radio.isChecked()
         self.search.setEnabled(registered)
@@ -213,12 +224,24 @@ class ReceiveDialog(QDialog):
     def _requester_changed(self) -> None:
         """A registered requester's grid is where the matter is, unless the desk chose another."""
         rid = self.search.current_id() if self.resident_radio.isChecked() else None
-        grid_id = None
+        grid_id, chosen = None, ""
         if rid is not None:
             try:
-                grid_id = residents.get_resident(self.db, rid).data.grid_id
+                detail = residents.get_resident(self.db, rid)
             except DeskError:
-                grid_id = None
+                detail = None
+            if detail is not None:
+                grid_id = detail.data.grid_id
+                age = residents.age_on(detail.data.birth_date)
+                chosen = _("Requester: {name}").format(name=detail.data.name)
+                if age is not None:
+                    chosen += " · " + _("{age} years old").format(age=age)
+                if detail.grid_path:
+                    chosen += " · " + detail.grid_path
+        elif self.resident_radio.isChecked() and self.search.model.rowCount() > 1:
+            chosen = _("Choose the person in the list (arrow keys or a click).")
+        self.chosen_label.setText(chosen)
+        self.chosen_label.setVisible(bool(chosen))
         self.grid_combo.setCurrentIndex(max(0, self.grid_combo.findData(grid_id)))
         self._suggest_assignee()
 
@@ -270,7 +293,13 @@ class ReceiveDialog(QDialog):
             received_on=self._received_on())
 
     def _receive(self) -> None:
-        self.ticket = counter.receive_ticket(self.db, self.ticket_input(), actor=self.actor)
+        try:
+            self.ticket = counter.receive_ticket(self.db, self.ticket_input(), actor=self.actor)
+        except ValidationError as exc:
+            if self.walk_in_radio.isChecked() and "requester" in exc.fields:
+                # For a walk-in, "who is asking" is the name field, not the greyed-out search.
+                exc.fields["walk_in_name"] = exc.fields.pop("requester")
+            raise
 
     def accept(self) -> None:
         if try_save(self, self.errors, self._receive):

@@ -2,6 +2,7 @@
 the closed loop, see what is overdue, print receipts, slips and the ledger."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 
@@ -17,7 +18,7 @@ from app.services import access, counter, grids
 from app.services.access import Actor
 from app.services.counter import ACTION_LABELS, TicketInfo
 from app.views import notices
-from app.views.counter.model import TicketTableModel, level_text, status_text
+from app.views.counter.model import COLUMNS, TicketTableModel, level_text, status_text
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import ListModel
 
@@ -134,8 +135,7 @@ class CounterTab(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((112, 84, 128, 128, 64, 108, 64, 124, 84)):
-            self.table.setColumnWidth(column, width)
+        self._fit_columns()
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._show_ticket(self.model.ticket_id(current.row())))
 
@@ -170,7 +170,9 @@ class CounterTab(QWidget):
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.setWordWrap(True)
         self.history.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((124, 62, 64, 64)):
+        fm = self.history.fontMetrics()
+        when = format_datetime(dt.datetime(2026, 12, 28, 22, 58), "short")
+        for column, width in enumerate((fm.horizontalAdvance(when) + 16, 62, 64, 64)):
             self.history.setColumnWidth(column, width)
 
         pane = QWidget()
@@ -208,6 +210,36 @@ class CounterTab(QWidget):
         self._show_ticket(None)
         self._update_counts()
 
+    def _fit_columns(self) -> None:
+        """Widths from the longest text each column can hold in this language, so "overdue" and
+        "escalated" are never the part cut off."""
+        fm = self.table.fontMetrics()
+        sample = TicketInfo(
+            id=0, number="FW202612-0000", requester="", requester_phone="", resident_id=None, category_id=0,
+            category="", channel="", description="", urgency="", level="", assignee="", grid_id=None, grid="",
+            status="", received_on=dt.date(2026, 12, 28), due_on=dt.date(2026, 12, 28), resolved_on=None,
+            held_since=None, held_days=0, satisfaction=None, follow_up_comment="", proxy_errand=False,
+            proxy_principal="", proxy_agent="", proxy_matter="", overdue=True, due_today=False)
+        statuses = []
+        for status in counter.STATUSES:
+            if status in counter.OPEN_STATUSES:  # only open tickets wait or run late
+                statuses += [status_text(dataclasses.replace(sample, status=status, held_since=held))
+                             for held in (None, sample.received_on)]
+            else:
+                statuses.append(status_text(dataclasses.replace(sample, status=status, overdue=False)))
+        levels = [level_text(dataclasses.replace(sample, level=level, escalated=True)) for level in counter.LEVELS]
+        levels.append(level_text(dataclasses.replace(sample, level=counter.GRID_LEVEL,
+                                                     resolved_on=sample.received_on)))
+        samples = {"number": [sample.number], "received_on": [format_date(sample.received_on, "short")],
+                   "due_on": [format_date(sample.due_on, "short")], "requester": ["欧阳思雨思"],
+                   "category": ["社会保险和医"], "urgency": [_(label) for label in counter.URGENCIES.values()],
+                   "level": levels, "assignee": ["祥芝镇社会"], "status": statuses}
+        for column, (key, _header) in enumerate(COLUMNS):
+            texts = samples[key]
+            header = self.model.headerData(column, Qt.Orientation.Horizontal) or ""
+            width = max(fm.horizontalAdvance(t) for t in [*texts, header]) + 20
+            self.table.setColumnWidth(column, width)
+
     def showEvent(self, event) -> None:
         # The grid gets two thirds of the width the first time the tab is seen (the pane's
         # wrapped text would otherwise ask for half).
@@ -216,7 +248,7 @@ class CounterTab(QWidget):
             self.reload()
         if not self._sized and self.split.width() > 0:
             self._sized = True
-            self.split.setSizes([self.split.width() * 2 // 3, self.split.width() // 3])
+            self.split.setSizes([self.split.width() * 7 // 10, self.split.width() * 3 // 10])
 
     # -- filters and loading ---------------------------------------------------------------------
     def _fill_filter_choices(self) -> None:
@@ -367,7 +399,9 @@ class CounterTab(QWidget):
         may_receive = access.may(self.actor, access.COUNTER_RECEIVE)
         self.print_receipt_action.setEnabled(t is not None and may_receive)
         self.print_letter_action.setEnabled(t is not None and t.proxy_errand and may_receive)
-        self.print_slip_action.setEnabled(t is not None and may_handle)
+        # A dispatch slip is for someone to act on: an open ticket with a handler.
+        self.print_slip_action.setEnabled(t is not None and may_handle and t.status in counter.OPEN_STATUSES
+                                          and bool(t.assignee))
         self.print_ledger_action.setEnabled(may_handle)
         if t is None:
             self.detail.setText(_("No ticket selected."))
@@ -408,9 +442,12 @@ class CounterTab(QWidget):
             line(_("Promised by"), format_date(t.due_on), due_style),
             line(_("On hold since"), format_date(t.held_since)),
             line(_("Resolved on"), format_date(t.resolved_on)),
-            line(_("Satisfaction"), t.satisfaction_label),
-            line(_("Comment"), t.follow_up_comment),
         ]
+        if t.status in (counter.FOLLOWED_UP, counter.ARCHIVED):
+            rows += [line(_("Satisfaction"), t.satisfaction_label), line(_("Comment"), t.follow_up_comment)]
+        elif t.satisfaction:  # reopened: the last follow-up says why
+            rows.append(line(_("Last follow-up"), " — ".join(x for x in (t.satisfaction_label, t.follow_up_comment)
+                                                              if x)))
         proxy = ""
         if t.proxy_errand:
             proxy = "<p><b>{}</b> {}</p>".format(esc(_("Proxy errand:")), esc(_(

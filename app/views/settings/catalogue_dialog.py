@@ -34,7 +34,7 @@ class CategoryDialog(FormDialog):
         self.days_spin.setValue(category.promised_working_days if category else 5)
         self.days_spin.setSuffix(_(" working days"))
         super().__init__(_("Kind of request") if category else _("New kind of request"), [
-            (_("Name"), "name", self.name_edit),
+            (_("Kind of request"), "name", self.name_edit),
             (_("Usually handled at"), "default_level", self.level_combo),
             (_("Promised within"), "promised_working_days", self.days_spin),
         ], parent, intro=_("A changed promise applies to new tickets; tickets already received keep "
@@ -147,10 +147,10 @@ class HolidayDialog(FormDialog):
         self.day_edit.setDate(QDate(today.year, today.month, today.day))
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText(_("e.g. National Day"))
-        self.working_check = QCheckBox(_("A make-up working day (调休上班) instead of a holiday"))
+        self.working_check = QCheckBox(_("A make-up working day instead of a holiday"))
         super().__init__(_("Add a day"), [
             (_("Date"), "day", self.day_edit),
-            (_("Name"), "name", self.name_edit),
+            (_("Name of the day"), "name", self.name_edit),
             ("", "working", self.working_check),
         ], parent)
 
@@ -164,7 +164,7 @@ class HolidaysDialog(_ListDialog):
     """Public holidays and make-up working days; deadlines skip the one and count the other."""
 
     def __init__(self, db: Database, parent=None, *, actor: Actor):
-        super().__init__(_("Holidays"), [_("Date"), _("Weekday"), _("Name"), _("Kind")], parent)
+        super().__init__(_("Holidays"), [_("Date"), _("Weekday"), _("Name of the day"), _("Kind")], parent)
         self.db, self.actor = db, actor
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)

@@ -17,8 +17,11 @@ class ResidentSearch(QWidget):
     activated = Signal(int)         # Enter or double-click on a resident
     current_changed = Signal(object)  # resident id or None
 
-    def __init__(self, db: Database, parent: QWidget | None = None):
+    def __init__(self, db: Database, parent: QWidget | None = None, *, pick_single_only: bool = False):
         super().__init__(parent)
+        # With pick_single_only the first result is chosen only when it is the only one: where a
+        # wrong pick costs something (a ticket filed under the wrong person), the desk chooses.
+        self.pick_single_only = pick_single_only
         self.box = QLineEdit()
         self.box.setClearButtonEnabled(True)
         self.box.setPlaceholderText(_("Search: name, pinyin (cailiangjian), initials (clj), "
@@ -53,7 +56,7 @@ class ResidentSearch(QWidget):
 
     def _search(self) -> None:
         self.model.search(self.box.text())
-        self.select_row(0)
+        self.select_row(0 if not self.pick_single_only or self.model.rowCount() == 1 else -1)
 
     def refresh(self, keep_id: int | None = None) -> None:
         keep_id = keep_id if keep_id is not None else self.current_id()
