@@ -200,6 +200,15 @@ def add_staff(db: Database, actor: Actor, username: str, display_name: str, role
         return _create(s, actor, values, password).id
 
 
+def own_account(db: Database, actor: Actor) -> StaffInfo | None:
+    """The signed-in person's account as it is now (None when the actor is not a staff account,
+    e.g. the command line's operating-system user): an open window checks it has not been
+    deactivated or given another role since sign-in."""
+    with db.session() as s:
+        staff = s.scalar(select(Staff).where(Staff.username == actor.name))
+        return _info(staff) if staff is not None else None
+
+
 def list_staff(db: Database, actor: Actor) -> list[StaffInfo]:
     access.require(actor, access.USERS_MANAGE)
     with db.session() as s:

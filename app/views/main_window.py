@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMai
 
 from app import __version__
 from app.db import Database
+from app.errors import DeskError
 from app.i18n import LANGUAGES, _, current_language, format_number
 from app.services import centre
 from app.services import access
@@ -24,6 +25,7 @@ from app.views.worker import run_in_background
 
 
 DEFAULT_IDLE_MINUTES = 10
+ACCOUNT_CHECK_MS = 30_000  # how often an open window re-reads its own account
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                  QEvent.Type.Wheel}
 
@@ -65,6 +67,12 @@ class MainWindow(QMainWindow):
         self._idle_watcher = _IdleWatcher(self.idle_timer, self)
         QApplication.instance().installEventFilter(self._idle_watcher)
         self.set_idle_minutes(int(ui_settings.value("lock/idle_minutes", DEFAULT_IDLE_MINUTES)))
+        # An administrator may deactivate or re-role someone at another desk: their open window
+        # follows within a minute instead of keeping the old rights until the next sign-in.
+        self.account_timer = QTimer(self)
+        self.account_timer.setInterval(ACCOUNT_CHECK_MS)
+        self.account_timer.timeout.connect(self.check_account)
+        self.account_timer.start()
         self._build()
         geometry = ui_settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
@@ -165,6 +173,25 @@ class MainWindow(QMainWindow):
         self._build()
         self.residents_tab.search.box.setText(query)
 
+    def check_account(self) -> None:
+        """Lock when the signed-in account was deactivated; take up a changed role."""
+        from app.services import accounts
+
+        if getattr(self, "_locked", False):
+            return
+        try:
+            account = accounts.own_account(self.db, self.actor)
+        except DeskError:
+            return  # the database is busy or gone; the next check tries again
+        if account is None:
+            return
+        if not account.active:
+            self.statusBar().showMessage(_("Your account has been deactivated."), 10000)
+            self.lock()
+        elif account.role != self.actor.role:
+            self.set_actor(Actor(self.actor.name, account.role))
+            self.statusBar().showMessage(_("Your role is now {role}.").format(role=self.actor.role_label), 10000)
+
     def lock(self) -> None:
         from app.views.accounts.login_dialog import LoginDialog
 
@@ -198,7 +225,6 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         from PySide6.QtWidgets import QLineEdit
 
-        from app.errors import DeskError
         from app.services import accounts
 
         old, ok = QInputDialog.getText(self, _("Change my password"), _("Current password:"),
@@ -241,7 +267,6 @@ class MainWindow(QMainWindow):
     def restore(self) -> None:
         """Close the database, restore the chosen backup, open it again."""
         from app.db import open_database
-        from app.errors import DeskError
         from app.services import backup
         from app.views.accounts.data_care import choose_backup_to_restore
         from app.views.worker import wait_for_jobs

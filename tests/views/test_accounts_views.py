@@ -132,3 +132,29 @@ def test_a_lock_screen_stays_until_someone_signs_in(app, db, qtbot, admin):
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.isVisible()
     assert dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel) is None
+
+
+def test_an_open_window_follows_a_deactivation_or_a_new_role(app, db, ui_settings, qtbot, admin, monkeypatch):
+    accounts.add_staff(db, admin, "linyan", "林燕", DESK, "desk-pass-1")
+    staff_id = next(s.id for s in accounts.list_staff(db, admin) if s.username == "linyan")
+    desk_person = accounts.login(db, "linyan", "desk-pass-1")
+    win = MainWindow(db, ui_settings, actor=desk_person)
+    qtbot.addWidget(win)
+    assert win.account_timer.isActive()
+    win.check_account()  # nothing changed: nothing happens
+    assert win.actor == desk_person
+    # At another desk, the administrator makes 林燕 a viewer …
+    accounts.set_staff_role(db, admin, staff_id, VIEWER)
+    win.check_account()
+    assert win.actor == Actor("linyan", VIEWER) and not win.residents_tab.add_button.isEnabled()
+    # … then deactivates the account: the window locks.
+    locked = []
+    monkeypatch.setattr(MainWindow, "lock", lambda self: locked.append(True))
+    accounts.set_staff_active(db, admin, staff_id, False)
+    win.check_account()
+    assert locked == [True]
+
+
+def test_actors_without_an_account_are_left_alone(window, admin):
+    window.check_account()  # the test administrator (like the command line's user) has no staff row
+    assert window.actor == admin
