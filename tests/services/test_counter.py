@@ -2,6 +2,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.errors import DeskError, ValidationError
@@ -565,3 +567,48 @@ def test_figures_can_be_narrowed_to_one_kind_and_one_grid(db, cats):
     assert in_grid.received == 2 and in_grid.proxy_errands == 1
     both = counter.figures(db, TODAY, TODAY, TODAY, category_id=cats[1], grid=other)
     assert both.received == 1 and both.proxy_errands == 0
+
+
+# -- property: the buttons and the rules agree --------------------------------------------------
+
+
+STEP_DETAILS = dict(DETAILS, follow_up=None, reopen=dict(note="居民仍不满意"))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_sequence_of_steps_obeys_the_state_table(db, cats, data):
+    """allowed_actions() (what the tab offers) and move() (what the service does) agree at every
+    step; a refused step changes nothing; dates and the history stay consistent."""
+    day = TODAY
+    t = counter.receive_ticket(db, walk_in(cats[1]), actor=ADMIN, today=day)
+    events = 1
+    for _step in range(data.draw(st.integers(0, 14))):
+        # Mostly a step the tab offers (so the walk reaches follow-up, archive and reopen), sometimes any.
+        offered_now = counter.allowed_actions(counter.get_ticket(db, t.id, day))
+        pool = offered_now if offered_now and data.draw(st.integers(0, 3)) else sorted(counter.MOVES)
+        action = data.draw(st.sampled_from(pool))
+        days_later = data.draw(st.integers(0, 3))
+        satisfaction = data.draw(st.sampled_from(sorted(counter.SATISFACTIONS)))
+        day = counter.add_working_days(day, days_later)
+        before = counter.get_ticket(db, t.id, day)
+        offered = action in counter.allowed_actions(before)
+        details = STEP_DETAILS[action] or dict(satisfaction=satisfaction, comment="")
+        try:
+            after = counter.move(db, t.id, action, actor=ADMIN, today=day, **details)
+        except DeskError:
+            assert not offered, (action, before.status)
+            assert counter.get_ticket(db, t.id, day) == before  # nothing half-saved
+            continue
+        assert offered, (action, before.status)
+        events += 1
+        target = counter.MOVES[action][1]
+        assert after.status == (target or before.status)
+        assert after.due_on >= before.due_on and after.held_days >= before.held_days
+        if after.resolved_on is not None:
+            assert after.received_on <= after.resolved_on <= day
+        assert counter.LEVEL_ORDER.index(after.level) >= counter.LEVEL_ORDER.index(before.level)
+    history = counter.ticket_history(db, t.id)
+    assert len(history) == events
+    assert all(a.to_status == b.from_status for a, b in zip(history, history[1:]))
