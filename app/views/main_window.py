@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.residents_tab, _("Residents"))
         self.counter_tab = CounterTab(self.db, self.notice, actor=self.actor)
         self.counter_tab.counts_changed.connect(self._counter_counts)
+        self.residents_tab.request_for.connect(self.request_for_resident)
         self.tabs.addTab(self.counter_tab, _("Service counter"))
         self._counter_counts(*self.counter_tab.last_counts)
         self.setCentralWidget(self.tabs)
@@ -352,6 +353,11 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.changed:
             self.notice.changed.emit(notices.CATALOGUE)
+
+    def request_for_resident(self, resident_id: int) -> None:
+        """From the residents tab: receive a request from this resident on the counter tab."""
+        self.tabs.setCurrentWidget(self.counter_tab)
+        self.counter_tab.new_request(query="", resident_id=resident_id)
 
     def _counter_counts(self, overdue: int, due_today: int) -> None:
         """The counter tab's label says what must not be missed: overdue and due-today tickets."""

@@ -397,3 +397,26 @@ def test_step_dialogs_say_what_the_desk_needs_to_know(window, db, catalogue, qtb
     qtbot.addWidget(follow)
     intro = follow.findChild(type(tab.detail)).text()
     assert "回访电话：13812345678" in intro and "办理结果：已调解" in intro
+
+
+def test_a_request_for_a_resident_found_on_the_residents_tab(window, db, catalogue, registry, qtbot, monkeypatch,
+                                                             previews):
+    earlier = received(db, catalogue["法律咨询"], TODAY, resident_id=registry["单雄信"], walk_in_name="")
+    seen = {}
+
+    def fill_in(dialog: ReceiveDialog):
+        seen["requester"] = dialog.search.current_id()
+        dialog.category_combo.setCurrentIndex(dialog.category_combo.findData(catalogue["户籍和证明"]))
+        type_chinese(dialog.description, "开具居住证明")
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
+    residents_tab = window.residents_tab
+    type_chinese(residents_tab.search.box, "单雄信")
+    assert "便民服务诉求：办理中 1 件，共 1 件" in residents_tab.detail.text() and earlier.number in residents_tab.detail.text()
+    qtbot.mouseClick(residents_tab.request_button, Qt.MouseButton.LeftButton)
+    assert seen["requester"] == registry["单雄信"]
+    assert window.tabs.currentWidget() is window.counter_tab
+    assert window.counter_tab.current.requester == "单雄信" and len(previews) == 1  # the receipt
+    assert "办理中 2 件，共 2 件" in residents_tab.detail.text()  # the residents tab heard of it

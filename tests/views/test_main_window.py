@@ -29,11 +29,11 @@ def test_window_remembers_its_size(app, db, ui_settings, qtbot, admin):
     first = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(first)
     first.show()
-    first.resize(700, 500)
+    first.resize(900, 520)
     first.close()
     second = MainWindow(db, ui_settings, actor=admin)
     qtbot.addWidget(second)
-    assert second.size() == QSize(700, 500)
+    assert second.size() == QSize(900, 520)
 
 
 def test_first_start_fills_demo_data_in_the_background(app, tmp_path, ui_settings, qtbot, admin):

@@ -26,7 +26,8 @@ from app.views.shared.resident_search import ResidentSearch
 class ReceiveDialog(QDialog):
     received = Signal(object)  # the new TicketInfo
 
-    def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor, query: str = ""):
+    def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor, query: str = "",
+                 resident_id: int | None = None):
         super().__init__(parent)
         self.db = db
         self.actor = actor
@@ -189,9 +190,14 @@ class ReceiveDialog(QDialog):
 
         self._who_changed()
         self._update_due()
-        if query:
-            self.search.box.setText(query)
-        self.search.box.setFocus()
+        if resident_id is not None:  # from the residents tab: this person asks
+            self.search.box.setText(residents.get_resident(db, resident_id).data.name)
+            self.search.select_row(self.search.model.row_of(resident_id))
+            self.category_combo.setFocus()
+        else:
+            if query:
+                self.search.box.setText(query)
+            self.search.box.setFocus()
 
     # -- live behaviour --------------------------------------------------------------------------
     def _proxy_toggled(self, on: bool) -> None:

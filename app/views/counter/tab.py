@@ -457,13 +457,14 @@ class CounterTab(QWidget):
                 f"<table>{''.join(rows)}</table>{proxy}")
 
     # -- actions ------------------------------------------------------------------------------------
-    def new_request(self, query: str | None = None) -> TicketInfo | None:
+    def new_request(self, query: str | None = None, resident_id: int | None = None) -> TicketInfo | None:
+        """Receive a request: from the search box's text, or for a resident chosen on the residents tab."""
         from app.views.counter.receive_dialog import ReceiveDialog
 
         text = self.search_box.text() if query is None else query
         if text.upper().startswith(counter.QR_PREFIX) or text.upper().startswith("FW"):
             text = ""  # a ticket number is not a person
-        dialog = ReceiveDialog(self.db, self, actor=self.actor, query=text)
+        dialog = ReceiveDialog(self.db, self, actor=self.actor, query=text, resident_id=resident_id)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ticket is None:
             return None
         ticket = dialog.ticket

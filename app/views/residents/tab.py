@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
                                QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
-from app.services import access, residents
+from app.services import access, counter, residents
 from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, age_on
 from app.services.validators import mask_id_number
@@ -22,6 +22,8 @@ from app.views.shared.resident_search import ResidentSearch
 
 
 class ResidentsTab(QWidget):
+    request_for = Signal(int)  # "new service request for this resident": the counter tab takes it
+
     def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None, *, actor: Actor):
         super().__init__(parent)
         self.db = db
@@ -36,6 +38,9 @@ class ResidentsTab(QWidget):
         self.add_button.clicked.connect(self.new_resident)
         self.open_button = QPushButton(_("Open record"))
         self.open_button.clicked.connect(lambda: self.open_resident(self.search.current_id()))
+        self.request_button = QPushButton(_("New service request…"))
+        self.request_button.setToolTip(_("Receive a request from this resident at the service counter"))
+        self.request_button.clicked.connect(self._request_for_current)
         self.deactivate_button = QPushButton(_("Deactivate…"))
         self.deactivate_button.clicked.connect(self.toggle_active)
         self.print_button = QToolButton()
@@ -63,6 +68,7 @@ class ResidentsTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
         bar.addWidget(self.open_button)
+        bar.addWidget(self.request_button)
         bar.addWidget(self.deactivate_button)
         bar.addWidget(self.print_button)
         bar.addWidget(self.import_button)
@@ -100,6 +106,8 @@ class ResidentsTab(QWidget):
     def _on_notice(self, what: str) -> None:
         if what in (notices.RESIDENTS, notices.GRIDS, notices.TAGS):
             self.search.refresh()
+        elif what == notices.TICKETS:  # the detail pane counts the resident's service requests
+            self._show_detail(self.search.current_id())
 
     def _update_count(self) -> None:
         shown = self.search.model.rowCount()
@@ -122,6 +130,11 @@ class ResidentsTab(QWidget):
         dialog.saved.connect(self._saved)
         dialog.exec()
         self.notice.changed.emit(notices.RESIDENTS)  # links may have changed even on cancel
+
+    def _request_for_current(self) -> None:
+        rid = self.search.current_id()
+        if rid is not None:
+            self.request_for.emit(rid)
 
     def _saved(self, resident_id: int) -> None:
         self.notice.changed.emit(notices.RESIDENTS)
@@ -253,6 +266,7 @@ class ResidentsTab(QWidget):
         self.print_registration_action.setEnabled(resident_id is not None)
         self.print_card_action.setEnabled(resident_id is not None)
         self.open_button.setEnabled(resident_id is not None)
+        self.request_button.setEnabled(resident_id is not None and self._may(access.COUNTER_RECEIVE))
         if resident_id is None:
             self.detail.setText(_("No resident selected."))
             return
@@ -262,6 +276,7 @@ class ResidentsTab(QWidget):
             self.detail.clear()
             return
         self.deactivate_button.setText(_("Deactivate…") if d.active else _("Reactivate…"))
+        self.request_button.setEnabled(d.active and self._may(access.COUNTER_RECEIVE))
         data = d.data
         esc = html.escape
 
@@ -295,5 +310,12 @@ class ResidentsTab(QWidget):
             title = esc(_("Family and carers"))
             family = f"<p><b>{title}</b></p><ul style='margin-left:-20px'>{links}</ul>"
         notes = f"<p>{esc(data.notes)}</p>" if data.notes else ""
+        tickets = counter.list_tickets(self.db, resident_id=resident_id)
+        if tickets:
+            still_open = [t for t in tickets if t.status in counter.OPEN_STATUSES]
+            summary = _("Service requests: {open} open, {total} in all").format(
+                open=format_number(len(still_open)), total=format_number(len(tickets)))
+            latest = ", ".join(t.number for t in still_open[:3])
+            notes += f"<p><b>{esc(summary)}</b>{('<br>' + esc(latest)) if latest else ''}</p>"
         self.detail.setText(f"<h2 style='margin:0'>{esc(data.name)}</h2>{status}"
                             f"<table>{''.join(rows)}</table>{family}{notes}")
