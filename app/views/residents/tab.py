@@ -38,7 +38,7 @@ class ResidentsTab(QWidget):
         self.add_button.clicked.connect(self.new_resident)
         self.open_button = QPushButton(_("Open record"))
         self.open_button.clicked.connect(lambda: self.open_resident(self.search.current_id()))
-        self.request_button = QPushButton(_("New service request…"))
+        self.request_button = QPushButton(_("Request…"))
         self.request_button.setToolTip(_("Receive a request from this resident at the service counter"))
         self.request_button.clicked.connect(self._request_for_current)
         self.deactivate_button = QPushButton(_("Deactivate…"))
