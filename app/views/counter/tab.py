@@ -183,7 +183,6 @@ class CounterTab(QWidget):
         pane_layout.addWidget(actions)
         pane_layout.addWidget(self.history_title)
         pane_layout.addWidget(self.history, 1)
-        self.actions_widget = actions
 
         split = QSplitter()
         split.addWidget(self.table)
@@ -362,14 +361,17 @@ class CounterTab(QWidget):
 
     def select_ticket(self, ticket_id: int) -> None:
         row = self.model.row_of(ticket_id)
-        if row < 0:  # not under the current filters: show everything
-            self.search_box.blockSignals(True)
+        if row < 0:  # not under the current filters: show everything, loading once
+            for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
+                           self.grid_combo):
+                widget.blockSignals(True)
             self.search_box.clear()
-            self.search_box.blockSignals(False)
-            self.period_combo.blockSignals(True)
-            self.period_combo.setCurrentIndex(0)
-            self.period_combo.blockSignals(False)
-            self.show_filter("all")
+            for combo in (self.period_combo, self.category_combo, self.grid_combo):
+                combo.setCurrentIndex(0)
+            self.show_combo.setCurrentIndex(self.show_combo.findData("all"))
+            for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
+                           self.grid_combo):
+                widget.blockSignals(False)
             self.reload()
             row = self.model.row_of(ticket_id)
         self.select_row(row)
@@ -523,8 +525,8 @@ class CounterTab(QWidget):
     def _preview(self, title: str, make_pdf, file_name: str) -> None:
         from app.views.shared.print_preview import PrintPreviewDialog  # QtPdf loads only when needed
 
-        self.preview = PrintPreviewDialog(self, title, make_pdf, file_name)
-        self.preview.exec()
+        dialog = PrintPreviewDialog(self, title, make_pdf, file_name)
+        dialog.exec()
 
     def _print_ticket(self, title: str, form, file_name: str) -> None:
         """A form of the selected ticket: `form(db, ticket_id, actor=...)` from services.printing."""
