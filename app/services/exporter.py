@@ -15,9 +15,9 @@ from sqlalchemy import select
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import N_, _
-from app.models import Grid, Resident, Tag, resident_tags
+from app.models import Grid, Resident
 from app.services import access, audit, xlsx
-from app.services.residents import GENDERS, age_on, search_ids
+from app.services.residents import GENDERS, age_on, search_ids, tags_of
 from app.services.validators import mask_id_number, mask_phone
 
 
@@ -71,12 +71,7 @@ def _records(db: Database, ids: list[int]):
                        Resident.id_number, Resident.phone, Resident.estate, Resident.building,
                        Resident.unit, Resident.room, Resident.grid_id, Resident.notes, Resident.active)
                 .where(Resident.id.in_(chunk)))}
-            tags: dict[int, list[str]] = {}
-            for rid, name in s.execute(select(resident_tags.c.resident_id, Tag.name)
-                                       .join(Tag, Tag.id == resident_tags.c.tag_id)
-                                       .where(resident_tags.c.resident_id.in_(chunk))
-                                       .order_by(Tag.sort_order, Tag.id)):
-                tags.setdefault(rid, []).append(name)
+            tags = tags_of(s, chunk)
             for rid in chunk:
                 row = rows.get(rid)
                 if row is not None:

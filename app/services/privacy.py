@@ -18,6 +18,7 @@ from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _
 from app.models import Consent, FamilyLink, Resident, resident_tags
 from app.services import access, audit
+from app.services.residents import resident_row
 
 PURPOSES: dict[str, str] = {
     "registry": N_("Residents registry"),
@@ -51,13 +52,6 @@ class ConsentInfo:
         return self.withdrawn_on is None or self.withdrawn_on > dt.date.today()
 
 
-def _resident(session, resident_id: int) -> Resident:
-    resident = session.get(Resident, resident_id)
-    if resident is None:
-        raise NotFoundError(_("There is no resident with record number {id}.").format(id=resident_id))
-    return resident
-
-
 def _label(name: str, purpose: str) -> str:
     return "{}: {}".format(name, _(PURPOSES[purpose]) if purpose in PURPOSES else purpose)
 
@@ -81,9 +75,9 @@ def record_consent(db: Database, actor: access.Actor, resident_id: int, purpose:
     if errors:
         raise ValidationError(errors)
     with db.session() as s:
-        resident = _resident(s, resident_id)
+        resident = resident_row(s, resident_id)
         if given_by_resident_id is not None:
-            _resident(s, given_by_resident_id)
+            resident_row(s, given_by_resident_id)
         consent = Consent(resident_id=resident_id, given_by=given_by, given_by_resident_id=given_by_resident_id,
                           purpose=purpose, method=method, given_on=given_on, recorded_by=actor.name[:50],
                           note=(note or "").strip()[:200])

@@ -253,7 +253,7 @@ def update_resident(db: Database, resident_id: int, data: ResidentInput, *, acto
     access.require(actor, access.RESIDENTS_UPDATE)
     values = validate(data)
     with db.session() as s:
-        resident = _get(s, resident_id)
+        resident = resident_row(s, resident_id)
         _check_duplicate(s, values["id_number"], resident_id)
         tags = _check_references(s, values, data.tag_ids)
         before = _snapshot(s, resident)
@@ -268,7 +268,7 @@ def deactivate_resident(db: Database, resident_id: int, reason: str = "",
     """Mark a resident as no longer served (moved away, deceased …); nothing is deleted."""
     access.require(actor, access.RESIDENTS_DEACTIVATE)
     with db.session() as s:
-        resident = _get(s, resident_id)
+        resident = resident_row(s, resident_id)
         before = _status(resident)
         resident.active = False
         resident.deactivated_on = on or dt.date.today()
@@ -281,7 +281,7 @@ def deactivate_resident(db: Database, resident_id: int, reason: str = "",
 def reactivate_resident(db: Database, resident_id: int, *, actor: access.Actor) -> None:
     access.require(actor, access.RESIDENTS_DEACTIVATE)
     with db.session() as s:
-        resident = _get(s, resident_id)
+        resident = resident_row(s, resident_id)
         before = _status(resident)
         resident.active = True
         resident.deactivated_on = None
@@ -291,7 +291,8 @@ def reactivate_resident(db: Database, resident_id: int, *, actor: access.Actor) 
                      audit.diff(before, _status(resident)))
 
 
-def _get(session, resident_id: int) -> Resident:
+def resident_row(session, resident_id: int) -> Resident:
+    """The resident's row in an open session, or NotFoundError (for this and other services)."""
     resident = session.get(Resident, resident_id)
     if resident is None:
         raise NotFoundError(_("There is no resident with record number {id}.").format(id=resident_id))
@@ -302,7 +303,7 @@ def get_resident(db: Database, resident_id: int) -> ResidentDetail:
     from app.services.grids import grid_path
 
     with db.session() as s:
-        r = _get(s, resident_id)
+        r = resident_row(s, resident_id)
         links = s.execute(
             select(FamilyLink.relative_id, Resident.name, FamilyLink.relation, Resident.phone)
             .join(Resident, Resident.id == FamilyLink.relative_id)
@@ -362,8 +363,8 @@ def link_family(db: Database, resident_id: int, relative_id: int, relation: str,
         raise ValidationError({"relation": _("A resident cannot be linked to themselves.")})
     inverse = RELATIONS[relation][1]
     with db.session() as s:
-        resident = _get(s, resident_id)
-        relative = _get(s, relative_id)
+        resident = resident_row(s, resident_id)
+        relative = resident_row(s, relative_id)
         before = _links_between(s, resident_id, relative_id)
         s.execute(delete(FamilyLink).where(_pair(resident_id, relative_id)))
         s.add(FamilyLink(resident_id=resident_id, relative_id=relative_id, relation=relation, note=note))
@@ -378,7 +379,7 @@ def unlink_family(db: Database, resident_id: int, relative_id: int, *, actor: ac
         if not before:
             return
         s.execute(delete(FamilyLink).where(_pair(resident_id, relative_id)))
-        _audit_links(s, actor, _get(s, resident_id), _get(s, relative_id), before, {})
+        _audit_links(s, actor, resident_row(s, resident_id), resident_row(s, relative_id), before, {})
 
 
 # -- search ------------------------------------------------------------------------
@@ -479,6 +480,17 @@ def search_ids(db: Database, query: str = "", include_inactive: bool = False) ->
     return first + second + third
 
 
+
+def tags_of(session, resident_ids) -> dict[int, list[str]]:
+    """Resident id → tag names in the list's order, for a batch of residents."""
+    out: dict[int, list[str]] = {}
+    for rid, tag in session.execute(select(resident_tags.c.resident_id, Tag.name)
+                                    .join(Tag, Tag.id == resident_tags.c.tag_id)
+                                    .where(resident_tags.c.resident_id.in_(resident_ids))
+                                    .order_by(Tag.sort_order, Tag.id)):
+        out.setdefault(rid, []).append(tag)
+    return out
+
 def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
     """The grid lines for `ids` (a page of the result list)."""
     out: dict[int, ResidentRow] = {}
@@ -490,12 +502,7 @@ def fetch_rows(db: Database, ids: list[int]) -> dict[int, ResidentRow]:
                    Resident.id_number, Resident.estate, Resident.building, Resident.unit, Resident.room,
                    Grid.name, Resident.active)
             .outerjoin(Grid, Grid.id == Resident.grid_id).where(Resident.id.in_(ids)))
-        tag_names: dict[int, list[str]] = {}
-        for rid, tag in s.execute(select(resident_tags.c.resident_id, Tag.name)
-                                  .join(Tag, Tag.id == resident_tags.c.tag_id)
-                                  .where(resident_tags.c.resident_id.in_(ids))
-                                  .order_by(Tag.sort_order, Tag.id)):
-            tag_names.setdefault(rid, []).append(tag)
+        tag_names = tags_of(s, ids)
         for (rid, name, gender, birth, phone, id_number, estate, building, unit, room, grid,
              active) in rows:
             out[rid] = ResidentRow(

@@ -523,10 +523,9 @@ class CounterTab(QWidget):
 
     # -- printing -----------------------------------------------------------------------------------
     def _preview(self, title: str, make_pdf, file_name: str) -> None:
-        from app.views.shared.print_preview import PrintPreviewDialog  # QtPdf loads only when needed
+        from app.views.shared.print_preview import preview  # QtPdf loads only when needed
 
-        dialog = PrintPreviewDialog(self, title, make_pdf, file_name)
-        dialog.exec()
+        preview(self, title, make_pdf, file_name)
 
     def _print_ticket(self, title: str, form, file_name: str) -> None:
         """A form of the selected ticket: `form(db, ticket_id, actor=...)` from services.printing."""

@@ -206,10 +206,9 @@ class ResidentsTab(QWidget):
 
     # -- printing ------------------------------------------------------------------------------
     def _preview(self, title: str, make_pdf, file_name: str) -> None:
-        from app.views.shared.print_preview import PrintPreviewDialog  # QtPdf loads only when needed
+        from app.views.shared.print_preview import preview  # QtPdf loads only when needed
 
-        dialog = PrintPreviewDialog(self, title, make_pdf, file_name)
-        dialog.exec()
+        preview(self, title, make_pdf, file_name)
 
     # Forms load reportlab, which start-up does without.
     def print_registration(self) -> None:

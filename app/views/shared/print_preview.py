@@ -179,3 +179,8 @@ class PrintPreviewDialog(QDialog):
         finally:
             painter.end()
         return printed
+
+
+def preview(parent: QWidget | None, title: str, make_pdf: Callable[..., bytes], file_name: str) -> None:
+    """Show a form in the preview, modal, until it is closed."""
+    PrintPreviewDialog(parent, title, make_pdf, file_name).exec()
