@@ -12,7 +12,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
 from app.i18n import _, format_date, format_number
 from app.reports import toolkit
-from app.reports.toolkit import FONT, Letterhead
+from app.reports.toolkit import FONT, Letterhead, escape
 from app.services.counter import CounterFigures, TicketInfo, TicketRow, ticket_qr_payload
 from app.services.validators import mask_phone
 
@@ -20,15 +20,11 @@ BLANK = "_" * 22  # a line to write on by hand
 ID_BLANK = "_" * 34  # room for 18 handwritten digits
 
 
-def _esc(text: str) -> str:
-    return toolkit._escape(text)
-
-
 def _number_block(ticket: TicketInfo, width: float) -> Table:
     """The ticket number, large, beside its QR code (the number only: no personal data)."""
     s = toolkit.styles()
-    label = Paragraph(_esc(_("Ticket number")), s["body"])
-    number = Paragraph(_esc(ticket.number), ParagraphStyle(
+    label = Paragraph(escape(_("Ticket number")), s["body"])
+    number = Paragraph(escape(ticket.number), ParagraphStyle(
         "number", parent=s["body"], fontSize=24, leading=30))
     qr_size = 26 * mm
     qr = toolkit.qr_drawing(ticket_qr_payload(ticket.number), qr_size)
@@ -79,9 +75,9 @@ def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
     else:
         call = _("Please keep this receipt. Quote the ticket number {number} when you ask about your "
                  "request.").format(number=ticket.number)
-    story.append(Paragraph(_esc(call), s["body"]))
+    story.append(Paragraph(escape(call), s["body"]))
     if ticket.proxy_errand:
-        story.append(Paragraph(_esc(_("This is a proxy errand: the centre runs it for you with your "
+        story.append(Paragraph(escape(_("This is a proxy errand: the centre runs it for you with your "
                                       "letter of authorisation.")), s["body"]))
     story.append(toolkit.spacer(10))
     story.append(_sign_and_date(_("Handled by"), width))
@@ -91,7 +87,7 @@ def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
 def _sign_and_date(who: str, width: float) -> Table:
     """'who: ______   Date: ______', with room above the lines to sign."""
     s = toolkit.styles()
-    cells = [Paragraph(_esc(toolkit.with_colon(label)) + BLANK, s["body"]) for label in (who, _("Date"))]
+    cells = [Paragraph(escape(toolkit.with_colon(label)) + BLANK, s["body"]) for label in (who, _("Date"))]
     table = Table([cells], colWidths=[width * 0.6, width * 0.4], rowHeights=[12 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
@@ -126,10 +122,10 @@ def dispatch_slip(ticket: TicketInfo, letterhead: Letterhead, instructions: Sequ
     if ticket.on_hold:
         rows.append((_("On hold since"), format_date(ticket.held_since)))
     story.append(toolkit.field_table(rows, width, columns=1))
-    story.append(Paragraph(_esc(_("To be filled in by the handler")), s["heading"]))
+    story.append(Paragraph(escape(_("To be filled in by the handler")), s["heading"]))
     story.append(_handling_box(width))
     story.append(toolkit.spacer(4))
-    story.append(Paragraph(_esc(_(
+    story.append(Paragraph(escape(_(
         "For staff only: this slip carries the requester's full phone number. Return it to the desk "
         "when the matter is handled.")), s["small"]))
     return toolkit.build_pdf(title, story, letterhead)
@@ -141,7 +137,7 @@ def _handling_box(width: float) -> Table:
     half = (width - 2 * label_w) / 2
 
     def label(text: str) -> Paragraph:
-        return Paragraph(_esc(text), s["cell"])
+        return Paragraph(escape(text), s["cell"])
 
     data = [
         [label(_("How it was handled")), "", "", ""],
@@ -191,22 +187,22 @@ def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
     id_line = toolkit.with_colon(_("ID number")) + ID_BLANK
     for role, name in ((_("Principal"), ticket.proxy_principal), (_("Agent"), ticket.proxy_agent)):
         story.append(Paragraph("{}<u>&nbsp;&nbsp;{}&nbsp;&nbsp;</u>&nbsp;&nbsp;&nbsp;&nbsp;{}".format(
-            _esc(toolkit.with_colon(role)), _esc(name), _esc(id_line)), letter))
+            escape(toolkit.with_colon(role)), escape(name), escape(id_line)), letter))
     story.append(toolkit.spacer(4))
-    story.append(Paragraph(_esc(_(
+    story.append(Paragraph(escape(_(
         "I, {principal}, cannot attend to this matter in person and authorise {agent} to handle it on my "
         "behalf at {centre} (ticket {number}). I accept what the agent does within this authorisation.")
         .format(principal=ticket.proxy_principal, agent=ticket.proxy_agent, centre=letterhead.centre_name,
                 number=ticket.number)), ParagraphStyle("indent", parent=letter, firstLineIndent=23)))
-    story.append(Paragraph(_esc(toolkit.with_colon(_("Matter authorised")) + ticket.proxy_matter), letter))
-    story.append(Paragraph(_esc(_("This authorisation is valid from the day it is signed until the matter "
+    story.append(Paragraph(escape(toolkit.with_colon(_("Matter authorised")) + ticket.proxy_matter), letter))
+    story.append(Paragraph(escape(_("This authorisation is valid from the day it is signed until the matter "
                                   "is completed.")), letter))
     story.append(toolkit.spacer(8))
     story.append(_sign_and_date(_("Principal (signature or fingerprint)"), width))
     story.append(toolkit.spacer(4))
     story.append(_sign_and_date(_("Agent (signature)"), width))
     story.append(toolkit.spacer(8))
-    story.append(Paragraph(_esc(_("Checked by the centre")), s["heading"]))
+    story.append(Paragraph(escape(_("Checked by the centre")), s["heading"]))
     story.append(toolkit.signature_block(width))
     return toolkit.build_pdf(title, story, letterhead)
 
@@ -258,15 +254,15 @@ def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures,
     if lines:
         story.append(toolkit.LongTable(header, lines, [w * mm for w in LEDGER_COLUMNS_MM], font_size=8))
     else:
-        story.append(Paragraph(_esc(_("No tickets match this filter.")), s["body"]))
+        story.append(Paragraph(escape(_("No tickets match this filter.")), s["body"]))
     f = figures
-    summary = [Paragraph(_esc(_("Figures for {start} to {end}").format(
+    summary = [Paragraph(escape(_("Figures for {start} to {end}").format(
         start=format_date(f.date_from), end=format_date(f.date_to))), s["heading"])]
-    summary.append(Paragraph(_esc(_("Received: tickets received in the period. Resolved, on time and within "
+    summary.append(Paragraph(escape(_("Received: tickets received in the period. Resolved, on time and within "
                                     "the grid: tickets resolved in the period, whenever received. Satisfaction: "
                                     "follow-ups made in the period.")), s["small"]))
     if filtered:
-        summary.append(Paragraph(_esc(_("Tickets of every status: the status filter above does not apply "
+        summary.append(Paragraph(escape(_("Tickets of every status: the status filter above does not apply "
                                         "to the figures.")), s["small"]))
         summary.append(toolkit.spacer(1.5))
     average = "—" if f.average_days_to_resolve is None else format_number(f.average_days_to_resolve)

@@ -130,13 +130,13 @@ def usable_width(wide: bool = False) -> float:
 
 def title_block(title: str, subtitle: str = "") -> list:
     s = styles()
-    out = [Paragraph(_escape(title), s["title"])]
+    out = [Paragraph(escape(title), s["title"])]
     if subtitle:
-        out.append(Paragraph(_escape(subtitle), s["subtitle"]))
+        out.append(Paragraph(escape(subtitle), s["subtitle"]))
     return out
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -148,7 +148,7 @@ def cell(text: str, style: ParagraphStyle, width: float, padding: float = 6) -> 
     text = "" if text is None else str(text)
     if pdfmetrics.stringWidth(text, FONT, style.fontSize) <= width - padding and "\n" not in text:
         return text
-    return Paragraph(_escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 GRID = colors.HexColor("#888888")
@@ -162,7 +162,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
     s = styles()
     style = ParagraphStyle("tcell", parent=s["cell"], fontSize=font_size, leading=font_size * 1.3)
     head_style = ParagraphStyle("thead", parent=style, alignment=TA_CENTER)
-    data = [[Paragraph(_escape(h), head_style) for h in header]]
+    data = [[Paragraph(escape(h), head_style) for h in header]]
     for row in rows:
         data.append([cell(value, style, w) for value, w in zip(row, widths)])
     table = Table(data, colWidths=list(widths), repeatRows=1)
@@ -191,7 +191,7 @@ def field_table(pairs: Sequence[tuple[str, str]], width: float, columns: int = 2
     value_w = width / columns - label_w
     data, row = [], []
     for label, value in pairs:
-        row += [Paragraph(_escape(label), s["cell"]), cell(value, s["cell"], value_w)]
+        row += [Paragraph(escape(label), s["cell"]), cell(value, s["cell"], value_w)]
         if len(row) == columns * 2:
             data.append(row)
             row = []
@@ -218,7 +218,7 @@ def signature_block(width: float) -> Table:
     s = styles()
     labels = [_("Handled by"), _("Person in charge"), _("Stamp"), _("Date")]
     line = "_" * 14
-    data = [[Paragraph(_escape(with_colon(label)), s["body"]) for label in labels],
+    data = [[Paragraph(escape(with_colon(label)), s["body"]) for label in labels],
             [line, line, "", line]]
     quarter = width / 4
     table = Table(data, colWidths=[quarter] * 4, rowHeights=[8 * mm, 22 * mm])

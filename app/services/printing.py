@@ -161,10 +161,6 @@ class LedgerFilter:
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def filtered(self) -> bool:
-        return self.category_id is not None or bool(self.status) or self.grid_id is not None
-
     def describe(self, db: Database) -> str:
         self.check()
         parts = [_("{start} to {end}").format(start=format_date(self.date_from), end=format_date(self.date_to))]
