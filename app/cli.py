@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from app import __version__
+from app import __version__, features
 from app.errors import DeskError
 from app.i18n import _, format_number, set_language
 
@@ -54,24 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp_res.add_argument("--include-inactive", action="store_true", help=_("include deactivated residents"))
 
     prn = commands.add_parser("print", parents=[common], help=_("write a printable form as PDF"))
-    prn.add_argument("form", choices=PRINTABLE_FORMS, help=_(
-        "the form: registration, roster, member-cards, receipt, dispatch-slip, authorisation or ledger"))
+    forms = features.forms()
+    prn.add_argument("form", choices=list(forms), help=_("the form: {forms}").format(forms=", ".join(forms)))
     prn.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help=_("the file to write"))
-    prn.add_argument("--resident", type=int, action="append", metavar="ID",
-                     help=_("record number of a resident (registration, member-cards); may repeat"))
-    prn.add_argument("--estate", help=_("only residents of this estate (roster, member-cards)"))
-    prn.add_argument("--grid", help=_("only residents or tickets of this grid and the grids below it"))
-    prn.add_argument("--tag", help=_("only residents with this tag"))
-    prn.add_argument("--include-inactive", action="store_true", help=_("include deactivated residents"))
-    prn.add_argument("--ticket", metavar="NUMBER",
-                     help=_("the ticket number, such as FW202611-0042 (receipt, dispatch-slip, authorisation)"))
-    prn.add_argument("--from", dest="date_from", type=_date_argument, metavar="YYYY-MM-DD",
-                     help=_("ledger: first day of receipt (default: the first day of this month)"))
-    prn.add_argument("--to", dest="date_to", type=_date_argument, metavar="YYYY-MM-DD",
-                     help=_("ledger: last day of receipt (default: the last day of this month)"))
-    prn.add_argument("--category", metavar="NAME", help=_("ledger: only tickets of this kind of request"))
-    prn.add_argument("--status", choices=LEDGER_STATUSES,
-                     help=_("ledger: only tickets in this status; open: not yet resolved"))
+    added: set[str] = set()
+    for feature in features.FEATURES:  # each feature brings the options of its forms
+        for option in feature.print_options:
+            if option.flags[0] in added:
+                continue
+            added.add(option.flags[0])
+            kwargs = dict(option.kwargs)
+            if kwargs.get("type") == "date":
+                kwargs["type"] = _date_argument
+            prn.add_argument(*option.flags, help=_(option.help), **kwargs)
 
     bak = commands.add_parser("backup", parents=[common], help=_("back up the database"))
     bak.add_argument("--to", metavar="DIR", help=_("folder for the backup (e.g. a USB stick); outside the "
@@ -90,13 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
                            help=_("administrator, desk, grid_worker or viewer"))
     users_add.add_argument("--display-name", default="", metavar="TEXT", help=_("the name shown to others"))
     return parser
-
-
-PRINTABLE_FORMS = ["registration", "roster", "member-cards",  # app.services.printing.FORMS
-                   "receipt", "dispatch-slip", "authorisation", "ledger"]
-TICKET_FORMS = ("receipt", "dispatch-slip", "authorisation")
-# app.services.printing.LEDGER_STATUSES (the parser is built before anything heavy is imported)
-LEDGER_STATUSES = ["received", "dispatched", "handling", "resolved", "followed_up", "archived", "open"]
 
 
 def _date_argument(text: str) -> dt.date:
@@ -127,9 +115,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if summary.added:
-        print(_("Demo data added ({scale}): {count} residents, {tickets} service counter tickets.").format(
-            scale=_(SCALES[args.scale]), count=format_number(summary.residents),
-            tickets=format_number(summary.tickets)))
+        print(_("Demo data added ({scale}): {parts}.").format(scale=_(SCALES[args.scale]),
+                                                             parts=summary.describe()))
     else:
         print(_("This database already holds demo data ({scale}); nothing was added.").format(
             scale=_(SCALES.get(summary.scale, summary.scale))))
@@ -205,23 +192,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_named(db, model, name: str, what: str) -> int:
-    """The id of the grid or tag called `name` (or with that record number)."""
-    from sqlalchemy import select
-
-    from app.errors import NotFoundError
-
-    with db.session() as s:
-        found = list(s.scalars(select(model.id).where(model.name == name)))
-        if not found and name.isdigit() and s.get(model, int(name)) is not None:
-            found = [int(name)]
-    if len(found) != 1:
-        message = (_("There is no {what} called {name}.") if not found
-                   else _("Several {what}s are called {name}; give its record number instead."))
-        raise NotFoundError(message.format(what=what, name=name))
-    return found[0]
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     temp = path.with_name(path.name + ".part")
     try:
@@ -233,38 +203,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def cmd_print(args: argparse.Namespace) -> int:
-    if args.form in TICKET_FORMS and not args.ticket:  # before the database is opened (or created)
-        raise DeskError(_("This form needs --ticket with the ticket number."))
+    needs = features.forms()[args.form][1].needs
+    if needs and not getattr(args, needs[0], None):  # before the database is opened (or created)
+        raise DeskError(_(needs[1]))
     from app.db import open_database
-    from app.models import Grid, RequestCategory, Tag
-    from app.services import counter, printing
+    from app.services import printing
 
     db = open_database(database_url(args))
     try:
-        grid_id = _find_named(db, Grid, args.grid, _("grid")) if args.grid else None
-        if args.form in TICKET_FORMS:
-            ticket_id = counter.find_ticket_id(db, args.ticket)
-            form = {"receipt": printing.receipt_pdf, "dispatch-slip": printing.dispatch_slip_pdf,
-                    "authorisation": printing.authorisation_pdf}[args.form]
-            pdf = form(db, ticket_id)
-        elif args.form == "ledger":
-            first, last = printing.month_of(dt.date.today())
-            category_id = (_find_named(db, RequestCategory, args.category, _("kind of request"))
-                           if args.category else None)
-            pdf = printing.ledger_pdf(db, printing.LedgerFilter(
-                args.date_from or first, args.date_to or last, category_id, args.status, grid_id))
-        else:
-            flt = printing.ResidentFilter(
-                estate=args.estate, include_inactive=args.include_inactive, grid_id=grid_id,
-                tag_id=_find_named(db, Tag, args.tag, _("tag")) if args.tag else None)
-            if args.form == "registration":
-                if not args.resident or len(args.resident) != 1:
-                    raise DeskError(_("The registration form needs exactly one --resident."))
-                pdf = printing.registration_pdf(db, args.resident[0])
-            elif args.form == "roster":
-                pdf = printing.roster_pdf(db, flt)
-            else:
-                pdf = printing.member_cards_pdf(db, args.resident or flt.ids(db))
+        pdf = printing.print_form(db, args.form, args)
     finally:
         db.dispose()
     _write_atomically(Path(args.output), pdf)
@@ -320,7 +267,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     db = open_database(database_url(args))  # migrates an older backup; records the restore
     try:
-        backup.record_restore(db, None, result)
+        backup.record_restore(db, result, actor=None)
     finally:
         db.dispose()
     if result.safety_copy:

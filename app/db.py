@@ -116,7 +116,7 @@ def _sqlite_revision(path: Path) -> str | None:
     try:
         return revision_of(con)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(_("The database {path} cannot be read: {error}").format(path=path, error=exc))
+        raise DatabaseError(_("The database {path} cannot be read: {error}").format(path=path, error=exc)) from exc
     finally:
         con.close()
 

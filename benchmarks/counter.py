@@ -27,7 +27,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.db import open_database, sqlite_url
-    from app.services import counter, printing
+    from app.services import counter, counter_print
     from app.services.access import ADMINISTRATOR, Actor
     from app.views import notices
     from app.views.counter.tab import CounterTab
@@ -50,11 +50,12 @@ def main() -> None:
         ]:
             samples, _result = timed(fn)
             print(f"  {label:28s} {summary(samples)}")
-        first, last = printing.month_of(today)
-        samples, pdf = timed(lambda: printing.ledger_pdf(db, printing.LedgerFilter(first, last), actor=actor), 3)
+        first, last = counter_print.month_of(today)
+        samples, pdf = timed(lambda: counter_print.ledger_pdf(db, counter_print.LedgerFilter(first, last),
+                                                              actor=actor), 3)
         print(f"  {'ledger of this month (PDF)':28s} {summary(samples)}  {len(pdf) // 1024} KiB")
-        samples, pdf = timed(lambda: printing.ledger_pdf(
-            db, printing.LedgerFilter(today - dt.timedelta(days=364), today), actor=actor), 1)
+        samples, pdf = timed(lambda: counter_print.ledger_pdf(
+            db, counter_print.LedgerFilter(today - dt.timedelta(days=364), today), actor=actor), 1)
         print(f"  {'ledger of a year (PDF)':28s} {summary(samples)}  {len(pdf) // 1024} KiB")
         tab = CounterTab(db, notices.Notices(), actor=actor)
         tab.resize(1300, 700)

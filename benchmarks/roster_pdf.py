@@ -11,12 +11,12 @@ from common import demo_database
 
 def main() -> None:
     from app.db import open_database, sqlite_url
-    from app.services import printing
+    from app.services import residents_print
 
     for scale in ("village", "town"):
         db = open_database(sqlite_url(demo_database(scale)))
         start = time.perf_counter()
-        pdf = printing.roster_pdf(db, printing.ResidentFilter())
+        pdf = residents_print.roster_pdf(db, residents_print.ResidentFilter())
         took = time.perf_counter() - start
         pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
         print(f"roster of all residents, {scale:7s}: {took:6.2f} s, {len(pdf) / 1e6:5.1f} MB, "

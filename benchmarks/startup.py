@@ -31,7 +31,7 @@ from app.services.access import ADMINISTRATOR, Actor
 win = MainWindow(db, open_ui_settings(Path(sys.argv[1]).with_suffix(".ini")), actor=Actor("bench", ADMINISTRATOR))
 win.show()
 app.processEvents()
-assert win.residents_tab.search.model.rowCount() > 0
+assert win.tab_of("residents").search.model.rowCount() > 0
 print(time.time())
 """
 

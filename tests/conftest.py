@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 import pytest
@@ -76,9 +77,20 @@ def db_path(tmp_path):
     return tmp_path / "desk.sqlite3"
 
 
+@pytest.fixture(scope="session")
+def blank_database(tmp_path_factory):
+    """One database migrated to head, copied for each test (migrating each time cost a sixth
+    of the fast suite); tests/test_db.py migrates real files step by step."""
+    path = tmp_path_factory.mktemp("template") / "blank.sqlite3"
+    open_database(sqlite_url(path)).dispose()
+    return path
+
+
 @pytest.fixture
-def db(db_path):
+def db(db_path, blank_database):
+    shutil.copyfile(blank_database, db_path)
     database = open_database(sqlite_url(db_path))
+    database.created = True  # as it is for a database made on this start
     yield database
     database.dispose()
 

@@ -184,6 +184,7 @@ def test_import_and_export_need_their_arguments(capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.slow  # starts the program in a subprocess, ~2 s
 def test_import_json_is_the_last_line_of_the_program(tmp_path):
     import json
 
@@ -461,8 +462,26 @@ def test_print_ledger_bad_dates_or_status_exit_2(tmp_path, capsys, option):
 
 
 def test_printable_forms_match_the_printing_service():
-    from app.cli import LEDGER_STATUSES, PRINTABLE_FORMS
-    from app.services import printing
+    from app import features
+    from app.cli import build_parser
+    from app.services import counter_print, printing
 
-    assert PRINTABLE_FORMS == list(printing.FORMS)
-    assert set(LEDGER_STATUSES) == set(printing.LEDGER_STATUSES)
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    print_parser = commands.choices["print"]
+    form_arg = next(a for a in print_parser._actions if a.dest == "form")
+    assert list(form_arg.choices) == list(printing.forms())
+    assert ["registration", "roster", "member-cards", "receipt", "dispatch-slip", "authorisation",
+            "ledger"] == list(printing.forms())
+    status_arg = next(a for a in print_parser._actions if a.dest == "status")
+    assert set(status_arg.choices) == set(counter_print.LEDGER_STATUSES)
+    # Every form's function exists and every feature's permission is a real one.
+    from app.services import access
+
+    for _feature, form in features.forms().values():
+        assert callable(features.resolve(form.make))
+    for feature in features.FEATURES:
+        for entry in feature.settings:
+            assert entry.permission in access.PERMISSIONS
+        if feature.resident_action:
+            assert feature.resident_action.permission in access.PERMISSIONS

@@ -92,6 +92,7 @@ def check(db_path: Path, committed: set[str]) -> int:
     return len(names)
 
 
+@pytest.mark.slow  # kills processes, sleeps, ~30 s
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL does not exist on Windows")
 def test_killed_writers_never_damage_the_database_or_lose_a_commit(tmp_path):
     db_path = tmp_path / "crash.sqlite3"

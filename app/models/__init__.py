@@ -1,8 +1,9 @@
 """SQLAlchemy models. Import from here so every table is registered on Base.metadata."""
 from app.models.audit import AuditLog
 from app.models.base import Base
+from app.models.calendar import Holiday
 from app.models.consent import Consent
-from app.models.counter import Holiday, RequestCategory, Ticket, TicketEvent
+from app.models.counter import RequestCategory, Ticket, TicketEvent
 from app.models.grid import COMMUNITY, GRID, SUB_GRID, Grid
 from app.models.resident import FamilyLink, Resident, Tag, resident_tags
 from app.models.settings import Setting

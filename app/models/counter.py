@@ -1,5 +1,5 @@
-"""One-stop service counter (一站式便民服务): request categories, the holiday
-calendar, tickets and their history. The rules live in services/counter.py."""
+"""One-stop service counter (一站式便民服务): request categories, tickets and their
+history. The rules live in services/counter.py; the holidays are models/calendar.py's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,17 +21,6 @@ class RequestCategory(Base):
     promised_working_days: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Holiday(Base):
-    """A day of the administrator's calendar: a public holiday, or (working=True) a
-    make-up working day on a weekend (调休上班)."""
-
-    __tablename__ = "holidays"
-
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    name: Mapped[str] = mapped_column(String(50), default="")
-    working: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Ticket(Base):

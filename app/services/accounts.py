@@ -193,14 +193,14 @@ def add_administrator_for_recovery(db: Database, username: str, password: str, *
 
 # -- administrators' work -------------------------------------------------------------------
 
-def add_staff(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str) -> int:
+def add_staff(db: Database, username: str, display_name: str, role: str, password: str, *, actor: Actor) -> int:
     access.require(actor, access.USERS_MANAGE)
     with db.session() as s:
         values = _validate_new(s, username, display_name, role, password)
         return _create(s, actor, values, password).id
 
 
-def own_account(db: Database, actor: Actor) -> StaffInfo | None:
+def own_account(db: Database, *, actor: Actor) -> StaffInfo | None:
     """The signed-in person's account as it is now (None when the actor is not a staff account,
     e.g. the command line's operating-system user): an open window checks it has not been
     deactivated or given another role since sign-in."""
@@ -209,13 +209,13 @@ def own_account(db: Database, actor: Actor) -> StaffInfo | None:
         return _info(staff) if staff is not None else None
 
 
-def list_staff(db: Database, actor: Actor) -> list[StaffInfo]:
+def list_staff(db: Database, *, actor: Actor) -> list[StaffInfo]:
     access.require(actor, access.USERS_MANAGE)
     with db.session() as s:
         return [_info(x) for x in s.scalars(select(Staff).order_by(Staff.active.desc(), Staff.username))]
 
 
-def reset_password(db: Database, actor: Actor, staff_id: int, new_password: str) -> None:
+def reset_password(db: Database, staff_id: int, new_password: str, *, actor: Actor) -> None:
     """Set a new password (someone forgot theirs); also ends a wait after wrong passwords."""
     access.require(actor, access.USERS_MANAGE)
     check_password_rules(new_password)
@@ -228,7 +228,7 @@ def reset_password(db: Database, actor: Actor, staff_id: int, new_password: str)
                      _("{name}: password reset").format(name=staff.username))
 
 
-def set_staff_active(db: Database, actor: Actor, staff_id: int, active: bool) -> None:
+def set_staff_active(db: Database, staff_id: int, active: bool, *, actor: Actor) -> None:
     access.require(actor, access.USERS_MANAGE)
     with db.session() as s:
         staff = _get(s, staff_id)
@@ -241,7 +241,7 @@ def set_staff_active(db: Database, actor: Actor, staff_id: int, active: bool) ->
                      audit.diff({"active": not active}, {"active": active}))
 
 
-def set_staff_role(db: Database, actor: Actor, staff_id: int, role: str) -> None:
+def set_staff_role(db: Database, staff_id: int, role: str, *, actor: Actor) -> None:
     access.require(actor, access.USERS_MANAGE)
     if role not in access.ROLES:
         raise ValidationError({"role": _("Unknown role {role}; choose one of: {roles}.").format(
@@ -259,7 +259,7 @@ def set_staff_role(db: Database, actor: Actor, staff_id: int, role: str) -> None
 
 # -- everyone -----------------------------------------------------------------------------------
 
-def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> None:
+def change_password(db: Database, old_password: str, new_password: str, *, actor: Actor) -> None:
     """The signed-in person changes their own password."""
     check_password_rules(new_password)
     with db.session() as s:

@@ -173,7 +173,7 @@ class AuditEntry:
                          for k, (old, new) in self.changes.items())
 
 
-def query(db: Database, actor: access.Actor, *, person: str | None = None, entity: str | None = None,
+def query(db: Database, *, actor: access.Actor, person: str | None = None, entity: str | None = None,
           entity_id: int | None = None, action: str | None = None, date_from: dt.date | None = None,
           date_to: dt.date | None = None, limit: int | None = None) -> list[AuditEntry]:
     """Audit rows, newest first. `person` is the acting user's name; dates are inclusive."""
@@ -204,7 +204,7 @@ EXPORT_COLUMNS = [N_("Time"), N_("Staff member"), N_("Role"), N_("Action"), N_("
                   N_("Record number"), N_("Summary"), N_("Changes")]
 
 
-def export_xlsx(db: Database, actor: access.Actor, path: str | Path, **filters) -> int:
+def export_xlsx(db: Database, path: str | Path, *, actor: access.Actor, **filters) -> int:
     """Write the audit rows matching `filters` (see `query`) to an .xlsx file; returns the count.
 
     Written to a temporary file and renamed, like every export. The export itself is audited.
@@ -214,7 +214,7 @@ def export_xlsx(db: Database, actor: access.Actor, path: str | Path, **filters) 
     path = Path(path)
     access.require(actor, access.AUDIT_VIEW)
     rows = [[e.at.replace(microsecond=0), e.actor_name, e.role_label, e.action_label, e.entity_label,
-             e.entity_id, e.summary, e.changes_text] for e in query(db, actor, **filters)]
+             e.entity_id, e.summary, e.changes_text] for e in query(db, actor=actor, **filters)]
     xlsx.write_table(path, _("Audit trail"), [_(h) for h in EXPORT_COLUMNS], rows, error=ExportError)
     with db.session() as s:
         record(s, actor, "export", "audit_log", None,

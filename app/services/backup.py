@@ -424,7 +424,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
                         revision=revision)
 
 
-def record_restore(db: Database, actor: access.Actor | None, result: "RestoreResult") -> None:
+def record_restore(db: Database, result: "RestoreResult", *, actor: access.Actor | None) -> None:
     """Write into the restored database that it was restored, by whom, from what.
 
     Called after reopening: entries made after the backup are gone with the old

@@ -5,23 +5,27 @@
 with escalation grid → centre → town (小事不出网格、大事不出中心), holds that stop the
 deadline clock, and a reopen when the resident was not satisfied. Deadlines are
 counted in working days: weekends and the administrator's holidays are skipped,
-make-up working days (调休上班) count.
+make-up working days (调休上班) count (services/calendar.py).
+
+What a step does to a ticket is decided in one place, the pure `step()` over a `TicketState`;
+`move()`, `allowed_actions()` and the demo's replay all go through it.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
-from app.i18n import N_, _
-from app.models import Grid, Holiday, RequestCategory, Resident, Staff, Ticket, TicketEvent
-from app.services import access, audit
+from app.i18n import N_, _, format_number
+from app.models import Grid, RequestCategory, Resident, Staff, Ticket, TicketEvent
+from app.services import access, audit, grids
+from app.services.calendar import Calendar, calendar_in
 from app.services.validators import InvalidValue, normalise_phone
 
 # -- vocabularies ---------------------------------------------------------------------------
@@ -129,117 +133,6 @@ def _label(table: dict[str, str], key: str | None) -> str:
 
 def status_label(status: str) -> str:
     return _label(STATUSES, status)
-
-
-# -- working days ---------------------------------------------------------------------------
-
-def is_working_day(day: dt.date, holidays: Iterable[dt.date] = (),
-                   working_days: Iterable[dt.date] = ()) -> bool:
-    """Monday to Friday unless a holiday; a make-up working day (调休) always works."""
-    if day in working_days:
-        return True
-    return day.weekday() < 5 and day not in holidays
-
-
-def add_working_days(start: dt.date, n: int, holidays: Iterable[dt.date] = (),
-                     working_days: Iterable[dt.date] = ()) -> dt.date:
-    """The `n`th working day after `start` (the day of receipt does not count); `start` for 0."""
-    if n < 0:
-        raise ValueError("n must not be negative")
-    holidays, working_days = set(holidays), set(working_days)
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, holidays, working_days):
-            n -= 1
-    return day
-
-
-def working_days_between(a: dt.date, b: dt.date, holidays: Iterable[dt.date] = (),
-                         working_days: Iterable[dt.date] = ()) -> int:
-    """Working days after `a` up to and including `b` (negative when `b` is before `a`)."""
-    if b < a:
-        return -working_days_between(b, a, holidays, working_days)
-    holidays, working_days = set(holidays), set(working_days)
-    count, day = 0, a
-    while day < b:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, holidays, working_days):
-            count += 1
-    return count
-
-
-@dataclass
-class Calendar:
-    """The administrator's holidays and make-up working days."""
-
-    holidays: set[dt.date] = field(default_factory=set)
-    working_days: set[dt.date] = field(default_factory=set)
-
-    def add(self, start: dt.date, n: int) -> dt.date:
-        return add_working_days(start, n, self.holidays, self.working_days)
-
-    def between(self, a: dt.date, b: dt.date) -> int:
-        return working_days_between(a, b, self.holidays, self.working_days)
-
-
-def _calendar(session) -> Calendar:
-    cal = Calendar()
-    for day, working in session.execute(select(Holiday.day, Holiday.working)):
-        (cal.working_days if working else cal.holidays).add(day)
-    return cal
-
-
-def calendar(db: Database) -> Calendar:
-    with db.session() as s:
-        return _calendar(s)
-
-
-# -- holidays (admin) -------------------------------------------------------------------------
-
-@dataclass
-class HolidayRow:
-    day: dt.date
-    name: str
-    working: bool
-
-
-def list_holidays(db: Database, year: int | None = None) -> list[HolidayRow]:
-    stmt = select(Holiday).order_by(Holiday.day)
-    if year is not None:
-        stmt = stmt.where(Holiday.day >= dt.date(year, 1, 1), Holiday.day <= dt.date(year, 12, 31))
-    with db.session() as s:
-        return [HolidayRow(h.day, h.name, h.working) for h in s.scalars(stmt)]
-
-
-def set_holiday(db: Database, day: dt.date, name: str, *, actor: access.Actor, working: bool = False) -> None:
-    """Add or change a day of the calendar: a holiday, or (working=True) a make-up working day."""
-    access.require(actor, access.SETTINGS_EDIT)
-    name = " ".join((name or "").split())
-    if not isinstance(day, dt.date):
-        raise ValidationError({"day": _("Please choose a date.")})
-    if len(name) > NAME_MAX:
-        raise ValidationError({"name": _("The name is too long (at most {n} characters).").format(n=NAME_MAX)})
-    with db.session() as s:
-        holiday = s.get(Holiday, day)
-        before = {} if holiday is None else {"name": holiday.name, "working": holiday.working}
-        if holiday is None:
-            holiday = Holiday(day=day)
-            s.add(holiday)
-        holiday.name, holiday.working = name, bool(working)
-        audit.record(s, actor, "settings", "holiday", None, day.isoformat(),
-                     audit.diff(before, {"name": name, "working": bool(working)}))
-
-
-def remove_holiday(db: Database, day: dt.date, *, actor: access.Actor) -> None:
-    access.require(actor, access.SETTINGS_EDIT)
-    with db.session() as s:
-        holiday = s.get(Holiday, day)
-        if holiday is None:
-            raise NotFoundError(_("{day} is not on the holiday list.").format(day=day.isoformat()))
-        audit.record(s, actor, "delete", "holiday", None, day.isoformat(),
-                     audit.diff({"name": holiday.name, "working": holiday.working}, {}))
-        s.delete(holiday)
 
 
 # -- categories (admin) -----------------------------------------------------------------------
@@ -657,7 +550,7 @@ def receive_ticket(db: Database, data: TicketInput, *, actor: access.Actor,
     for attempt in range(3):  # another desk may take the same number at the same moment
         try:
             with db.session() as s:
-                values = _validate_ticket(s, data, today, _calendar(s))
+                values = _validate_ticket(s, data, today, calendar_in(s))
                 now = dt.datetime.now()
                 ticket = Ticket(number=_next_number(s, values["received_on"]), status=RECEIVED, held_days=0,
                                 follow_up_comment="", created_at=now, updated_at=now, **values)
@@ -680,39 +573,153 @@ def receive_ticket(db: Database, data: TicketInput, *, actor: access.Actor,
     raise AssertionError("unreachable")
 
 
-def _refuse(ticket: Ticket, action: str) -> DeskError:
-    return DeskError(_("A ticket that is {status} cannot be {action} ({number}).").format(
-        status=status_label(ticket.status), action=_label(ACTION_REFUSED, action), number=ticket.number))
+# -- the closed loop: one pure function decides what a step does --------------------------------
+
+@dataclass(frozen=True)
+class TicketState:
+    """What the closed loop's rules read and write of a ticket: the input and output of step()."""
+
+    status: str
+    level: str
+    received_on: dt.date
+    due_on: dt.date
+    assignee: str = ""
+    resolved_on: dt.date | None = None
+    held_since: dt.date | None = None
+    held_days: int = 0
+    satisfaction: str | None = None
+    follow_up_comment: str = ""
+    followed_up_on: dt.date | None = None
+    archived_on: dt.date | None = None
+    number: str = ""  # only for the message of a refusal
+
+    @property
+    def on_hold(self) -> bool:
+        return self.held_since is not None
+
+    @classmethod
+    def of(cls, ticket) -> TicketState:
+        """The state of a Ticket or a TicketInfo; fields it lacks (a TicketInfo has no follow-up
+        or archive date) get their defaults."""
+        return cls(**{f.name: getattr(ticket, f.name) for f in fields(cls) if hasattr(ticket, f.name)})
+
+
+class MoveRefused(DeskError):
+    """step() refuses: the state table, or the ticket's state, does not allow this step."""
+
+
+def _not_an_action(action: str) -> MoveRefused:
+    return MoveRefused(_("{action} is not something a ticket can do.").format(action=action))
+
+
+def _refusal(state: TicketState, action: str) -> MoveRefused | None:
+    """Why `action` may not be taken from `state` (None: it may, given what it needs)."""
+    if action not in MOVES:
+        return _not_an_action(action)
+    allowed, _target = MOVES[action]
+    if state.status not in allowed:
+        return MoveRefused(_("A ticket that is {status} cannot be {action} ({number}).").format(
+            status=status_label(state.status), action=_label(ACTION_REFUSED, action), number=state.number))
+    if state.on_hold and action not in ("resume", "escalate"):
+        return MoveRefused(_("Ticket {number} is on hold; resume it first.").format(number=state.number))
+    if action == "reopen" and state.satisfaction != "unsatisfied":
+        return MoveRefused(_("Only a ticket whose requester was not satisfied can be reopened: {number}.")
+                           .format(number=state.number))
+    if action == "escalate" and state.level == TOWN_LEVEL:
+        return MoveRefused(_("Ticket {number} is already at the town level; it cannot be escalated further.")
+                           .format(number=state.number))
+    if action == "resume" and not state.on_hold:
+        return MoveRefused(_("Ticket {number} is not on hold.").format(number=state.number))
+    return None
+
+
+def step(state: TicketState, action: str, *, today: dt.date, calendar: Calendar, note: str = "",
+         details: Mapping[str, object] | None = None) -> TicketState:
+    """The ticket after `action` taken on `today`: pure, no database.
+
+    Raises MoveRefused when the state table `MOVES` or the ticket's state does not allow the step
+    (on hold, not on hold, already at the town level, reopen without an unsatisfied follow-up),
+    ValidationError when the step lacks what it needs: `details` (assignee, satisfaction, comment)
+    and `note` as move() describes. `calendar` counts the working days a resume adds to the deadline.
+    """
+    refused = _refusal(state, action)
+    if refused is not None:
+        raise refused
+    details = details or {}
+    unknown = set(details) - {"assignee", "satisfaction", "comment"}
+    if unknown:
+        raise TypeError(f"unexpected details: {sorted(unknown)}")
+    note = (note or "").strip()
+    changes: dict = {}
+    if action == "dispatch":
+        assignee = _clean(details.get("assignee"))
+        if not assignee:
+            raise ValidationError({"assignee": _("Please enter who the ticket is dispatched to.")})
+        changes["assignee"] = assignee[:NAME_MAX]
+    elif action == "resolve":
+        changes["resolved_on"] = max(today, state.received_on)
+    elif action == "follow_up":
+        satisfaction = details.get("satisfaction")
+        if satisfaction not in SATISFACTIONS:
+            raise ValidationError({"satisfaction": _("Please choose how satisfied the resident is.")})
+        changes.update(satisfaction=satisfaction, follow_up_comment=(details.get("comment") or "").strip(),
+                       followed_up_on=today)
+    elif action == "archive":
+        if state.satisfaction == "unsatisfied" and not note:
+            raise ValidationError({"note": _(
+                "The resident was not satisfied: reopen the ticket, or say why it is archived anyway.")})
+        changes["archived_on"] = today
+    elif action == "reopen":
+        if not note:
+            raise ValidationError({"note": _("Please say what is still to be done.")})
+        changes["resolved_on"] = None
+    elif action == "escalate":
+        if not note:
+            raise ValidationError({"note": _("Please say why the ticket is escalated.")})
+        changes["level"] = next_level(state.level)
+        if _clean(details.get("assignee")):
+            changes["assignee"] = _clean(details.get("assignee"))[:NAME_MAX]
+    elif action == "hold":
+        if not note:
+            raise ValidationError({"note": _("Please say what the ticket is waiting for.")})
+        changes["held_since"] = today
+    elif action == "resume":
+        held = max(0, calendar.between(state.held_since, today))
+        changes.update(due_on=calendar.add(state.due_on, held), held_days=state.held_days + held,
+                       held_since=None)
+    target = MOVES[action][1]
+    if target is not None:
+        changes["status"] = target
+    return replace(state, **changes)
 
 
 def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note: str = "",
          today: dt.date | None = None, **details) -> TicketInfo:
-    """Move a ticket along the closed loop; refuses any move the state table does not allow.
+    """Move a ticket along the closed loop; step() decides, refusing any move the state table does not allow.
 
     Actions and their details:
       dispatch (assignee required) · start · resolve · follow_up (satisfaction, comment) ·
       archive (a note is required when the resident was not satisfied) · reopen (only after an
-      unsatisfied follow-up; note: what is still to be done) · escalate (note: why; optional assignee) · hold (note: why) · resume.
+      unsatisfied follow-up; note: what is still to be done) · escalate (note: why; optional
+      assignee) · hold (note: why) · resume.
     Every move adds an event and an audit row in the same transaction.
     """
     access.require(actor, access.COUNTER_HANDLE)
     if action not in MOVES:
-        raise DeskError(_("{action} is not something a ticket can do.").format(action=action))
+        raise _not_an_action(action)
     today = today or dt.date.today()
     note = (note or "").strip()
     with db.session() as s:
         ticket = _get_ticket(s, ticket_id)
-        allowed, target = MOVES[action]
-        if ticket.status not in allowed:
-            raise _refuse(ticket, action)
-        if ticket.held_since is not None and action not in ("resume", "escalate"):
-            raise DeskError(_("Ticket {number} is on hold; resume it first.").format(number=ticket.number))
         before = {k: getattr(ticket, k) for k in (*AUDITED, "resolved_on", "held_since", "held_days",
                                                   "satisfaction", "followed_up_on", "archived_on")}
         from_status = ticket.status
-        _apply_move(s, ticket, action, note, today, details)
-        if target is not None:
-            ticket.status = target
+        after_step = step(TicketState.of(ticket), action, today=today, calendar=calendar_in(s), note=note,
+                          details=details)
+        for f in fields(TicketState):
+            value = getattr(after_step, f.name)
+            if getattr(ticket, f.name) != value:
+                setattr(ticket, f.name, value)
         ticket.updated_at = dt.datetime.now()
         s.add(TicketEvent(ticket_id=ticket.id, at=ticket.updated_at, actor_name=actor.name[:50],
                           from_status=from_status, to_status=ticket.status, action=action, note=note))
@@ -723,61 +730,6 @@ def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note
         return _load_info(s, ticket, today)
 
 
-def _apply_move(s, ticket: Ticket, action: str, note: str, today: dt.date, details: dict) -> None:
-    unknown = set(details) - {"assignee", "satisfaction", "comment"}
-    if unknown:
-        raise TypeError(f"unexpected details: {sorted(unknown)}")
-    if action == "dispatch":
-        assignee = _clean(details.get("assignee"))
-        if not assignee:
-            raise ValidationError({"assignee": _("Please enter who the ticket is dispatched to.")})
-        ticket.assignee = assignee[:NAME_MAX]
-    elif action == "resolve":
-        ticket.resolved_on = max(today, ticket.received_on)
-    elif action == "follow_up":
-        satisfaction = details.get("satisfaction")
-        if satisfaction not in SATISFACTIONS:
-            raise ValidationError({"satisfaction": _("Please choose how satisfied the resident is.")})
-        ticket.satisfaction = satisfaction
-        ticket.follow_up_comment = (details.get("comment") or "").strip()
-        ticket.followed_up_on = today
-    elif action == "archive":
-        if ticket.satisfaction == "unsatisfied" and not note:
-            raise ValidationError({"note": _(
-                "The resident was not satisfied: reopen the ticket, or say why it is archived anyway.")})
-        ticket.archived_on = today
-    elif action == "reopen":
-        if ticket.satisfaction != "unsatisfied":
-            raise DeskError(_("Only a ticket whose requester was not satisfied can be reopened: {number}.")
-                            .format(number=ticket.number))
-        if not note:
-            raise ValidationError({"note": _("Please say what is still to be done.")})
-        ticket.resolved_on = None
-    elif action == "escalate":
-        if ticket.level == TOWN_LEVEL:
-            raise DeskError(_("Ticket {number} is already at the town level; it cannot be escalated further.")
-                            .format(number=ticket.number))
-        if not note:
-            raise ValidationError({"note": _("Please say why the ticket is escalated.")})
-        ticket.level = next_level(ticket.level)
-        if _clean(details.get("assignee")):
-            ticket.assignee = _clean(details.get("assignee"))[:NAME_MAX]
-    elif action == "hold":
-        if ticket.held_since is not None:
-            raise DeskError(_("Ticket {number} is already on hold.").format(number=ticket.number))
-        if not note:
-            raise ValidationError({"note": _("Please say what the ticket is waiting for.")})
-        ticket.held_since = today
-    elif action == "resume":
-        if ticket.held_since is None:
-            raise DeskError(_("Ticket {number} is not on hold.").format(number=ticket.number))
-        cal = _calendar(s)
-        held = max(0, cal.between(ticket.held_since, today))
-        ticket.due_on = cal.add(ticket.due_on, held)
-        ticket.held_days += held
-        ticket.held_since = None
-
-
 def follow_up(db: Database, ticket_id: int, satisfaction: str, comment: str = "", *, actor: access.Actor,
               today: dt.date | None = None) -> TicketInfo:
     """Record the resident's satisfaction (反馈评价); 'unsatisfied' leaves the ticket open to reopen."""
@@ -785,22 +737,19 @@ def follow_up(db: Database, ticket_id: int, satisfaction: str, comment: str = ""
                 comment=comment)
 
 
-def allowed_actions(ticket: TicketInfo) -> list[str]:
-    """The actions the state table allows for `ticket` now (for the buttons of a view)."""
+def allowed_actions(ticket: TicketInfo | TicketState, today: dt.date | None = None) -> list[str]:
+    """The actions step() accepts for `ticket` now (for the buttons of a view), in the order of
+    `MOVES`; what a step needs besides (an assignee, a note …) is asked for when it is taken."""
+    state = ticket if isinstance(ticket, TicketState) else TicketState.of(ticket)
+    today = today or dt.date.today()
     out = []
-    for action, (allowed, _target) in MOVES.items():
-        if ticket.status not in allowed:
+    for action in MOVES:
+        try:
+            step(state, action, today=today, calendar=Calendar())
+        except MoveRefused:
             continue
-        if ticket.on_hold and action not in ("resume", "escalate"):
-            continue
-        if action == "resume" and not ticket.on_hold:
-            continue
-        if action == "hold" and ticket.on_hold:
-            continue
-        if action == "reopen" and ticket.satisfaction != "unsatisfied":
-            continue
-        if action == "escalate" and ticket.level == TOWN_LEVEL:
-            continue
+        except ValidationError:
+            pass  # allowed; its details are still to be given
         out.append(action)
     return out
 
@@ -812,8 +761,7 @@ def deadline_after_resume(db: Database, ticket_id: int, today: dt.date | None = 
         ticket = _get_ticket(s, ticket_id)
         if ticket.held_since is None:
             return None
-        cal = _calendar(s)
-        return cal.add(ticket.due_on, max(0, cal.between(ticket.held_since, today)))
+        return step(TicketState.of(ticket), "resume", today=today, calendar=calendar_in(s)).due_on
 
 
 def next_level(level: str) -> str | None:
@@ -830,7 +778,7 @@ def promised_date(db: Database, category_id: int, received_on: dt.date) -> dt.da
         category = s.get(RequestCategory, category_id)
         if category is None:
             return None
-        return _calendar(s).add(received_on, category.promised_working_days)
+        return calendar_in(s).add(received_on, category.promised_working_days)
 
 
 def link_requester(db: Database, ticket_id: int, resident_id: int, *, actor: access.Actor) -> TicketInfo:
@@ -865,28 +813,15 @@ def assignee_choices(db: Database) -> list[str]:
 
 # -- queries ----------------------------------------------------------------------------------
 
-def _grid_and_below(s, grid_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for gid, parent in s.execute(select(Grid.id, Grid.parent_id)):
-        children.setdefault(parent, []).append(gid)
-    out, todo = set(), [grid_id]
-    while todo:
-        gid = todo.pop()
-        if gid not in out:
-            out.add(gid)
-            todo.extend(children.get(gid, []))
-    return out
-
-
 def list_tickets(db: Database, *, status: str | None = None, category_id: int | None = None,
                  grid: int | None = None, overdue_only: bool = False, due_today_only: bool = False,
                  date_from: dt.date | None = None, date_to: dt.date | None = None,
                  on_hold_only: bool = False, query: str = "", resident_id: int | None = None,
                  today: dt.date | None = None) -> list[TicketRow]:
-    """Tickets: overdue first, then open ones by deadline, then closed ones newest first. `grid` includes its sub-grids; dates (inclusive)
-    are dates of receipt; `status="open"` means received, dispatched or being handled. `query`
-    matches the ticket number (also as scanned from a receipt's QR code), the requester's name or
-    phone, the assignee and the description."""
+    """Tickets: overdue first, then open ones by deadline, then closed ones newest first. `grid`
+    includes its sub-grids; dates (inclusive) are dates of receipt; `status="open"` means received,
+    dispatched or being handled. `query` matches the ticket number (also as scanned from a
+    receipt's QR code), the requester's name or phone, the assignee and the description."""
     today = today or dt.date.today()
     # The requester's name and phone only: loading whole Resident objects doubled the time.
     stmt = select(Ticket, RequestCategory.name, Resident.id, Resident.name, Resident.phone, Grid.name) \
@@ -917,9 +852,9 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
         stmt = stmt.where(or_(*(column.ilike(like, escape="\\") for column in (
             Ticket.number, Ticket.walk_in_name, Ticket.walk_in_phone, Ticket.assignee, Ticket.description,
             Resident.name, Resident.phone))))
+    if grid is not None:
+        stmt = stmt.where(Ticket.grid_id.in_(grids.grid_and_descendants(db, grid)))
     with db.session() as s:
-        if grid is not None:
-            stmt = stmt.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
         found = s.execute(stmt).all()
         # A short list (one resident's tickets) asks only about its own tickets.
         escalated = _escalated_ids(s, [row[0].id for row in found] if len(found) < 500 else None)
@@ -935,6 +870,18 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
                              r.due_on.toordinal() if r.status in OPEN_STATUSES else -r.received_on.toordinal(),
                              r.id if r.status in OPEN_STATUSES else -r.id))
     return rows
+
+
+def resident_lines(db: Database, resident_id: int) -> list[tuple[str, str]]:
+    """What the residents' detail pane shows of a resident's service requests (app/features.py):
+    how many are open and in all, and the numbers of the first open ones."""
+    tickets = list_tickets(db, resident_id=resident_id)
+    if not tickets:
+        return []
+    still_open = [t for t in tickets if t.status in OPEN_STATUSES]
+    summary = _("Service requests: {open} open, {total} in all").format(
+        open=format_number(len(still_open)), total=format_number(len(tickets)))
+    return [(summary, ", ".join(t.number for t in still_open[:3]))]
 
 
 def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
@@ -996,14 +943,14 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
             category_id: int | None = None, grid: int | None = None) -> CounterFigures:
     """The figures of the tickets of one kind and/or one grid (with its sub-grids) when given."""
     today = today or dt.date.today()
+    base = select(Ticket)
+    if category_id is not None:
+        base = base.where(Ticket.category_id == category_id)
+    if grid is not None:
+        base = base.where(Ticket.grid_id.in_(grids.grid_and_descendants(db, grid)))
     with db.session() as s:
-        cal = _calendar(s)
+        cal = calendar_in(s)
         names = dict(s.execute(select(RequestCategory.id, RequestCategory.name)).all())
-        base = select(Ticket)
-        if category_id is not None:
-            base = base.where(Ticket.category_id == category_id)
-        if grid is not None:
-            base = base.where(Ticket.grid_id.in_(_grid_and_below(s, grid)))
         received = list(s.scalars(base.where(Ticket.received_on >= date_from, Ticket.received_on <= date_to)))
         resolved = list(s.scalars(base.where(Ticket.resolved_on >= date_from, Ticket.resolved_on <= date_to)))
         followed = list(s.scalars(base.where(Ticket.followed_up_on >= date_from, Ticket.followed_up_on <= date_to,

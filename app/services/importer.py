@@ -3,8 +3,10 @@
 Centres arrive with years of ledgers kept in Excel or WPS: a merged title row
 above the header, headers such as "身份证号码（必填）", ID numbers that Excel
 turned into 3.50581E+17, phones stored as 13812345678.0, files saved as GBK
-CSV. This module reads all of that, checks every row with the registry's own
-rules (residents.validate) and imports the good rows in one transaction.
+CSV. The generic spreadsheet reader (app/services/spreadsheet.py) reads all of
+that with the residents' column table (COLUMNS); this module checks every row
+with the registry's own rules (residents.validate) and imports the good rows in
+one transaction.
 
 - A file-level problem (not a spreadsheet, password-protected, damaged, no
   name column, no data) raises ImportFileError and nothing is imported.
@@ -18,16 +20,11 @@ rules (residents.validate) and imports the good rows in one transaction.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import itertools
 import os
 import re
 import unicodedata
-import warnings
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,21 +32,15 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database
-from app.errors import DatabaseError, DeskError, ValidationError
+from app.errors import DatabaseError, ValidationError
 from app.i18n import _
 from app.models import AuditLog, Grid, Resident, Tag, resident_tags
-from app.services import access, audit, pinyin, xlsx
+from app.services import access, audit, pinyin, spreadsheet
 from app.services.member_codes import new_member_code
 from app.services.fields import RESIDENT_FIELDS
 from app.services.residents import ResidentInput, audit_values, validate
-
-
-# openpyxl warns about styles and extensions it drops while reading; that is no news for staff.
-warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?$")
-
-
-class ImportFileError(DeskError):
-    """The file as a whole cannot be imported (nothing was imported)."""
+from app.services.spreadsheet import (HEADER_SCAN, Columns, ImportFileError, Layout, cell_text,  # noqa: F401
+                                      default_rejects_path, display, is_blank, map_headers, read_table)
 
 
 # The fields a column can be mapped to, with their labels (for the wizard and messages).
@@ -57,7 +48,7 @@ FIELDS: dict[str, str] = dict(RESIDENT_FIELDS)
 FIELD_LABELS = FIELDS  # the name the import wizard uses
 REQUIRED = ("name",)
 
-# Header texts recognised for each field, compared after _norm_header().
+# Header texts recognised for each field (compared as spreadsheet.norm_header() leaves them).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "居民姓名", "人员姓名", "name", "full name", "resident name"),
     "gender": ("性别", "gender", "sex"),
@@ -76,37 +67,17 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "notes": ("备注", "说明", "notes", "note", "remarks"),
 }
 
-HEADER_SCAN = 10          # the header row is looked for in the first rows
 PROGRESS_EVERY = 250      # rows between progress() calls
 _INSERT_BATCH = 1000
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ".ett"}
-_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ""}
 _TEXT_FIELDS = ("id_number", "phone")  # digits that must stay text in the rejects file
 
-
-def _norm_header(text) -> str:
-    t = unicodedata.normalize("NFKC", str(text or ""))
-    t = re.sub(r"\s+", "", t).lower()
-    t = t.strip("*:：")
-    t = re.sub(r"\((必填|选填|可选|必须|required|optional)\)$", "", t)
-    return t.strip("*:：")
-
-
-_ALIAS_INDEX = {_norm_header(alias): key for key, aliases in _ALIASES.items() for alias in aliases}
+# The residents' columns, for the generic spreadsheet reader.
+COLUMNS = Columns(labels=FIELDS, aliases=_ALIASES, required=REQUIRED)
 
 
 def match_header(text) -> str | None:
     """The field a header text stands for ("身份证号码（必填）" -> "id_number"), or None."""
-    t = _norm_header(text)
-    if not t:
-        return None
-    found = _ALIAS_INDEX.get(t)
-    if found is None:  # a hint in brackets: "出生日期(yyyy-mm-dd)", "联系电话（手机）"
-        base = re.sub(r"\([^()]*\)$", "", t)
-        if base != t:
-            found = _ALIAS_INDEX.get(base.strip("*:："))
-    return found
+    return COLUMNS.names.match(text)
 
 
 # -- results -------------------------------------------------------------------
@@ -147,265 +118,8 @@ class Preview:
     encoding: str | None = None
 
 
-# -- reading files -------------------------------------------------------------
-
-class _Source:
-    """A table read from a file: numbered rows (1-based), values as read."""
-
-    def __init__(self, name: str, rows: Iterator[tuple[int, list]], *, sheet=None, sheets=(),
-                 encoding=None, total=None, close=lambda: None):
-        self.name = name
-        self.sheet = sheet
-        self.sheets = list(sheets)
-        self.encoding = encoding
-        self.total = total  # number of rows if known cheaply
-        self._rows = rows
-        self._close = close
-        self.head: list[tuple[int, list]] = list(itertools.islice(rows, HEADER_SCAN + 1))
-
-    def rest(self) -> Iterator[tuple[int, list]]:
-        return self._rows
-
-    def close(self) -> None:
-        self._close()
-
-
-def _damaged(name: str) -> ImportFileError:
-    return ImportFileError(_("{name} is damaged and cannot be read as an Excel workbook (.xlsx).")
-                           .format(name=name))
-
-
-def _guard(rows: Iterable, on_error: Callable[[], DeskError]) -> Iterator:
-    """Turn any failure while reading the file into a file-level DeskError."""
-    try:
-        yield from rows
-    except DeskError:
-        raise
-    except Exception as exc:  # a broken file can fail inside any parser layer
-        raise on_error() from exc
-
-
-def _open_source(path: Path, sheet: str | None = None) -> _Source:
-    name = path.name
-    if not path.exists():
-        raise ImportFileError(_("The file {path} does not exist.").format(path=path))
-    if not path.is_file():
-        raise ImportFileError(_("{name} is not a spreadsheet. Please import an Excel workbook (.xlsx) "
-                                "or a CSV file.").format(name=name))
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise ImportFileError(_("{path} cannot be read: {error}").format(path=path, error=exc.strerror or exc))
-    if not head:
-        raise ImportFileError(_("{name} is empty.").format(name=name))
-    if head.startswith(_OLE2):
-        raise ImportFileError(_(
-            "{name} is password-protected or an old Excel 97-2003 workbook (.xls). Remove the "
-            "password, or open it in Excel or WPS and save it as an Excel workbook (.xlsx); "
-            "then import that file.").format(name=name))
-    if head.startswith(b"PK"):
-        return _open_xlsx(path, sheet)
-    if path.suffix.lower() in _EXCEL_SUFFIXES:
-        raise ImportFileError(_("{name} is not an Excel workbook (.xlsx): its content is something "
-                                "else.").format(name=name))
-    if path.suffix.lower() not in _TEXT_SUFFIXES:
-        raise ImportFileError(_("{name} is not a spreadsheet. Please import an Excel workbook (.xlsx) "
-                                "or a CSV file.").format(name=name))
-    return _open_csv(path)
-
-
-# .. xlsx
-
-_MAX_MERGE_COLUMN = 500  # merges reaching further right (whole-row merges) are cut here
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+)(?::([A-Za-z]+[0-9]+))?"')
-
-
-def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
-    """(min_row, min_col, max_row, max_col) of every merged range of a read-only sheet.
-
-    openpyxl's read-only mode does not report merged cells; they sit after the
-    cell data in the sheet's XML, so the XML is scanned once (streamed).
-    """
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
-    get_source = getattr(ws, "_get_source", None)
-    if get_source is None:
-        return []
-    refs: set[tuple[bytes, bytes | None]] = set()
-    carry = b""
-    with get_source() as src:
-        while True:
-            chunk = src.read(1 << 20)
-            if not chunk:
-                break
-            buf = carry + chunk
-            if b"mergeCell" in buf:
-                refs.update(m.groups() for m in _MERGE.finditer(buf))
-            carry = buf[-300:]
-    out = []
-    for first, last in refs:
-        c1, r1 = coordinate_from_string(first.decode().upper())
-        c2, r2 = coordinate_from_string((last or first).decode().upper())
-        c1, c2 = column_index_from_string(c1), column_index_from_string(c2)
-        if c1 <= _MAX_MERGE_COLUMN:
-            out.append((r1, c1, r2, min(c2, _MAX_MERGE_COLUMN)))
-    return sorted(out)
-
-
-def _fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int, list]]:
-    """Give every cell of a merged range the value of its top-left cell."""
-    if not ranges:
-        yield from rows
-        return
-    pending = deque(ranges)
-    active: list[list] = []  # [min_row, min_col, max_row, max_col, value]
-    for number, values in rows:
-        while pending and pending[0][0] <= number:
-            r1, c1, r2, c2 = pending.popleft()
-            if r2 >= number:
-                active.append([r1, c1, r2, c2, None])
-        if active:
-            width = max(a[3] for a in active)
-            if len(values) < width:
-                values = values + [None] * (width - len(values))
-            for entry in active:
-                r1, c1, r2, c2, value = entry
-                if r1 == number:
-                    value = entry[4] = values[c1 - 1]
-                for c in range(c1, c2 + 1):
-                    if (number, c) != (r1, c1) and _is_blank(values[c - 1]):
-                        values[c - 1] = value
-            active = [a for a in active if a[2] > number]
-        yield number, values
-
-
-def _open_xlsx(path: Path, sheet: str | None) -> _Source:
-    import openpyxl
-
-    name = path.name
-    fh = open(path, "rb")
-    try:
-        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # BadZipFile, KeyError, XML errors … all mean a damaged workbook
-        fh.close()
-        raise _damaged(name) from exc
-
-    def close():
-        try:
-            wb.close()
-        finally:
-            fh.close()
-
-    try:
-        worksheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
-        sizes: dict[str, int | None] = {}
-        titles = [ws.title for ws in worksheets]
-        if not worksheets:
-            raise ImportFileError(_("{name} is empty.").format(name=name))
-        if sheet is not None:
-            chosen = next((ws for ws in worksheets if ws.title == sheet), None)
-            if chosen is None:
-                raise ImportFileError(_("There is no sheet called {sheet} in {name}.")
-                                      .format(sheet=sheet, name=name))
-        else:
-            # The active sheet first, then the others: the first with a name column wins.
-            active = wb.active if wb.active in worksheets else worksheets[0]
-            order = [active] + [ws for ws in worksheets if ws is not active]
-            chosen = active
-            for ws in order:
-                sizes[ws.title] = ws.max_row
-                ws.reset_dimensions()  # some programs record a wrong size; read what is there
-                head = list(_guard(ws.iter_rows(min_row=1, max_row=HEADER_SCAN, values_only=True),
-                                   lambda: _damaged(name)))
-                if any(match_header(v) == "name" for row in head for v in row):
-                    chosen = ws
-                    break
-        total = sizes.get(chosen.title, chosen.max_row)
-        total = total if isinstance(total, int) else None
-        try:
-            ranges = _merged_ranges(chosen)
-        except Exception as exc:
-            raise _damaged(name) from exc
-        chosen.reset_dimensions()
-
-        def numbered():
-            for number, values in enumerate(chosen.iter_rows(min_row=1, values_only=True), 1):
-                yield number, list(values)
-
-        rows = _fill_merged(_guard(numbered(), lambda: _damaged(name)), ranges)
-        return _Source(name, rows, sheet=chosen.title, sheets=titles, total=total, close=close)
-    except BaseException:
-        close()
-        raise
-
-
-# .. csv
-
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # "Unicode text" as Excel saves it
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    elif b"\x00" not in data[:65536]:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" else encoding)
-            except UnicodeDecodeError:
-                continue
-        raise ImportFileError(_("The text encoding of {name} is not recognised. Please save it as "
-                                "CSV UTF-8 or as an Excel workbook (.xlsx).").format(name=name))
-    raise ImportFileError(_("{name} is not a spreadsheet. Please import an Excel workbook (.xlsx) "
-                            "or a CSV file.").format(name=name))
-
-
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, values in enumerate(reader, 1):
-        yield number, [v if v != "" else None for v in values]
-
-
-def _choose_delimiter(text: str) -> str:
-    for delimiter in (",", "\t", ";"):
-        try:
-            head = [v for _n, v in itertools.islice(_csv_rows(text, delimiter), HEADER_SCAN)]
-        except csv.Error:
-            continue
-        if any(match_header(v) == "name" for row in head for v in row):
-            return delimiter
-    try:
-        return csv.Sniffer().sniff(text[:20000], delimiters=",\t;").delimiter
-    except csv.Error:
-        return ","
-
-
-def _open_csv(path: Path) -> _Source:
-    name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(_("{path} cannot be read: {error}").format(path=path, error=exc.strerror or exc))
-    text, encoding = _decode(data, name)
-    if not text.strip():
-        raise ImportFileError(_("{name} is empty.").format(name=name))
-    first, _sep, rest = text.partition("\n")
-    delimiter = None
-    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:  # Excel's "sep=;" line
-        delimiter, text = first.strip()[4], rest
-    delimiter = delimiter or _choose_delimiter(text)
-
-    def bad() -> DeskError:
-        return ImportFileError(_("{name} is not a spreadsheet. Please import an Excel workbook (.xlsx) "
-                                 "or a CSV file.").format(name=name))
-
-    rows = _guard(_csv_rows(text, delimiter), bad)
-    return _Source(name, rows, encoding=encoding)
-
-
 # -- cells ------------------------------------------------------------------------
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?e[+-]?\d+$", re.IGNORECASE)
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -421,40 +135,13 @@ class _CellProblem(Exception):
         self.message = message
 
 
-def _is_blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not _ZERO_WIDTH.sub("", value).strip()
-    return False
-
-
-def display(value) -> str:
-    """A cell value as text (for previews and messages)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.15g}"
-    return str(value).strip()
-
-
-def _text(value) -> str:
-    return _ZERO_WIDTH.sub("", display(value)).strip()
-
-
 def _code(value) -> str:
     """An ID or phone number cell as text; numbers that lost digits are refused."""
     if isinstance(value, float) and (not value.is_integer() or abs(value) >= 1e15):
         raise _CellProblem(_("Excel has turned this number into {value} and lost its last digits. "
                              "Format the column as text and type the number again.")
                            .format(value=f"{value:.6G}"))
-    text = unicodedata.normalize("NFKC", _text(value)).lstrip("'‘’").strip()
+    text = unicodedata.normalize("NFKC", cell_text(value)).lstrip("'‘’").strip()
     if _SCIENTIFIC.match(text):
         raise _CellProblem(_("Excel has turned this number into {value} and lost its last digits. "
                              "Format the column as text and type the number again.").format(value=text))
@@ -465,9 +152,9 @@ def _code(value) -> str:
 
 
 def _gender(value) -> str:
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
+    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
     if text not in _GENDERS:
-        raise _CellProblem(_("{value} is not a gender; write 男 or 女.").format(value=_text(value)))
+        raise _CellProblem(_("{value} is not a gender; write 男 or 女.").format(value=cell_text(value)))
     return _GENDERS[text]
 
 
@@ -476,7 +163,7 @@ def _date(value) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = unicodedata.normalize("NFKC", _text(value))
+    text = unicodedata.normalize("NFKC", cell_text(value))
     try:
         if re.fullmatch(r"\d{8}", text):
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -485,7 +172,7 @@ def _date(value) -> dt.date:
             return dt.date(*(int(g) for g in found.groups()))
     except ValueError:
         pass
-    raise _CellProblem(_("{value} is not a date; write it like 1950-03-01.").format(value=_text(value)))
+    raise _CellProblem(_("{value} is not a date; write it like 1950-03-01.").format(value=cell_text(value)))
 
 
 def _short(text: str) -> str:
@@ -589,21 +276,8 @@ def _home_key(values: dict) -> tuple:
 
 # -- planning: what each row does ------------------------------------------------------
 
-@dataclass
-class _Layout:
-    header_row: int
-    headers: list[str]
-    mapping: dict[int, str]
-    unknown: list[str]
-
-    @property
-    def columns(self) -> dict[str, str]:
-        return {f: self.headers[i] if i < len(self.headers) and self.headers[i] else _(FIELDS[f])
-                for i, f in self.mapping.items()}
-
-
 class _Planner:
-    def __init__(self, registry: _Registry, layout: _Layout, today: dt.date):
+    def __init__(self, registry: _Registry, layout: Layout, today: dt.date):
         self.reg = registry
         self.layout = layout
         self.columns = layout.columns
@@ -627,7 +301,7 @@ class _Planner:
 
     def add(self, number: int, values: list) -> None:
         cells = {f: (values[i] if i < len(values) else None) for i, f in self.items}
-        present = {f: v for f, v in cells.items() if not _is_blank(v)}
+        present = {f: v for f, v in cells.items() if not is_blank(v)}
         if not present:
             self.empty += 1
             return
@@ -647,15 +321,15 @@ class _Planner:
                     if not has_id:
                         data.birth_date = _date(value)
                 elif f == "grid":
-                    data.grid_id = self.reg.grid_id(_text(value))
+                    data.grid_id = self.reg.grid_id(cell_text(value))
                 elif f == "tags":
-                    data.tag_ids = self.reg.tag_ids(_text(value))
+                    data.tag_ids = self.reg.tag_ids(cell_text(value))
                 elif f == "name":
-                    data.name = _CJK_GAP.sub("", _text(value))
+                    data.name = _CJK_GAP.sub("", cell_text(value))
                 elif f in ("building", "unit", "room"):
-                    setattr(data, f, _short(_text(value)))
+                    setattr(data, f, _short(cell_text(value)))
                 else:
-                    setattr(data, f, _text(value))
+                    setattr(data, f, cell_text(value))
             except _CellProblem as exc:
                 problems.append((f, exc.message))
         if set(present) == {"name"} and _NOTE.search(data.name):
@@ -775,102 +449,11 @@ class _Planner:
         self.updates.append((rid, new_values, merged.tag_ids if tags_changed else None))
 
 
-# -- layout: header row and column mapping -------------------------------------------------
-
-def _header_index(head: list[tuple[int, list]]) -> int | None:
-    for i, (_number, values) in enumerate(head[:HEADER_SCAN]):
-        if any(match_header(v) == "name" for v in values):
-            return i
-    return None
-
-
-def _suggest(headers: list[str]) -> tuple[dict[int, str], list[str]]:
-    mapping: dict[int, str] = {}
-    unknown: list[str] = []
-    used: set[str] = set()
-    for i, text in enumerate(headers):
-        if not text:
-            continue
-        found = match_header(text)
-        if found and found not in used:
-            mapping[i] = found
-            used.add(found)
-        else:
-            unknown.append(text)
-    return mapping, unknown
-
+# -- public API ------------------------------------------------------------------------------------
 
 def suggest_mapping(headers: list[str]) -> dict[int, str]:
     """Column index -> field for a header row, matched by header text."""
-    return _suggest(headers)[0]
-
-
-def _layout(source: _Source, mapping: dict[int, str] | None, header_row: int | None,
-            *, strict: bool = True) -> tuple[_Layout, list[tuple[int, list]]]:
-    """Find the header row, map the columns; return the layout and the data rows read so far."""
-    head = source.head
-    index = None
-    if header_row is not None:
-        index = next((i for i, (n, _v) in enumerate(head) if n == header_row), None)
-        if index is None:
-            raise ImportFileError(_("Row {row} of {name} is not among its first rows.")
-                                  .format(row=header_row, name=source.name))
-    else:
-        index = _header_index(head)
-        if index is None and (mapping is not None or not strict):
-            index = next((i for i, (_n, v) in enumerate(head) if any(not _is_blank(x) for x in v)), None)
-    if index is None:
-        if all(all(_is_blank(x) for x in v) for _n, v in head):
-            raise ImportFileError(_("{name} is empty.").format(name=source.name))
-        raise ImportFileError(_("Missing required column {column}: none of the first {count} rows of "
-                                "{name} has a column headed {column}.").format(
-                                    column=_(FIELDS["name"]), count=HEADER_SCAN, name=source.name))
-    number, values = head[index]
-    headers = [_text(v) for v in values]
-    data_start = index + 1
-    # A second header row under merged group headers ("住址" over 小区 / 楼栋 / 单元 / 房号).
-    if index + 1 < len(head):
-        below = [_text(v) for v in head[index + 1][1]]
-        if any(match_header(t) and not match_header(headers[i] if i < len(headers) else "")
-               for i, t in enumerate(below)):
-            width = max(len(headers), len(below))
-            headers += [""] * (width - len(headers))
-            below += [""] * (width - len(below))
-            headers = [b if (match_header(b) or (b and not match_header(a))) else a
-                       for a, b in zip(headers, below)]
-            number = head[index + 1][0]
-            data_start = index + 2
-    while headers and not headers[-1]:
-        headers.pop()
-    if mapping is None:
-        chosen, unknown = _suggest(headers)
-        if "name" not in chosen.values() and strict:
-            raise ImportFileError(_("Missing required column {column}: none of the first {count} rows "
-                                    "of {name} has a column headed {column}.").format(
-                                        column=_(FIELDS["name"]), count=HEADER_SCAN, name=source.name))
-    else:
-        chosen = {}
-        for column, f in mapping.items():
-            if not f:
-                continue
-            if f not in FIELDS:
-                raise ValueError(f"unknown field {f!r}")
-            if f in chosen.values():
-                raise ImportFileError(_("Two columns are both assigned to {field}.").format(field=_(FIELDS[f])))
-            chosen[int(column)] = f
-        if "name" not in chosen.values() and strict:
-            raise ImportFileError(_("Please choose the column that holds the {column}.")
-                                  .format(column=_(FIELDS["name"])))
-        unknown = [t for i, t in enumerate(headers) if t and i not in chosen]
-    return _Layout(number, headers, chosen, unknown), head[data_start:]
-
-
-# -- public API ------------------------------------------------------------------------------------
-
-def default_rejects_path(source: str | Path) -> Path:
-    """Where rejected rows go when no place was given: beside the file, named after it."""
-    source = Path(source)
-    return source.with_name(source.stem + _("-rejects") + ".xlsx")
+    return map_headers(headers, COLUMNS.names)[0]
 
 
 def preview_file(path: str | Path, rows: int = 20, *, sheet: str | None = None) -> Preview:
@@ -880,28 +463,25 @@ def preview_file(path: str | Path, rows: int = 20, *, sheet: str | None = None) 
     can be chosen by hand); `missing` then lists it.
     """
     path = Path(path)
-    source = _open_source(path, sheet)
-    try:
-        layout, head_rows = _layout(source, None, None, strict=False)
+    with read_table(path, COLUMNS, sheet=sheet, strict=False) as table:
+        layout = table.layout
         shown: list[list[str]] = []
         counted = 0
-        for _number, values in itertools.chain(head_rows, source.rest()):
+        data = table.rows()
+        for _number, values in data:
             counted += 1
-            if all(_is_blank(v) for v in values):
+            if all(is_blank(v) for v in values):
                 continue
             shown.append([display(v) for v in values])
             if len(shown) >= rows:
                 break
-        data_rows = None
-        if source.encoding is not None:  # CSV: cheap to count exactly
-            data_rows = counted + sum(1 for _r in source.rest())
-        elif source.total is not None:
-            data_rows = max(0, source.total - layout.header_row)
+        if table.encoding is not None:  # CSV: cheap to count exactly
+            data_rows = counted + sum(1 for _r in data)
+        else:
+            data_rows = table.data_rows
         missing = [f for f in REQUIRED if f not in layout.mapping.values()]
         return Preview(layout.headers, shown, layout.mapping, layout.unknown, missing,
-                       layout.header_row, data_rows, source.sheet, source.sheets, source.encoding)
-    finally:
-        source.close()
+                       layout.header_row, data_rows, table.sheet.sheet, table.sheet.sheets, table.encoding)
 
 
 def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
@@ -925,14 +505,11 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
         rejects_path = Path(rejects_path)
         if rejects_path.exists() and path.exists() and os.path.samefile(rejects_path, path):
             raise ImportFileError(_("The rejects file cannot be the file being imported."))
-    source = _open_source(path, sheet)
-    try:
-        layout, head_rows = _layout(source, mapping, header_row)
-        rows = list(itertools.chain(head_rows, source.rest()))
-    finally:
-        source.close()
+    with read_table(path, COLUMNS, mapping=mapping, header_row=header_row, sheet=sheet) as table:
+        layout = table.layout
+        rows = list(table.rows())
     data_columns = list(layout.mapping)
-    if not any(any(not _is_blank(values[i]) for i in data_columns if i < len(values))
+    if not any(any(not is_blank(values[i]) for i in data_columns if i < len(values))
                for _n, values in rows):
         raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
 
@@ -1032,24 +609,6 @@ def _write(db: Database, registry: _Registry, planner: _Planner, actor: access.A
                             .format(error=getattr(exc, "orig", None) or exc)) from exc
 
 
-def write_rejects(path: str | Path, layout: _Layout, rejects: list[tuple[int, list, str]]) -> Path:
+def write_rejects(path: str | Path, layout: Layout, rejects: list[tuple[int, list, str]]) -> Path:
     """The rejected rows with their original header texts and values, plus a reason column."""
-    path = Path(path)
-    width = max([len(layout.headers)] + [len(v) for _n, v, _r in rejects])
-    while width > len(layout.headers) and all(len(v) < width or _is_blank(v[width - 1])
-                                              for _n, v, _r in rejects):
-        width -= 1
-    headers = layout.headers + [""] * (width - len(layout.headers)) + [_("Reason")]
-    text_columns = {i for i, f in layout.mapping.items() if f in _TEXT_FIELDS}
-
-    def original(value, column: int):
-        # An ID number or phone that Excel stored as a number goes back as the digits typed.
-        if (column in text_columns and isinstance(value, (int, float)) and not isinstance(value, bool)
-                and (isinstance(value, int) or abs(value) < 1e15)):
-            return display(value)
-        return value
-
-    rows = [[original(v, i) for i, v in enumerate(list(values[:width]) + [None] * (width - len(values[:width])))]
-            + [reason] for _number, values, reason in rejects]
-    xlsx.write_table(path, _("Rejected rows"), headers, rows, error=ImportFileError, text_columns=text_columns)
-    return path
+    return spreadsheet.write_rejects(path, layout, rejects, text_fields=_TEXT_FIELDS)

@@ -56,9 +56,9 @@ def _label(name: str, purpose: str) -> str:
     return "{}: {}".format(name, _(PURPOSES[purpose]) if purpose in PURPOSES else purpose)
 
 
-def record_consent(db: Database, actor: access.Actor, resident_id: int, purpose: str, given_by: str,
-                   method: str, given_on: dt.date, given_by_resident_id: int | None = None,
-                   note: str = "") -> int:
+def record_consent(db: Database, resident_id: int, purpose: str, given_by: str, method: str,
+                   given_on: dt.date, given_by_resident_id: int | None = None, note: str = "", *,
+                   actor: access.Actor) -> int:
     access.require(actor, access.CONSENTS_RECORD)
     errors = {}
     if purpose not in PURPOSES:
@@ -89,7 +89,7 @@ def record_consent(db: Database, actor: access.Actor, resident_id: int, purpose:
         return consent.id
 
 
-def withdraw_consent(db: Database, actor: access.Actor, consent_id: int, on: dt.date | None = None) -> None:
+def withdraw_consent(db: Database, consent_id: int, on: dt.date | None = None, *, actor: access.Actor) -> None:
     access.require(actor, access.CONSENTS_RECORD)
     on = on or dt.date.today()
     with db.session() as s:
@@ -179,14 +179,14 @@ def _plan(session, years: int, today: dt.date | None) -> PurgePlan:
     return PurgePlan(years, cutoff, len(ids), len(pairs), tags, consents, ids)
 
 
-def purge_candidates(db: Database, actor: access.Actor, years: int, today: dt.date | None = None) -> PurgePlan:
+def purge_candidates(db: Database, years: int, today: dt.date | None = None, *, actor: access.Actor) -> PurgePlan:
     """Counts of what `purge` would remove, to show before it runs."""
     access.require(actor, access.RECORDS_DELETE)
     with db.session() as s:
         return _plan(s, years, today)
 
 
-def purge(db: Database, actor: access.Actor, years: int, today: dt.date | None = None) -> PurgeResult:
+def purge(db: Database, years: int, today: dt.date | None = None, *, actor: access.Actor) -> PurgeResult:
     """Delete the residents deactivated more than `years` years ago, with their family links,
     tags and consents, in one transaction; the purge is audited with the counts."""
     access.require(actor, access.RECORDS_DELETE)

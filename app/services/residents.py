@@ -339,7 +339,7 @@ def _audit_links(session, actor: access.Actor, a: Resident, b: Resident, before:
             if relation is None:
                 return None
             return _("{relation}: {name} (record {id})").format(
-                relation=_(RELATIONS[relation][0]), name=other.name, id=other.id)
+                relation=_(RELATIONS[relation][0]), name=other.name, id=other.id)  # noqa: B023 (used at once)
 
         old, new = text(before.get(person.id)), text(after.get(person.id))
         if old != new:

@@ -113,10 +113,7 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     if actor is None:  # the person closed the sign-in dialog
         db.dispose()
         return 0
-    from app.services import access, counter
-
-    # A new centre starts with the default request catalogue, which the administrator edits.
-    counter.ensure_default_catalogue(db, actor=access.Actor("system", access.ADMINISTRATOR))
+    seed_defaults(db)
     window = MainWindow(db, settings, on_language=lambda code: install_translations(app, code), actor=actor)
     if window.ui_settings.value("window/geometry") is None:
         window.showMaximized()  # first start: use the whole screen
@@ -133,6 +130,18 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     _backup_on_close(window.db)  # the window's: a restore may have reopened it
     window.db.dispose()
     return code
+
+
+def seed_defaults(db) -> None:
+    """What a new centre starts with (default tags, lists of kinds …), which the
+    administrator then edits: each feature's seed, added only where it is missing."""
+    from app import features
+    from app.services import access
+
+    system = access.Actor("system", access.ADMINISTRATOR)
+    for feature in features.FEATURES:
+        if feature.seed:
+            features.resolve(feature.seed)(db, actor=system)
 
 
 def sign_in(db):

@@ -5,21 +5,18 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QTabWidget)
+                               QProgressBar, QTabWidget, QWidget)
 
-from app import __version__
+from app import __version__, features
 from app.db import Database
 from app.errors import DeskError
-from app.i18n import LANGUAGES, _, current_language, format_number
+from app.i18n import LANGUAGES, _, current_language
 from app.services import centre
 from app.services import access
 from app.services.access import Actor
 from app.views import notices
-from app.views.counter.tab import CounterTab
-from app.views.residents.tab import ResidentsTab
-from app.views.settings.centre_dialog import CentreDialog
-from app.views.settings.grids_dialog import GridsDialog
-from app.views.settings.tags_dialog import TagsDialog
+from app.views.settings.centre_dialog import edit_centre
+from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.worker import run_in_background
 
@@ -88,19 +85,43 @@ class MainWindow(QMainWindow):
         kept_tab = old.currentIndex() if isinstance(old, QTabWidget) else 0
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.residents_tab = ResidentsTab(self.db, self.notice, actor=self.actor)
-        self.tabs.addTab(self.residents_tab, _("Residents"))
-        self.counter_tab = CounterTab(self.db, self.notice, actor=self.actor)
-        self.counter_tab.counts_changed.connect(self._counter_counts)
-        self.residents_tab.request_for.connect(self.request_for_resident)
-        self.tabs.addTab(self.counter_tab, _("Service counter"))
-        self._counter_counts(*self.counter_tab.last_counts)
+        self.feature_tabs: dict[str, QWidget] = {}
+        for feature in features.FEATURES:
+            if feature.tab:
+                self._add_tab(feature)
         self.setCentralWidget(self.tabs)
         if old is not None:
             old.deleteLater()
         self._build_menus()
         self.tabs.setCurrentIndex(kept_tab)
         self.tabs.currentWidget().setFocus()
+
+    def _add_tab(self, feature: features.Feature) -> None:
+        """A feature's tab. What a tab may offer besides being a widget: `label_changed(text, alert)`
+        with `current_label()` (e.g. overdue counts on the label), `resident_action(feature, id)`
+        (a button beside a resident that hands over to another feature's tab, whose
+        `for_resident(id)` takes it), and `view_state()`/`restore_view_state()` to keep what was
+        typed across a rebuild."""
+        tab = features.resolve(feature.tab)(self.db, self.notice, actor=self.actor)
+        self.tabs.addTab(tab, _(feature.label))
+        self.feature_tabs[feature.name] = tab
+        if hasattr(tab, "label_changed"):
+            tab.label_changed.connect(lambda text, alert, t=tab: self._set_tab_label(t, text, alert))
+            self._set_tab_label(tab, *tab.current_label())
+        if hasattr(tab, "resident_action"):
+            tab.resident_action.connect(self.act_for_resident)
+
+    def tab_of(self, feature_name: str) -> QWidget:
+        """The tab of the feature called `feature_name` (app/features.py)."""
+        return self.feature_tabs[feature_name]
+
+    def _view_states(self) -> dict:
+        return {name: tab.view_state() for name, tab in self.feature_tabs.items() if hasattr(tab, "view_state")}
+
+    def _restore_view_states(self, states: dict) -> None:
+        for name, state in states.items():
+            if name in self.feature_tabs:
+                self.feature_tabs[name].restore_view_state(state)
 
     def _update_title(self) -> None:
         name = centre.get_centre(self.db).name
@@ -128,10 +149,11 @@ class MainWindow(QMainWindow):
         settings = bar.addMenu(_("&Settings"))
         # Only what this person may change is offered; the services check again.
         may_edit = access.may(self.actor, access.SETTINGS_EDIT)
-        for label, slot in ((_("Centre details…"), self.edit_centre), (_("Grids…"), self.edit_grids),
-                            (_("Tags…"), self.edit_tags)):
-            settings.addAction(label, slot).setEnabled(may_edit)
-        settings.addAction(_("Request catalogue…"), self.edit_catalogue).setEnabled(may_edit)
+        settings.addAction(_("Centre details…"), self.edit_centre).setEnabled(may_edit)
+        for feature in features.FEATURES:
+            for entry in feature.settings:
+                settings.addAction(_(entry.label), lambda e=entry: features.resolve(e.open)(self)).setEnabled(
+                    access.may(self.actor, entry.permission))
         settings.addAction(_("Holidays…"), self.edit_holidays).setEnabled(may_edit)
         settings.addSeparator()
         settings.addAction(_("Staff accounts…"), self.edit_staff).setEnabled(
@@ -162,17 +184,17 @@ class MainWindow(QMainWindow):
         self.ui_settings.setValue("language", lang)
         if self.on_language:
             self.on_language(lang)
-        query = self.residents_tab.search.box.text()
+        states = self._view_states()
         self._build()
-        self.residents_tab.search.box.setText(query)
+        self._restore_view_states(states)
 
     # -- who is at the desk ------------------------------------------------------------------
     def set_actor(self, actor: Actor) -> None:
         """Someone else signed in: rebuild so every tab acts as them, with their rights."""
-        query = self.residents_tab.search.box.text() if actor.name == self.actor.name else ""
+        states = self._view_states() if actor.name == self.actor.name else {}
         self.actor = actor
         self._build()
-        self.residents_tab.search.box.setText(query)
+        self._restore_view_states(states)
 
     def check_account(self) -> None:
         """Lock when the signed-in account was deactivated; take up a changed role."""
@@ -181,7 +203,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_locked", False):
             return
         try:
-            account = accounts.own_account(self.db, self.actor)
+            account = accounts.own_account(self.db, actor=self.actor)
         except DeskError:
             return  # the database is busy or gone; the next check tries again
         if account is None:
@@ -236,12 +258,9 @@ class MainWindow(QMainWindow):
                                        _("New password (at least 8 characters):"), QLineEdit.EchoMode.Password)
         if not ok:
             return
-        try:
-            accounts.change_password(self.db, self.actor, old, new)
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self.statusBar().showMessage(_("Your password was changed."), 5000)
+        db, actor = self.db, self.actor
+        writes.save(self, lambda: accounts.change_password(db, old, new, actor=actor),
+                    on_saved=lambda _result: self.statusBar().showMessage(_("Your password was changed."), 5000))
 
     def set_idle_minutes(self, minutes: int) -> None:
         self.idle_minutes = max(0, minutes)
@@ -292,7 +311,7 @@ class MainWindow(QMainWindow):
         try:
             self.db = open_database(url)  # the restored one, or the untouched one after a refusal
             if result is not None:
-                backup.record_restore(self.db, self.actor, result)
+                backup.record_restore(self.db, result, actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             self.close()  # nothing sensible can be shown without a database
@@ -300,7 +319,7 @@ class MainWindow(QMainWindow):
         if result is None:
             return
         self._build()
-        self.notice.changed.emit(notices.RESIDENTS)
+        self._everything_changed()
         QMessageBox.information(self, _("Restore from a backup"), _(
             "The backup was restored. The data as it was before is kept in {path}.").format(
                 path=result.safety_copy or "—"))
@@ -308,13 +327,12 @@ class MainWindow(QMainWindow):
     def purge(self) -> None:
         from app.views.accounts.data_care import purge_old_records
 
-        purge_old_records(self, self.db, self.actor)
-        self.notice.changed.emit(notices.RESIDENTS)
+        purge_old_records(self, self.db, self.actor)  # its write sends the notice
 
     def edit_staff(self) -> None:
-        from app.views.accounts.staff_dialog import StaffDialog
+        from app.views.accounts.staff_dialog import edit_staff
 
-        StaffDialog(self.db, self.actor, self).exec()
+        edit_staff(self)
 
     def show_audit(self) -> None:
         from app.views.accounts.audit_viewer import AuditViewer
@@ -322,56 +340,25 @@ class MainWindow(QMainWindow):
         AuditViewer(self.db, self.actor, self).exec()
 
     def edit_centre(self) -> None:
-        if CentreDialog(self.db, self, actor=self.actor).exec():
-            self._update_title()
-            self.notice.changed.emit(notices.CENTRE)
-
-    def edit_grids(self) -> None:
-        dialog = GridsDialog(self.db, self, actor=self.actor)
-        dialog.exec()
-        if dialog.changed:
-            self.notice.changed.emit(notices.GRIDS)
-
-    def edit_tags(self) -> None:
-        dialog = TagsDialog(self.db, self, actor=self.actor)
-        dialog.exec()
-        if dialog.changed:
-            self.notice.changed.emit(notices.TAGS)
-
-    def edit_catalogue(self) -> None:
-        from app.views.settings.catalogue_dialog import CatalogueDialog
-
-        dialog = CatalogueDialog(self.db, self, actor=self.actor)
-        dialog.exec()
-        if dialog.changed:
-            self.notice.changed.emit(notices.CATALOGUE)
+        edit_centre(self)  # its save sends the CENTRE notice, which renames the window
 
     def edit_holidays(self) -> None:
-        from app.views.settings.catalogue_dialog import HolidaysDialog
+        """The shared calendar's holidays, which every deadline and closure counts with."""
+        from app.views.settings.holidays_dialog import edit_holidays
 
-        dialog = HolidaysDialog(self.db, self, actor=self.actor)
-        dialog.exec()
-        if dialog.changed:
-            self.notice.changed.emit(notices.CATALOGUE)
+        edit_holidays(self)
 
-    def request_for_resident(self, resident_id: int) -> None:
-        """From the residents tab: receive a request from this resident on the counter tab."""
-        self.tabs.setCurrentWidget(self.counter_tab)
-        self.counter_tab.new_request(query="", resident_id=resident_id)
+    def act_for_resident(self, feature_name: str, resident_id: int) -> None:
+        """From the residents tab: hand this resident to another feature's tab."""
+        tab = self.feature_tabs[feature_name]
+        self.tabs.setCurrentWidget(tab)
+        tab.for_resident(resident_id)
 
-    def _counter_counts(self, overdue: int, due_today: int) -> None:
-        """The counter tab's label says what must not be missed: overdue and due-today tickets."""
-        index = self.tabs.indexOf(self.counter_tab)
-        parts = []
-        if overdue:
-            parts.append(_("{count} overdue").format(count=format_number(overdue)))
-        if due_today:
-            parts.append(_("{count} due today").format(count=format_number(due_today)))
-        label = _("Service counter")
-        if parts:
-            label = _("{tab} ({counts})").format(tab=label, counts=" · ".join(parts))
-        self.tabs.setTabText(index, label)
-        self.tabs.tabBar().setTabTextColor(index, QColor("#b71c1c") if overdue else QColor())
+    def _set_tab_label(self, tab: QWidget, text: str, alert: bool) -> None:
+        """A tab's label may say what must not be missed (e.g. what is overdue), in red."""
+        index = self.tabs.indexOf(tab)
+        self.tabs.setTabText(index, text)
+        self.tabs.tabBar().setTabTextColor(index, QColor("#b71c1c") if alert else QColor())
 
     def about(self) -> None:
         QMessageBox.about(self, _("About Neighbourhood Desk"), _(
@@ -379,6 +366,11 @@ class MainWindow(QMainWindow):
             "<p>The front desk of a neighbourhood centre: residents, service requests, "
             "day-care, after-school classes, merchant alliance and monthly reports. "
             "Works offline.</p><p>Database: {db}</p>").format(version=__version__, db=self.db.label))
+
+    def _everything_changed(self) -> None:
+        """After a restore or the demo: every topic, so every tab refreshes itself."""
+        for what in (*notices.SETTINGS_TOPICS, *(f.topic for f in features.FEATURES)):
+            self.notice.changed.emit(what)
 
     def _on_notice(self, what: str) -> None:
         if what == notices.CENTRE:
@@ -400,12 +392,9 @@ class MainWindow(QMainWindow):
 
         def done(summary) -> None:
             self.progress.hide()
-            self.statusBar().showMessage(_("Demo data added: {count} residents, {tickets} service counter "
-                                           "tickets.").format(count=format_number(summary.residents),
-                                                              tickets=format_number(summary.tickets)), 8000)
+            self.statusBar().showMessage(_("Demo data added: {parts}.").format(parts=summary.describe()), 8000)
             self._update_title()
-            self.notice.changed.emit(notices.RESIDENTS)
-            self.notice.changed.emit(notices.CATALOGUE)  # the demo's request kinds and tickets
+            self._everything_changed()  # every feature's demo data
 
         def failed(exc) -> None:
             self.progress.hide()

@@ -15,7 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.errors import DeskError
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +35,18 @@ class _Job(QRunnable):
         self.fn = fn
         self.signals = _Signals()
         self.setAutoDelete(False)  # Python keeps it alive until the relay reports
+        self.finished = False
 
     def run(self) -> None:
         try:
             result = self.fn(self.signals.progress.emit)
         except Exception as exc:  # delivered to on_error on the GUI thread
-            log.exception("background job failed")
+            if not isinstance(exc, DeskError):  # a refusal in words is no fault of the program
+                log.exception("background job failed")
+            self.finished = True
             self.signals.failed.emit(exc)
         else:
+            self.finished = True
             self.signals.done.emit(result)
 
 
@@ -69,6 +76,18 @@ class _Relay(QObject):
 
 
 _running: set[_Relay] = set()
+# Jobs whose relay went with its parent (a dialog closed mid-save): the result has nowhere to
+# go, but the job is kept alive until it has finished running.
+_orphans: list[_Job] = []
+
+
+def _orphaned(relay: _Relay) -> bool:
+    """Whether the relay went with its parent; its job then joins the orphans."""
+    if shiboken6.isValid(relay):
+        return False
+    _running.discard(relay)
+    _orphans.append(relay.job)
+    return True
 
 
 def run_in_background(parent: QObject, fn: Callable[[Callable[[int, int], None]], Any], *,
@@ -82,6 +101,14 @@ def run_in_background(parent: QObject, fn: Callable[[Callable[[int, int], None]]
     job.signals.done.connect(relay.done)
     job.signals.failed.connect(relay.failed)
     QThreadPool.globalInstance().start(job)
+
+
+def busy() -> bool:
+    """Whether a job has yet to report back or, orphaned, to finish (tests wait for this to turn False)."""
+    for relay in list(_running):
+        _orphaned(relay)
+    _orphans[:] = [job for job in _orphans if not job.finished]
+    return bool(_running or _orphans)
 
 
 def wait_for_jobs(msecs: int = 30000) -> bool:

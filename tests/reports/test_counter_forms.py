@@ -6,7 +6,7 @@ import pytest
 
 from app.errors import DeskError, NotFoundError, ValidationError
 from app.reports import counter_forms, toolkit
-from app.services import centre, counter, grids, printing, residents
+from app.services import centre, counter, counter_print, grids, printing, residents
 from app.services.access import GRID_WORKER, VIEWER, Actor, PermissionDenied
 from app.services.counter import TicketInput
 from app.services.residents import ResidentInput
@@ -77,7 +77,7 @@ def test_the_receipt_shows_the_number_the_promise_and_a_masked_phone(db, desk, m
     monkeypatch.setattr(toolkit, "qr_drawing", lambda payload, size: payloads.append(payload) or real(payload, size))
     t = desk["proxy"]
     assert (t.number, t.due_on) == ("FW202611-0001", D(2026, 11, 27))
-    pdf = printing.receipt_pdf(db, t.id, actor=ADMIN)
+    pdf = counter_print.receipt_pdf(db, t.id, actor=ADMIN)
     [page] = pdf_text(pdf)
     text = squeeze(page)
     for value in ("FW202611-0001", "蔡良剑", "138****5678", t.category, "父亲满八十周岁，申请高龄津贴",
@@ -90,14 +90,14 @@ def test_the_receipt_shows_the_number_the_promise_and_a_masked_phone(db, desk, m
 
 
 def test_the_receipt_asks_to_quote_the_number_and_names_a_proxy_errand(db, desk, english):
-    proxy = flat(printing.receipt_pdf(db, desk["proxy"].id, actor=ADMIN))
+    proxy = flat(counter_print.receipt_pdf(db, desk["proxy"].id, actor=ADMIN))
     assert squeeze("Quote the ticket number FW202611-0001 when you call the centre on 0595-88881234") in proxy
     assert squeeze("This is a proxy errand") in proxy and squeeze("蔡小明 runs this errand for 蔡良剑") in proxy
-    plain = flat(printing.receipt_pdf(db, desk["lamp"].id, actor=ADMIN))
+    plain = flat(counter_print.receipt_pdf(db, desk["lamp"].id, actor=ADMIN))
     assert "139****4321" in plain and "13987654321" not in plain
     assert "proxyerrand" not in plain.lower()
     centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心"), actor=ADMIN)  # no phone number
-    quiet = flat(printing.receipt_pdf(db, desk["lamp"].id, actor=ADMIN))
+    quiet = flat(counter_print.receipt_pdf(db, desk["lamp"].id, actor=ADMIN))
     assert squeeze("Quote the ticket number FW202611-0002 when you ask about your request") in quiet
 
 
@@ -105,7 +105,7 @@ def test_the_receipt_asks_to_quote_the_number_and_names_a_proxy_errand(db, desk,
 
 def test_the_dispatch_slip_carries_the_full_phone_and_room_to_report_back(db, desk, english):
     t = desk["lamp"]
-    pdf = printing.dispatch_slip_pdf(db, t.id, actor=ADMIN)
+    pdf = counter_print.dispatch_slip_pdf(db, t.id, actor=ADMIN)
     [page] = pdf_text(pdf)
     text = squeeze(page)
     assert t.due_on == D(2026, 11, 9)  # 5 working days
@@ -118,14 +118,14 @@ def test_the_dispatch_slip_carries_the_full_phone_and_room_to_report_back(db, de
 
 
 def test_the_dispatch_slip_dates_in_chinese(db, desk):
-    text = flat(printing.dispatch_slip_pdf(db, desk["lamp"].id, actor=ADMIN))
+    text = flat(counter_print.dispatch_slip_pdf(db, desk["lamp"].id, actor=ADMIN))
     assert "2026年11月2日" in text and "2026年11月9日" in text and "13987654321" in text
 
 
 # -- letter of authorisation ------------------------------------------------------------------
 
 def test_the_letter_of_authorisation_leaves_the_id_number_to_be_written_by_hand(db, desk):
-    pdf = printing.authorisation_pdf(db, desk["proxy"].id, actor=ADMIN)
+    pdf = counter_print.authorisation_pdf(db, desk["proxy"].id, actor=ADMIN)
     [page] = pdf_text(pdf)
     text = squeeze(page)
     for value in ("FW202611-0001", "蔡良剑", "蔡小明", "代为申领高龄津贴", "莲坂村党建+邻里中心",
@@ -136,7 +136,7 @@ def test_the_letter_of_authorisation_leaves_the_id_number_to_be_written_by_hand(
 
 
 def test_the_letter_has_signature_lines_for_principal_and_agent(db, desk, english):
-    text = flat(printing.authorisation_pdf(db, desk["proxy"].id, actor=ADMIN))
+    text = flat(counter_print.authorisation_pdf(db, desk["proxy"].id, actor=ADMIN))
     for value in ("Principal (signature or fingerprint):", "Agent (signature):", "Checked by the centre",
                   "I, 蔡良剑, cannot attend", "authorise 蔡小明"):
         assert squeeze(value) in text, value
@@ -145,21 +145,21 @@ def test_the_letter_has_signature_lines_for_principal_and_agent(db, desk, englis
 
 def test_a_ticket_that_is_not_a_proxy_errand_has_no_letter(db, desk):
     with pytest.raises(DeskError) as refused:
-        printing.authorisation_pdf(db, desk["lamp"].id, actor=ADMIN)
+        counter_print.authorisation_pdf(db, desk["lamp"].id, actor=ADMIN)
     assert "FW202611-0002" in refused.value.message
 
 
 # -- ledger -----------------------------------------------------------------------------------
 
-NOVEMBER = printing.LedgerFilter(D(2026, 11, 1), D(2026, 11, 30))
+NOVEMBER = counter_print.LedgerFilter(D(2026, 11, 1), D(2026, 11, 30))
 
 
 def ledger(db, flt=NOVEMBER) -> str:
-    return flat(printing.ledger_pdf(db, flt, actor=ADMIN, today=TODAY))
+    return flat(counter_print.ledger_pdf(db, flt, actor=ADMIN, today=TODAY))
 
 
 def test_the_ledger_lists_the_month_by_number_and_marks_overdue_in_words(db, desk, english):
-    pdf = printing.ledger_pdf(db, NOVEMBER, actor=ADMIN, today=TODAY)
+    pdf = counter_print.ledger_pdf(db, NOVEMBER, actor=ADMIN, today=TODAY)
     text = flat(pdf)
     numbers = ["FW202611-0001", "FW202611-0002", "FW202611-0003"]
     assert [text.find(n) for n in numbers] == sorted(text.find(n) for n in numbers)  # by number
@@ -213,34 +213,34 @@ def test_the_ledger_filters(db, desk, english, changes, shown, hidden):
 
 
 def test_the_ledger_description_names_every_filter(db, desk, english):
-    flt = printing.LedgerFilter(D(2026, 11, 1), D(2026, 11, 30), category_id=desk["elder"].id, status="open",
+    flt = counter_print.LedgerFilter(D(2026, 11, 1), D(2026, 11, 30), category_id=desk["elder"].id, status="open",
                                 grid_id=desk["first"])
     assert flt.describe(db) == "November 1, 2026 to November 30, 2026 · {} · Not yet resolved · 第一网格".format(
         desk["elder"].name)
 
 
 def test_the_ledger_date_range_is_inclusive(db, desk):
-    october = ledger(db, printing.LedgerFilter(D(2026, 10, 30), D(2026, 11, 2)))
+    october = ledger(db, counter_print.LedgerFilter(D(2026, 10, 30), D(2026, 11, 2)))
     assert "FW202610-0001" in october and "FW202611-0002" in october
     assert "FW202611-0001" not in october and "FW202611-0003" not in october
 
 
 def test_an_empty_ledger_says_so_and_still_has_figures(db, desk, english):
-    text = ledger(db, printing.LedgerFilter(D(2026, 9, 1), D(2026, 9, 30)))
+    text = ledger(db, counter_print.LedgerFilter(D(2026, 9, 1), D(2026, 9, 30)))
     assert squeeze("No tickets match this filter.") in text and squeeze("0 tickets") in text
     assert squeeze("Tickets received") in text
 
 
 def test_a_bad_ledger_filter_is_refused(db, desk):
     with pytest.raises(ValidationError) as backwards:
-        printing.ledger_pdf(db, printing.LedgerFilter(D(2026, 11, 30), D(2026, 11, 1)), actor=ADMIN)
+        counter_print.ledger_pdf(db, counter_print.LedgerFilter(D(2026, 11, 30), D(2026, 11, 1)), actor=ADMIN)
     assert "date_to" in backwards.value.fields
     with pytest.raises(ValidationError):
-        printing.ledger_pdf(db, dataclasses.replace(NOVEMBER, status="lost"), actor=ADMIN)
+        counter_print.ledger_pdf(db, dataclasses.replace(NOVEMBER, status="lost"), actor=ADMIN)
     with pytest.raises(NotFoundError):
-        printing.ledger_pdf(db, dataclasses.replace(NOVEMBER, category_id=999), actor=ADMIN)
+        counter_print.ledger_pdf(db, dataclasses.replace(NOVEMBER, category_id=999), actor=ADMIN)
     with pytest.raises(NotFoundError):
-        printing.ledger_pdf(db, dataclasses.replace(NOVEMBER, grid_id=999), actor=ADMIN)
+        counter_print.ledger_pdf(db, dataclasses.replace(NOVEMBER, grid_id=999), actor=ADMIN)
 
 
 def test_a_long_ledger_repeats_its_header_on_every_page(db, desk, english):
@@ -268,10 +268,10 @@ def test_month_of():
 def test_a_viewer_may_print_none_of_the_counter_forms(db, desk):
     viewer = Actor("只读小张", VIEWER)
     t = desk["proxy"].id
-    for make in (lambda: printing.receipt_pdf(db, t, actor=viewer),
-                 lambda: printing.authorisation_pdf(db, t, actor=viewer),
-                 lambda: printing.dispatch_slip_pdf(db, t, actor=viewer),
-                 lambda: printing.ledger_pdf(db, NOVEMBER, actor=viewer)):
+    for make in (lambda: counter_print.receipt_pdf(db, t, actor=viewer),
+                 lambda: counter_print.authorisation_pdf(db, t, actor=viewer),
+                 lambda: counter_print.dispatch_slip_pdf(db, t, actor=viewer),
+                 lambda: counter_print.ledger_pdf(db, NOVEMBER, actor=viewer)):
         with pytest.raises(PermissionDenied) as refused:
             make()
         assert "只读小张" in refused.value.message
@@ -279,12 +279,12 @@ def test_a_viewer_may_print_none_of_the_counter_forms(db, desk):
 
 def test_a_grid_worker_may_print_them(db, desk):
     worker = Actor("林燕", GRID_WORKER)
-    assert printing.dispatch_slip_pdf(db, desk["lamp"].id, actor=worker).startswith(b"%PDF")
-    assert printing.receipt_pdf(db, desk["lamp"].id, actor=worker).startswith(b"%PDF")
+    assert counter_print.dispatch_slip_pdf(db, desk["lamp"].id, actor=worker).startswith(b"%PDF")
+    assert counter_print.receipt_pdf(db, desk["lamp"].id, actor=worker).startswith(b"%PDF")
 
 
 def test_the_counter_forms_are_listed():
-    assert {"receipt", "dispatch-slip", "authorisation", "ledger"} <= set(printing.FORMS)
+    assert {"receipt", "dispatch-slip", "authorisation", "ledger"} <= set(printing.forms())
 
 
 # -- finding a ticket -------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_the_dispatch_slip_repeats_the_desks_instructions_and_escalations(db, de
     t = desk["lamp"]
     counter.move(db, t.id, "escalate", actor=ADMIN, note="需要物业公司配合", today=D(2026, 11, 3))
     counter.move(db, t.id, "hold", actor=ADMIN, note="等物业回复", today=D(2026, 11, 4))
-    text = flat(printing.dispatch_slip_pdf(db, t.id, actor=ADMIN))
+    text = flat(counter_print.dispatch_slip_pdf(db, t.id, actor=ADMIN))
     for value in ("Why it was escalated", "需要物业公司配合", "On hold since", "November 4, 2026"):
         assert squeeze(value) in text, value
 

@@ -1,7 +1,7 @@
 
 import pytest
 
-from app.services import grids, printing, residents, tags
+from app.services import grids, residents, residents_print, tags
 from app.services.residents import ResidentInput
 from tests.reports.conftest import all_font_names, embedded_fonts, pdf_text
 from tests.conftest import ADMIN
@@ -28,7 +28,7 @@ def people(db):
 
 
 def test_registration_form_shows_every_field_and_a_consent_line(db, people):
-    pdf = printing.registration_pdf(db, people["cai"])
+    pdf = residents_print.registration_pdf(db, people["cai"])
     [page] = pdf_text(pdf)
     flat = "".join(page.split())
     code = residents.get_resident(db, people["cai"]).member_code
@@ -41,7 +41,7 @@ def test_registration_form_shows_every_field_and_a_consent_line(db, people):
 
 
 def test_roster_masks_id_numbers_and_phones(db, people):
-    pdf = printing.roster_pdf(db, printing.ResidentFilter())
+    pdf = residents_print.roster_pdf(db, residents_print.ResidentFilter())
     text = "".join("".join(pdf_text(pdf)).split())
     assert "110105********002X" in text and "138****5678" in text and "0595-****1234" in text
     assert ID not in text and "13812345678" not in text
@@ -49,14 +49,14 @@ def test_roster_masks_id_numbers_and_phones(db, people):
 
 
 def test_roster_filters_by_grid_including_sub_grids_and_by_tag(db, people):
-    by_grid = "".join("".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(grid_id=people["grid"])))).split())
+    by_grid = "".join("".join(pdf_text(residents_print.roster_pdf(db, residents_print.ResidentFilter(grid_id=people["grid"])))).split())
     assert "蔡良剑" in by_grid and "王秀英" in by_grid and "第一网格·共2人" in by_grid
-    by_tag = "".join("".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(tag_id=people["elder"])))).split())
+    by_tag = "".join("".join(pdf_text(residents_print.roster_pdf(db, residents_print.ResidentFilter(tag_id=people["elder"])))).split())
     assert "蔡良剑" in by_tag and "王秀英" not in by_tag
 
 
 def test_an_empty_roster_says_so(db, people):
-    text = "".join(pdf_text(printing.roster_pdf(db, printing.ResidentFilter(estate="没有的小区")))[0].split())
+    text = "".join(pdf_text(residents_print.roster_pdf(db, residents_print.ResidentFilter(estate="没有的小区")))[0].split())
     assert "没有符合筛选条件的居民" in text
 
 
@@ -67,7 +67,7 @@ def test_member_cards_carry_the_member_code_never_the_id_number(db, people, monk
     real = toolkit.qr_drawing
     monkeypatch.setattr(toolkit, "qr_drawing", lambda payload, size: payloads.append(payload) or real(payload, size))
     ids = [people["cai"]] * 9  # nine cards: two sheets of eight
-    pdf = printing.member_cards_pdf(db, ids)
+    pdf = residents_print.member_cards_pdf(db, ids)
     pages = pdf_text(pdf)
     code = residents.get_resident(db, people["cai"]).member_code
     assert len(pages) == 2
@@ -83,4 +83,4 @@ def test_member_cards_need_someone(db, people):
     from app.errors import ValidationError
 
     with pytest.raises(ValidationError):
-        printing.member_cards_pdf(db, [])
+        residents_print.member_cards_pdf(db, [])

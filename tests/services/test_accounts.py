@@ -22,7 +22,7 @@ def boss(db):
 @pytest.fixture
 def clerk(db, boss):
     """A front-desk account: its id."""
-    return accounts.add_staff(db, boss, "xiaoli", "李小丽", access.DESK, "desk-pass-1")
+    return accounts.add_staff(db, "xiaoli", "李小丽", access.DESK, "desk-pass-1", actor=boss)
 
 
 def audit_rows(db, action=None):
@@ -66,10 +66,10 @@ def test_full_width_characters_typed_with_an_input_method_are_the_same_password(
 
 def test_short_passwords_are_refused(db, boss):
     with pytest.raises(ValidationError) as err:
-        accounts.add_staff(db, boss, "xiaoli", "", access.DESK, "1234567")
+        accounts.add_staff(db, "xiaoli", "", access.DESK, "1234567", actor=boss)
     assert set(err.value.fields) == {"password"} and "8" in err.value.fields["password"]
     with pytest.raises(ValidationError):
-        accounts.reset_password(db, boss, 1, "short")
+        accounts.reset_password(db, 1, "short", actor=boss)
 
 
 # -- first start ---------------------------------------------------------------------
@@ -102,11 +102,11 @@ def test_recovery_adds_an_administrator_even_when_accounts_exist(db, boss, monke
 
 def test_administrators_add_staff_with_unique_names_and_known_roles(db, boss, clerk):
     with pytest.raises(ValidationError, match="xiaoli"):
-        accounts.add_staff(db, boss, "XiaoLi", "", access.VIEWER, "another-pass")
+        accounts.add_staff(db, "XiaoLi", "", access.VIEWER, "another-pass", actor=boss)
     with pytest.raises(ValidationError) as err:
-        accounts.add_staff(db, boss, "two words", "", "superuser", "another-pass")
+        accounts.add_staff(db, "two words", "", "superuser", "another-pass", actor=boss)
     assert set(err.value.fields) == {"username", "role"}
-    listed = accounts.list_staff(db, boss)
+    listed = accounts.list_staff(db, actor=boss)
     assert [(s.username, s.display_name, s.role) for s in listed] == [
         ("wangfang", "王芳", access.ADMINISTRATOR), ("xiaoli", "李小丽", access.DESK)]
     assert not any(hasattr(s, "password_hash") for s in listed)
@@ -115,34 +115,34 @@ def test_administrators_add_staff_with_unique_names_and_known_roles(db, boss, cl
 def test_staff_other_than_administrators_cannot_manage_accounts(db, boss, clerk):
     desk = accounts.login(db, "xiaoli", "desk-pass-1", now=T0)
     with pytest.raises(PermissionDenied, match="管理员"):
-        accounts.add_staff(db, desk, "newbie", "", access.VIEWER, "newbie-pass")
+        accounts.add_staff(db, "newbie", "", access.VIEWER, "newbie-pass", actor=desk)
     with pytest.raises(PermissionDenied):
-        accounts.list_staff(db, desk)
+        accounts.list_staff(db, actor=desk)
     with pytest.raises(PermissionDenied):
-        accounts.set_staff_role(db, desk, clerk, access.ADMINISTRATOR)
+        accounts.set_staff_role(db, clerk, access.ADMINISTRATOR, actor=desk)
 
 
 def test_the_last_active_administrator_cannot_be_deactivated_or_demoted(db, boss, clerk):
     with db.session() as s:
         boss_id = s.scalar(select(Staff.id).where(Staff.username == "wangfang"))
     with pytest.raises(ValidationError, match="最后一位"):
-        accounts.set_staff_active(db, boss, boss_id, False)
+        accounts.set_staff_active(db, boss_id, False, actor=boss)
     with pytest.raises(ValidationError, match="最后一位"):
-        accounts.set_staff_role(db, boss, boss_id, access.DESK)
-    accounts.set_staff_role(db, boss, clerk, access.ADMINISTRATOR)  # now there are two
-    accounts.set_staff_role(db, boss, boss_id, access.DESK)
+        accounts.set_staff_role(db, boss_id, access.DESK, actor=boss)
+    accounts.set_staff_role(db, clerk, access.ADMINISTRATOR, actor=boss)  # now there are two
+    accounts.set_staff_role(db, boss_id, access.DESK, actor=boss)
     with pytest.raises(ValidationError):
-        accounts.set_staff_active(db, boss, clerk, False)  # the last one again
+        accounts.set_staff_active(db, clerk, False, actor=boss)  # the last one again
     roles = [(r.action, r.changes) for r in audit_rows(db, "update")]
     assert ("update", '{"role": ["desk", "administrator"]}') in roles
 
 
 def test_a_deactivated_account_cannot_sign_in_until_reactivated(db, boss, clerk):
-    accounts.set_staff_active(db, boss, clerk, False)
+    accounts.set_staff_active(db, clerk, False, actor=boss)
     with pytest.raises(LoginError, match="停用"):
         accounts.login(db, "xiaoli", "desk-pass-1", now=T0)
     assert audit_rows(db, "login_failed")[-1].entity_id == clerk
-    accounts.set_staff_active(db, boss, clerk, True)
+    accounts.set_staff_active(db, clerk, True, actor=boss)
     assert accounts.login(db, "xiaoli", "desk-pass-1", now=T0).name == "xiaoli"
     assert [r.action for r in audit_rows(db) if r.entity_id == clerk and r.action.endswith("activate")] == [
         "deactivate", "reactivate"]
@@ -150,7 +150,7 @@ def test_a_deactivated_account_cannot_sign_in_until_reactivated(db, boss, clerk)
 
 def test_unknown_account_numbers_are_not_found(db, boss):
     with pytest.raises(NotFoundError):
-        accounts.set_staff_active(db, boss, 99, False)
+        accounts.set_staff_active(db, 99, False, actor=boss)
 
 
 # -- signing in ------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_unknown_account_numbers_are_not_found(db, boss):
 def test_login_returns_the_actor_records_the_time_and_audits(db, boss, clerk):
     actor = accounts.login(db, " XiaoLi ", "desk-pass-1", now=T0)
     assert actor == Actor("xiaoli", access.DESK)
-    [info] = [s for s in accounts.list_staff(db, boss) if s.username == "xiaoli"]
+    [info] = [s for s in accounts.list_staff(db, actor=boss) if s.username == "xiaoli"]
     assert info.last_login_at == T0 and info.failed_attempts == 0
     row = audit_rows(db, "login")[-1]
     assert (row.actor_name, row.actor_role, row.entity_id) == ("xiaoli", access.DESK, clerk)
@@ -192,7 +192,7 @@ def test_five_wrong_passwords_make_the_account_wait(db, boss, clerk, monkeypatch
     with pytest.raises(LoginError, match="29 秒") as err:
         accounts.login(db, "xiaoli", "desk-pass-1", now=T0 + dt.timedelta(seconds=1))
     assert "密码" in err.value.message and checked == []
-    [info] = [s for s in accounts.list_staff(db, boss) if s.username == "xiaoli"]
+    [info] = [s for s in accounts.list_staff(db, actor=boss) if s.username == "xiaoli"]
     assert info.failed_attempts == 5 and info.locked_until == T0 + dt.timedelta(seconds=30)
     # After the wait the right password works.
     assert accounts.login(db, "xiaoli", "desk-pass-1", now=T0 + dt.timedelta(seconds=30)).name == "xiaoli"
@@ -202,7 +202,7 @@ def test_each_further_wrong_password_doubles_the_wait_up_to_fifteen_minutes(db, 
     _fail(db, 5, T0)
     now, waits = T0, []
     for _i in range(7):
-        info = [s for s in accounts.list_staff(db, boss) if s.username == "xiaoli"][0]
+        info = [s for s in accounts.list_staff(db, actor=boss) if s.username == "xiaoli"][0]
         waits.append(int((info.locked_until - now).total_seconds()))
         now = info.locked_until
         _fail(db, 1, now)
@@ -219,7 +219,7 @@ def test_english_wait_message(db, boss, clerk, english):
 
 def test_an_administrator_resets_a_forgotten_password_and_ends_the_wait(db, boss, clerk):
     _fail(db, 5, T0)
-    accounts.reset_password(db, boss, clerk, "brand-new-pass")
+    accounts.reset_password(db, clerk, "brand-new-pass", actor=boss)
     assert accounts.login(db, "xiaoli", "brand-new-pass", now=T0).name == "xiaoli"
     row = audit_rows(db, "update")[-1]
     assert row.actor_name == "wangfang" and row.entity_id == clerk and "scrypt" not in row.changes
@@ -228,17 +228,17 @@ def test_an_administrator_resets_a_forgotten_password_and_ends_the_wait(db, boss
 def test_staff_change_their_own_password_with_the_old_one(db, boss, clerk):
     desk = accounts.login(db, "xiaoli", "desk-pass-1", now=T0)
     with pytest.raises(ValidationError):
-        accounts.change_password(db, desk, "not-the-old-one", "brand-new-pass")
-    accounts.change_password(db, desk, "desk-pass-1", "brand-new-pass")
+        accounts.change_password(db, "not-the-old-one", "brand-new-pass", actor=desk)
+    accounts.change_password(db, "desk-pass-1", "brand-new-pass", actor=desk)
     with pytest.raises(LoginError):
         accounts.login(db, "xiaoli", "desk-pass-1", now=T0)
     assert accounts.login(db, "xiaoli", "brand-new-pass", now=T0) == desk
 
 
 def test_no_password_hash_ever_reaches_the_audit_trail(db, boss, clerk):
-    accounts.reset_password(db, boss, clerk, "brand-new-pass")
+    accounts.reset_password(db, clerk, "brand-new-pass", actor=boss)
     accounts.login(db, "xiaoli", "brand-new-pass", now=T0)
-    entries = audit.query(db, boss)
+    entries = audit.query(db, actor=boss)
     assert entries
     text = repr([(e.summary, e.changes) for e in entries])
     assert "scrypt" not in text and "brand-new-pass" not in text and "desk-pass-1" not in text

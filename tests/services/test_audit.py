@@ -194,15 +194,15 @@ def history(db):
 
 
 def test_query_filters_by_person_record_action_and_dates(db, history):
-    assert [e.action for e in audit.query(db, ADMIN)] == ["deactivate", "create", "create"]  # newest first
-    assert {e.actor_name for e in audit.query(db, ADMIN, person="小李")} == {"小李"}
-    assert [e.action for e in audit.query(db, ADMIN, entity="resident", entity_id=history)] == [
+    assert [e.action for e in audit.query(db, actor=ADMIN)] == ["deactivate", "create", "create"]  # newest first
+    assert {e.actor_name for e in audit.query(db, person="小李", actor=ADMIN)} == {"小李"}
+    assert [e.action for e in audit.query(db, entity="resident", entity_id=history, actor=ADMIN)] == [
         "deactivate", "create"]
-    assert len(audit.query(db, ADMIN, action="create")) == 2
-    assert len(audit.query(db, ADMIN, date_to=dt.date(2026, 11, 1))) == 1
-    assert len(audit.query(db, ADMIN, date_from=dt.date(2026, 11, 2))) == 2
-    assert len(audit.query(db, ADMIN, limit=1)) == 1
-    entry = audit.query(db, ADMIN, action="create", person="小李")[0]
+    assert len(audit.query(db, action="create", actor=ADMIN)) == 2
+    assert len(audit.query(db, date_to=dt.date(2026, 11, 1), actor=ADMIN)) == 1
+    assert len(audit.query(db, date_from=dt.date(2026, 11, 2), actor=ADMIN)) == 2
+    assert len(audit.query(db, limit=1, actor=ADMIN)) == 1
+    entry = audit.query(db, action="create", person="小李", actor=ADMIN)[0]
     assert entry.action_label == "新增" and entry.entity_label == "居民" and entry.role_label == "前台"
     assert "联系电话: — → 138****5678" in entry.changes_text
 
@@ -210,15 +210,15 @@ def test_query_filters_by_person_record_action_and_dates(db, history):
 def test_only_administrators_read_or_export_the_trail(db, history, tmp_path):
     for role in (access.DESK, access.GRID_WORKER, access.VIEWER):
         with pytest.raises(PermissionDenied):
-            audit.query(db, Actor("某人", role))
+            audit.query(db, actor=Actor("某人", role))
         with pytest.raises(PermissionDenied):
-            audit.export_xlsx(db, Actor("某人", role), tmp_path / "t.xlsx")
+            audit.export_xlsx(db, tmp_path / "t.xlsx", actor=Actor("某人", role))
     assert not (tmp_path / "t.xlsx").exists()
 
 
 def test_export_writes_chinese_headers_masked_values_and_is_itself_recorded(db, history, tmp_path):
     path = tmp_path / "操作日志.xlsx"
-    assert audit.export_xlsx(db, ADMIN, path, person="小李") == 2
+    assert audit.export_xlsx(db, path, person="小李", actor=ADMIN) == 2
     sheet = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     assert sheet[0] == ("时间", "操作人", "角色", "操作", "对象", "记录号", "摘要", "变更内容")
     assert [r[1:6] for r in sheet[1:]] == [("小李", "前台", "停用", "居民", history),

@@ -1,4 +1,4 @@
-"""The one-stop service counter: working days, tickets, the closed loop, queries and figures."""
+"""The one-stop service counter: tickets, the closed loop, queries and figures."""
 import datetime as dt
 
 import pytest
@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.errors import DeskError, ValidationError
 from app.models import AuditLog, Ticket, TicketEvent
-from app.services import audit, counter, grids, residents
+from app.services import audit, calendar, counter, grids, residents
 from app.services.access import DESK, GRID_WORKER, VIEWER, Actor, PermissionDenied
 from app.services.counter import CategoryInput, TicketInput
 from app.services.residents import ResidentInput
@@ -20,46 +20,13 @@ NATIONAL_DAY = [D(2026, 10, d) for d in range(1, 8)]   # Thu 1 Oct … Wed 7 Oct
 MAKE_UP = [D(2026, 10, 10)]                              # Saturday worked in exchange (调休)
 
 
-# -- working days -----------------------------------------------------------------------------
-
-def test_the_day_of_receipt_does_not_count_and_weekends_are_skipped():
-    assert D(2026, 10, 1).weekday() == 3  # the dates below are hand-counted from this Thursday
-    assert counter.add_working_days(D(2026, 9, 25), 3) == D(2026, 9, 30)   # Fri → Mon, Tue, Wed
-    assert counter.add_working_days(D(2026, 11, 6), 1) == D(2026, 11, 9)   # Fri → Mon
-    assert counter.add_working_days(D(2026, 11, 7), 1) == D(2026, 11, 9)   # Sat → Mon
-    assert counter.add_working_days(D(2026, 11, 6), 0) == D(2026, 11, 6)
-    with pytest.raises(ValueError):
-        counter.add_working_days(D(2026, 11, 6), -1)
-
-
-def test_holidays_are_skipped_and_make_up_days_count():
-    # Wed 30 Sep + 3: 1–7 Oct off, then Thu 8, Fri 9 and the make-up Saturday 10 Oct.
-    assert counter.add_working_days(D(2026, 9, 30), 3, NATIONAL_DAY, MAKE_UP) == D(2026, 10, 10)
-    assert counter.add_working_days(D(2026, 9, 30), 3, NATIONAL_DAY) == D(2026, 10, 12)  # Mon
-    assert counter.add_working_days(D(2026, 9, 30), 1, NATIONAL_DAY) == D(2026, 10, 8)
-    assert counter.working_days_between(D(2026, 9, 30), D(2026, 10, 10), NATIONAL_DAY, MAKE_UP) == 3
-    assert counter.working_days_between(D(2026, 9, 30), D(2026, 10, 10), NATIONAL_DAY) == 2
-    assert counter.working_days_between(D(2026, 9, 25), D(2026, 9, 30)) == 3
-    assert counter.working_days_between(D(2026, 9, 30), D(2026, 9, 25)) == -3
-    assert counter.working_days_between(D(2026, 9, 30), D(2026, 9, 30)) == 0
-    assert counter.working_days_between(D(2026, 10, 2), D(2026, 10, 4), NATIONAL_DAY) == 0
-
+# Working days themselves are tests/services/test_calendar.py's.
 
 @pytest.fixture
 def national_day(db):
     for day in NATIONAL_DAY:
-        counter.set_holiday(db, day, "国庆节", actor=ADMIN)
-    counter.set_holiday(db, MAKE_UP[0], "国庆调休", actor=ADMIN, working=True)
-
-
-def test_holidays_are_kept_by_the_administrator(db, national_day):
-    rows = counter.list_holidays(db, 2026)
-    assert len(rows) == 8 and rows[-1] == counter.HolidayRow(D(2026, 10, 10), "国庆调休", True)
-    cal = counter.calendar(db)
-    assert cal.add(D(2026, 9, 30), 3) == D(2026, 10, 10)
-    counter.remove_holiday(db, D(2026, 10, 10), actor=ADMIN)
-    assert counter.calendar(db).add(D(2026, 9, 30), 3) == D(2026, 10, 12)
-    assert counter.list_holidays(db, 2027) == []
+        calendar.set_holiday(db, day, "国庆节", actor=ADMIN)
+    calendar.set_holiday(db, MAKE_UP[0], "国庆调休", actor=ADMIN, working=True)
 
 
 # -- set-up helpers -------------------------------------------------------------------------------
@@ -97,7 +64,7 @@ def test_a_received_ticket_gets_a_number_a_deadline_an_event_and_an_audit_row(db
     assert t.proxy_errand and t.proxy_principal == "陈阿姨"
     assert [(e.action, e.from_status, e.to_status, e.actor_name) for e in counter.ticket_history(db, t.id)] \
         == [("received", "", "received", "王主任")]
-    rows = audit.query(db, ADMIN, entity="ticket", entity_id=t.id)
+    rows = audit.query(db, entity="ticket", entity_id=t.id, actor=ADMIN)
     assert len(rows) == 1 and rows[0].action == "create" and rows[0].summary == t.number
     assert rows[0].changes["walk_in_phone"][1] == "138****5678"  # masked in the trail
 
@@ -276,6 +243,50 @@ def test_details_each_move_needs(db, cats):
         counter.move(db, t.id, "fly", actor=ADMIN, today=TODAY)
 
 
+def test_step_is_a_pure_function_of_the_state():
+    cal = calendar.Calendar(set(NATIONAL_DAY), set(MAKE_UP))
+    fresh = counter.TicketState(status="received", level="grid", received_on=D(2026, 9, 21),
+                                due_on=D(2026, 9, 28), number="FW202609-0001")
+    dispatched = counter.step(fresh, "dispatch", today=D(2026, 9, 21), calendar=cal,
+                              details={"assignee": " 李网格员 "})
+    assert (dispatched.status, dispatched.assignee) == ("dispatched", "李网格员")
+    assert fresh.status == "received" and fresh.assignee == ""  # the old state is untouched
+    # Held Thu 24 Sep, resumed Wed 30 Sep: 4 working days, so the deadline moves past National Day.
+    held = counter.step(dispatched, "hold", today=D(2026, 9, 24), calendar=cal, note="等材料")
+    assert held.on_hold and held.held_since == D(2026, 9, 24)
+    with pytest.raises(counter.MoveRefused, match="挂起"):
+        counter.step(held, "start", today=D(2026, 9, 25), calendar=cal)
+    assert counter.allowed_actions(held) == ["escalate", "resume"]
+    resumed = counter.step(held, "resume", today=D(2026, 9, 30), calendar=cal)
+    assert (resumed.due_on, resumed.held_days, resumed.held_since) == (D(2026, 10, 9), 4, None)
+    up = counter.step(resumed, "escalate", today=D(2026, 10, 8), calendar=cal, note="需要中心协调")
+    assert (up.level, up.status) == ("centre", "dispatched")
+    with pytest.raises(ValidationError) as err:  # allowed, but an escalation needs its reason
+        counter.step(up, "escalate", today=D(2026, 10, 8), calendar=cal)
+    assert "note" in err.value.fields
+    done = counter.step(counter.step(up, "start", today=D(2026, 10, 8), calendar=cal), "resolve",
+                        today=D(2026, 10, 9), calendar=cal)
+    assert (done.status, done.resolved_on) == ("resolved", D(2026, 10, 9))
+    with pytest.raises(counter.MoveRefused, match="已办结"):  # the state table: not from resolved
+        counter.step(done, "reopen", today=D(2026, 10, 9), calendar=cal, note="x")
+    happy = counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal,
+                         details={"satisfaction": "satisfied"})
+    with pytest.raises(counter.MoveRefused, match="不满意"):
+        counter.step(happy, "reopen", today=D(2026, 10, 12), calendar=cal, note="x")
+    unhappy = counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal,
+                           details={"satisfaction": "unsatisfied", "comment": " 还漏水 "})
+    assert (unhappy.status, unhappy.follow_up_comment, unhappy.followed_up_on) == \
+        ("followed_up", "还漏水", D(2026, 10, 12))
+    assert counter.allowed_actions(unhappy) == ["archive", "reopen"]
+    again = counter.step(unhappy, "reopen", today=D(2026, 10, 12), calendar=cal, note="重新上门")
+    assert (again.status, again.resolved_on) == ("handling", None)
+    with pytest.raises(counter.MoveRefused, match="fly"):
+        counter.step(again, "fly", today=D(2026, 10, 12), calendar=cal)
+    town = counter.TicketState(status="handling", level="town", received_on=D(2026, 9, 21),
+                               due_on=D(2026, 9, 28))
+    assert "escalate" not in counter.allowed_actions(town)
+
+
 def test_the_closed_loop_with_reopen(db, cats):
     t = receive(db, cats[0])
     drive(db, t.id, ["dispatch", "start"])
@@ -412,7 +423,7 @@ def test_the_default_catalogue_is_seeded_once_in_chinese(db):
     assert len(rows) == 10 and all(r.promised_working_days >= 1 for r in rows)
     assert rows[0].name == "社会保险和医疗保险" and rows[-1].name == "其他"
     assert {r.default_level for r in rows} <= {"grid", "centre", "town"}
-    assert len(audit.query(db, ADMIN, entity="request_category")) == 10
+    assert len(audit.query(db, entity="request_category", actor=ADMIN)) == 10
 
 
 def test_categories_are_validated_and_edited(db, cats):
@@ -425,7 +436,7 @@ def test_categories_are_validated_and_edited(db, cats):
     assert receive(db, cats[0]).due_on == D(2026, 11, 11)
     counter.set_category_active(db, cats[0], False, actor=ADMIN)
     assert len(counter.list_categories(db, include_inactive=True)) == 2
-    changes = audit.query(db, ADMIN, entity="request_category", entity_id=cats[0])
+    changes = audit.query(db, entity="request_category", entity_id=cats[0], actor=ADMIN)
     assert [e.action for e in changes] == ["deactivate", "update", "create"]
 
 
@@ -449,9 +460,9 @@ def test_viewers_may_not_receive_or_move_and_only_administrators_edit_the_catalo
         with pytest.raises(PermissionDenied):
             counter.ensure_default_catalogue(db, actor=actor)
         with pytest.raises(PermissionDenied):
-            counter.set_holiday(db, D(2026, 10, 1), "国庆节", actor=actor)
+            calendar.set_holiday(db, D(2026, 10, 1), "国庆节", actor=actor)
         with pytest.raises(PermissionDenied):
-            counter.remove_holiday(db, D(2026, 10, 1), actor=actor)
+            calendar.remove_holiday(db, D(2026, 10, 1), actor=actor)
     assert counter.get_ticket(db, t.id).status == "dispatched"
 
 
@@ -547,7 +558,7 @@ def test_assignee_choices_are_grid_workers_then_staff(db):
 
     grids.add_grid(db, None, "一组", "黄鹏强", actor=ADMIN)
     grids.add_grid(db, None, "二组", "黄鹏强", actor=ADMIN)
-    accounts.add_staff(db, ADMIN, "lin", "林燕", DESK, "secret-pass-1")
+    accounts.add_staff(db, "lin", "林燕", DESK, "secret-pass-1", actor=ADMIN)
     assert counter.assignee_choices(db) == ["黄鹏强", "林燕"]
 
 
@@ -591,7 +602,7 @@ def test_any_sequence_of_steps_obeys_the_state_table(db, cats, data):
         action = data.draw(st.sampled_from(pool))
         days_later = data.draw(st.integers(0, 3))
         satisfaction = data.draw(st.sampled_from(sorted(counter.SATISFACTIONS)))
-        day = counter.add_working_days(day, days_later)
+        day = calendar.add_working_days(day, days_later)
         before = counter.get_ticket(db, t.id, day)
         offered = action in counter.allowed_actions(before)
         details = STEP_DETAILS[action] or dict(satisfaction=satisfaction, comment="")

@@ -5,14 +5,14 @@ from sqlalchemy import func, select
 
 from app.db import open_database, sqlite_url
 from app.models import AuditLog, FamilyLink, Grid, Resident, Ticket, TicketEvent
-from app.services import centre, counter, demo, residents
+from app.services import calendar, centre, counter, demo, residents
 from app.services.validators import normalise_phone, parse_id_number
 from tests.conftest import ADMIN
 
 
 def test_village_demo_is_realistic_and_repeatable(db):
     summary = demo.fill_demo(db, "village", seed=3)
-    assert summary.added and summary.residents == 1500
+    assert summary.added and summary.counts["residents"] == 1500
     with db.session() as s:
         assert s.scalar(select(func.count(Resident.id))) == 1500
         sample = s.scalars(select(Resident).where(Resident.id_number.is_not(None)).limit(200)).all()
@@ -42,7 +42,7 @@ def test_town_scale_has_23_estates_and_39_sub_grids(db):
 TODAY = dt.date(2026, 11, 27)  # a Friday
 
 
-def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: counter.Calendar, promised: int) -> None:
+def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: calendar.Calendar, promised: int) -> None:
     """Walk the events through counter.MOVES and the deadline rules, as counter.move would."""
     assert (events[0].action, events[0].from_status, events[0].to_status) == ("received", "", counter.RECEIVED)
     assert events[0].at.date() == ticket.received_on
@@ -66,7 +66,7 @@ def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: counter.Cale
         assert event.to_status == status
     for event in events:
         assert 8 <= event.at.hour < 18 and event.at.date() <= TODAY
-        assert counter.is_working_day(event.at.date(), cal.holidays, cal.working_days)
+        assert calendar.is_working_day(event.at.date(), cal.holidays, cal.working_days)
     assert status == ticket.status and held_since == ticket.held_since, ticket.number
     assert (due, held_days) == (ticket.due_on, ticket.held_days), ticket.number
 
@@ -84,7 +84,7 @@ def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: counter.Cale
 
 def test_village_demo_has_a_year_of_service_counter_tickets(db):
     summary = demo.fill_demo(db, "village", seed=5, today=TODAY, actor=ADMIN)
-    cal = counter.calendar(db)
+    cal = calendar.calendar(db)
     assert cal.working_days >= {dt.date(2026, 2, 14), dt.date(2026, 2, 28), dt.date(2026, 10, 10)}
     assert dt.date(2026, 2, 17) in cal.holidays and dt.date(2025, 12, 1) not in cal.holidays
     promised = {c.id: c.promised_working_days for c in counter.list_categories(db)}
@@ -96,7 +96,7 @@ def test_village_demo_has_a_year_of_service_counter_tickets(db):
         workers = dict(s.execute(select(Grid.id, Grid.worker_name)).all())
         demo_audit = s.scalars(select(AuditLog.summary).where(AuditLog.entity.in_(("demo", "ticket")))
                                .order_by(AuditLog.id)).all()
-    assert summary.tickets == len(tickets)
+    assert summary.counts["counter"] == len(tickets)
     assert 850 <= len(tickets) <= 1300  # 3–6 a working day
     assert len(demo_audit) == 2 and str(len(tickets)) in demo_audit[1]  # the residents, the tickets
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app.db import open_database, sqlite_url
 from app.i18n import _
 from app.models import AuditLog
-from app.services import (access, accounts, audit, backup, centre, exporter, grids, importer, printing,
-                          privacy, residents, tags)
+from app.services import (access, accounts, audit, backup, centre, exporter, grids, importer,
+                          privacy, residents, residents_print, tags)
 from app.services.access import (ADMINISTRATOR, DESK, GRID_WORKER, VIEWER, Actor, PermissionDenied, may)
 from app.services.residents import ResidentInput
 from tests.conftest import ADMIN
@@ -64,9 +64,9 @@ def world(db, tmp_path):
     gone = residents.add_resident(db, ResidentInput(name="王先生"), actor=ADMIN)
     residents.link_family(db, a, b, "spouse", actor=ADMIN)
     residents.deactivate_resident(db, gone, on=dt.date(2015, 1, 1), actor=ADMIN)
-    consent = privacy.record_consent(db, ADMIN, a, "registry", "蔡良剑", "written", dt.date(2026, 1, 1))
+    consent = privacy.record_consent(db, a, "registry", "蔡良剑", "written", dt.date(2026, 1, 1), actor=ADMIN)
     accounts.create_first_administrator(db, "boss", "", "boss-password")
-    clerk = accounts.add_staff(db, Actor("boss", ADMINISTRATOR), "clerk", "", DESK, "clerk-password")
+    clerk = accounts.add_staff(db, "clerk", "", DESK, "clerk-password", actor=Actor("boss", ADMINISTRATOR))
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("姓名,联系电话\n林芳,13900001111\n", encoding="utf-8")
     return dict(root=root, grid=grid, sub=sub, spare=spare, tag=tag, a=a, b=b, gone=gone, consent=consent,
@@ -100,12 +100,12 @@ GUARDED = {
     "export_full": ((access.RESIDENTS_EXPORT, access.PERSONAL_DATA_FULL),
                     lambda db, x, w: exporter.export_residents(db, w["tmp"] / "f.xlsx", full=True, actor=x)),
     "print_member_cards": (access.RESIDENTS_PRINT,
-                           lambda db, x, w: printing.member_cards_pdf(db, [w["a"]], actor=x)),
+                           lambda db, x, w: residents_print.member_cards_pdf(db, [w["a"]], actor=x)),
     "print_roster": (access.RESIDENTS_PRINT,
-                     lambda db, x, w: printing.roster_pdf(db, printing.ResidentFilter(), actor=x)),
+                     lambda db, x, w: residents_print.roster_pdf(db, residents_print.ResidentFilter(), actor=x)),
     "record_consent": (access.CONSENTS_RECORD, lambda db, x, w: privacy.record_consent(
-        db, x, w["b"], "day_care", "林燕秀", "verbal", dt.date(2026, 2, 1))),
-    "withdraw_consent": (access.CONSENTS_RECORD, lambda db, x, w: privacy.withdraw_consent(db, x, w["consent"])),
+        db, w["b"], "day_care", "林燕秀", "verbal", dt.date(2026, 2, 1), actor=x)),
+    "withdraw_consent": (access.CONSENTS_RECORD, lambda db, x, w: privacy.withdraw_consent(db, w["consent"], actor=x)),
     "add_grid": (access.SETTINGS_EDIT, lambda db, x, w: grids.add_grid(db, w["grid"], "三组", actor=x)),
     "update_grid": (access.SETTINGS_EDIT,
                     lambda db, x, w: grids.update_grid(db, w["sub"], "一组", "林燕", "", actor=x)),
@@ -117,19 +117,19 @@ GUARDED = {
     "save_centre": (access.SETTINGS_EDIT,
                     lambda db, x, w: centre.save_centre(db, centre.CentreInfo("莲坂村邻里中心"), actor=x)),
     "set_setting": (access.SETTINGS_EDIT, lambda db, x, w: centre.set_setting(db, "x.y", "1", actor=x)),
-    "purge_candidates": (access.RECORDS_DELETE, lambda db, x, w: privacy.purge_candidates(db, x, 5)),
-    "purge": (access.RECORDS_DELETE, lambda db, x, w: privacy.purge(db, x, 5)),
+    "purge_candidates": (access.RECORDS_DELETE, lambda db, x, w: privacy.purge_candidates(db, 5, actor=x)),
+    "purge": (access.RECORDS_DELETE, lambda db, x, w: privacy.purge(db, 5, actor=x)),
     "add_staff": (access.USERS_MANAGE,
-                  lambda db, x, w: accounts.add_staff(db, x, "newbie", "", VIEWER, "newbie-password")),
-    "list_staff": (access.USERS_MANAGE, lambda db, x, w: accounts.list_staff(db, x)),
+                  lambda db, x, w: accounts.add_staff(db, "newbie", "", VIEWER, "newbie-password", actor=x)),
+    "list_staff": (access.USERS_MANAGE, lambda db, x, w: accounts.list_staff(db, actor=x)),
     "reset_password": (access.USERS_MANAGE,
-                       lambda db, x, w: accounts.reset_password(db, x, w["clerk"], "fresh-password")),
+                       lambda db, x, w: accounts.reset_password(db, w["clerk"], "fresh-password", actor=x)),
     "set_staff_active": (access.USERS_MANAGE,
-                         lambda db, x, w: accounts.set_staff_active(db, x, w["clerk"], False)),
+                         lambda db, x, w: accounts.set_staff_active(db, w["clerk"], False, actor=x)),
     "set_staff_role": (access.USERS_MANAGE,
-                       lambda db, x, w: accounts.set_staff_role(db, x, w["clerk"], GRID_WORKER)),
-    "audit_query": (access.AUDIT_VIEW, lambda db, x, w: audit.query(db, x)),
-    "audit_export": (access.AUDIT_VIEW, lambda db, x, w: audit.export_xlsx(db, x, w["tmp"] / "a.xlsx")),
+                       lambda db, x, w: accounts.set_staff_role(db, w["clerk"], GRID_WORKER, actor=x)),
+    "audit_query": (access.AUDIT_VIEW, lambda db, x, w: audit.query(db, actor=x)),
+    "audit_export": (access.AUDIT_VIEW, lambda db, x, w: audit.export_xlsx(db, w["tmp"] / "a.xlsx", actor=x)),
     "restore": (access.BACKUP_RESTORE, _restore),
 }
 
@@ -168,6 +168,36 @@ def test_every_writing_service_needs_an_actor():
                tags.set_tag_active, tags.ensure_default_tags, centre.save_centre, centre.set_setting):
         param = inspect.signature(fn).parameters["actor"]
         assert param.kind is param.KEYWORD_ONLY and param.default is param.empty, fn.__name__
+
+
+def test_actor_is_keyword_only_in_every_service_function():
+    """Every public function of every module under app/services (found with pkgutil, so new
+    modules and subpackages are covered) that takes `actor` takes it keyword-only."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import app.services
+
+    modules = [app.services] + [importlib.import_module(m.name) for m in
+                                pkgutil.walk_packages(app.services.__path__, "app.services.")]
+    # The permission check and the audit entry take the actor as their subject, not as the
+    # one acting: access.require(actor, PERMISSION), audit.record(session, actor, ...).
+    subject = {"app.services.access.may", "app.services.access.require", "app.services.audit.entry",
+               "app.services.audit.record", "app.services.printing.allowed"}
+    checked, positional = [], []
+    for module in modules:
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+                continue  # private, not a function, or imported from elsewhere (checked there)
+            param = inspect.signature(fn).parameters.get("actor")
+            if param is None:
+                continue
+            checked.append(f"{module.__name__}.{name}")
+            if param.kind is not param.KEYWORD_ONLY and checked[-1] not in subject:
+                positional.append(f"{module.__name__}.{name}")
+    assert len(checked) > 20 and "app.services.importer.import_residents" in checked  # the scan finds them
+    assert positional == [], "actor= must be keyword-only in: " + ", ".join(positional)
 
 
 def test_restore_without_an_actor_is_for_the_command_line(db, db_path, tmp_path):

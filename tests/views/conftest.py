@@ -55,3 +55,10 @@ def type_chinese(widget, text: str) -> None:
     event = QInputMethodEvent()
     event.setCommitString(text)
     QApplication.sendEvent(widget, event)
+
+
+def settle(qtbot) -> None:
+    """Wait until background saves (views/shared/writes.py) have reported back."""
+    from app.views import worker
+
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)

@@ -10,6 +10,7 @@ from app.views.accounts.audit_viewer import AuditViewer
 from app.views.accounts.login_dialog import FirstAdministratorDialog, LoginDialog
 from app.views.accounts.staff_dialog import NewStaffDialog, StaffDialog
 from app.views.main_window import MainWindow
+from tests.views.conftest import settle
 
 
 def test_first_start_creates_the_administrator_with_no_default_password(app, db, qtbot):
@@ -20,6 +21,7 @@ def test_first_start_creates_the_administrator_with_no_default_password(app, db,
     qtbot.keyClicks(dialog.password_edit, "short")
     qtbot.keyClicks(dialog.repeat_edit, "short")
     dialog.accept()
+    settle(qtbot)
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert "8" in dialog.errors.fields["password"][1].text()
     dialog.password_edit.setText("lianban-2026")
@@ -28,12 +30,13 @@ def test_first_start_creates_the_administrator_with_no_default_password(app, db,
     assert dialog.errors.fields["repeat"][1].text() == "两次输入的密码不一致。"
     dialog.repeat_edit.setText("lianban-2026")
     dialog.accept()
+    settle(qtbot)
     assert dialog.actor.name == "wangfang" and dialog.actor.role == "administrator"
     assert not accounts.needs_first_administrator(db)
 
 
 def test_sign_in_dialog_refuses_a_wrong_password_in_words(app, db, qtbot, admin):
-    accounts.add_staff(db, admin, "linyan", "林燕", DESK, "desk-pass-1")
+    accounts.add_staff(db, "linyan", "林燕", DESK, "desk-pass-1", actor=admin)
     dialog = LoginDialog(db)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -56,8 +59,8 @@ def test_run_gui_asks_for_the_administrator_and_quits_quietly_on_cancel(app, tmp
 
 
 def test_lock_screen_cannot_be_dismissed_and_switches_user(window, db, qtbot, admin, monkeypatch):
-    accounts.add_staff(db, admin, "linyan", "林燕", VIEWER, "viewer-pass")
-    assert window.residents_tab.add_button.isEnabled()
+    accounts.add_staff(db, "linyan", "林燕", VIEWER, "viewer-pass", actor=admin)
+    assert window.tab_of("residents").add_button.isEnabled()
 
     def sign_in_as_viewer(self):
         assert self.username_edit.text() == admin.name  # the lock screen offers the same person
@@ -70,7 +73,7 @@ def test_lock_screen_cannot_be_dismissed_and_switches_user(window, db, qtbot, ad
     window.lock()
     assert window.actor == Actor("linyan", VIEWER)
     assert window.user_label.text() == "当前用户：linyan（只读用户）"
-    tab = window.residents_tab
+    tab = window.tab_of("residents")
     assert not tab.add_button.isEnabled() and not tab.import_button.isEnabled()
     assert not tab.deactivate_button.isEnabled()
     settings_menu = window.menuBar().actions()[1].menu()
@@ -98,17 +101,19 @@ def test_administrator_adds_staff_and_resets_a_password(app, db, qtbot, admin, m
         self.role_combo.setCurrentIndex(self.role_combo.findData("grid_worker"))
         qtbot.keyClicks(self.password_edit, "grid-pass-1")
         self.accept()
+        settle(qtbot)
         return self.result()
 
     monkeypatch.setattr(NewStaffDialog, "exec", fill)
     dialog.add()
-    usernames = [s.username for s in dialog.staff]
+    usernames = [s.username for s in dialog.items()]
     assert "chenwei" in usernames
     row = usernames.index("chenwei")
     assert dialog.model.index(row, 2).data() == "网格员"
-    dialog.table.setCurrentIndex(dialog.model.index(row, 0))
+    dialog.view.setCurrentIndex(dialog.model.index(row, 0))
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("new-pass-22", True)))
     dialog.reset_password()
+    settle(qtbot)
     assert accounts.login(db, "chenwei", "new-pass-22").role == "grid_worker"
 
 
@@ -135,8 +140,8 @@ def test_a_lock_screen_stays_until_someone_signs_in(app, db, qtbot, admin):
 
 
 def test_an_open_window_follows_a_deactivation_or_a_new_role(app, db, ui_settings, qtbot, admin, monkeypatch):
-    accounts.add_staff(db, admin, "linyan", "林燕", DESK, "desk-pass-1")
-    staff_id = next(s.id for s in accounts.list_staff(db, admin) if s.username == "linyan")
+    accounts.add_staff(db, "linyan", "林燕", DESK, "desk-pass-1", actor=admin)
+    staff_id = next(s.id for s in accounts.list_staff(db, actor=admin) if s.username == "linyan")
     desk_person = accounts.login(db, "linyan", "desk-pass-1")
     win = MainWindow(db, ui_settings, actor=desk_person)
     qtbot.addWidget(win)
@@ -144,13 +149,13 @@ def test_an_open_window_follows_a_deactivation_or_a_new_role(app, db, ui_setting
     win.check_account()  # nothing changed: nothing happens
     assert win.actor == desk_person
     # At another desk, the administrator makes 林燕 a viewer …
-    accounts.set_staff_role(db, admin, staff_id, VIEWER)
+    accounts.set_staff_role(db, staff_id, VIEWER, actor=admin)
     win.check_account()
-    assert win.actor == Actor("linyan", VIEWER) and not win.residents_tab.add_button.isEnabled()
+    assert win.actor == Actor("linyan", VIEWER) and not win.tab_of("residents").add_button.isEnabled()
     # … then deactivates the account: the window locks.
     locked = []
     monkeypatch.setattr(MainWindow, "lock", lambda self: locked.append(True))
-    accounts.set_staff_active(db, admin, staff_id, False)
+    accounts.set_staff_active(db, staff_id, False, actor=admin)
     win.check_account()
     assert locked == [True]
 
@@ -158,3 +163,16 @@ def test_an_open_window_follows_a_deactivation_or_a_new_role(app, db, ui_setting
 def test_actors_without_an_account_are_left_alone(window, admin):
     window.check_account()  # the test administrator (like the command line's user) has no staff row
     assert window.actor == admin
+
+
+def test_changing_my_password_saves_on_the_worker_and_says_so(app, db, ui_settings, qtbot, admin, monkeypatch):
+    accounts.add_staff(db, "linyan", "林燕", DESK, "desk-pass-1", actor=admin)
+    desk_person = accounts.login(db, "linyan", "desk-pass-1")
+    win = MainWindow(db, ui_settings, actor=desk_person)
+    qtbot.addWidget(win)
+    answers = iter([("desk-pass-1", True), ("new-desk-pass", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: next(answers))
+    win.change_password()
+    settle(qtbot)
+    assert win.statusBar().currentMessage() == "您的密码已修改。"
+    assert accounts.login(db, "linyan", "new-desk-pass") == desk_person

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from app.services import counter, residents
+from app.services import calendar, counter, residents
 from app.services.access import VIEWER, Actor
 from app.services.counter import TicketInput
 from app.views.counter import model as ticket_model
@@ -14,7 +14,7 @@ from app.views.counter.receive_dialog import ReceiveDialog
 from app.views.shared import print_preview
 from tests.conftest import ADMIN
 from tests.reports.conftest import pdf_text
-from tests.views.conftest import type_chinese
+from tests.views.conftest import settle, type_chinese
 
 TODAY = dt.date.today()
 
@@ -31,9 +31,9 @@ def catalogue(db):
 
 @pytest.fixture
 def tab(window, catalogue):
-    window.tabs.setCurrentWidget(window.counter_tab)
-    window.counter_tab.reload()
-    return window.counter_tab
+    window.tabs.setCurrentWidget(window.tab_of("counter"))
+    window.tab_of("counter").reload()
+    return window.tab_of("counter")
 
 
 @pytest.fixture
@@ -71,6 +71,7 @@ def test_a_walk_in_request_goes_from_the_search_box_to_a_printed_receipt(window,
         seen["due"] = dialog.due_label.text()
         type_chinese(dialog.description, "办理老年人优待证")
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
@@ -78,7 +79,7 @@ def test_a_walk_in_request_goes_from_the_search_box_to_a_printed_receipt(window,
     qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
 
     number = "FW{:%Y%m}-0001".format(TODAY)
-    due = counter.calendar(window.counter_tab.db).add(TODAY, 5)
+    due = calendar.calendar(window.tab_of("counter").db).add(TODAY, 5)
     assert seen["query"] == "李阿婆" and seen["hint"] and seen["name"] == "李阿婆"
     assert seen["due"] == "{0.year}年{0.month}月{0.day}日".format(due)
     # The new ticket is listed and shown, and its receipt was printed.
@@ -99,6 +100,7 @@ def test_missing_requester_and_kind_are_marked_and_nothing_is_saved(window, tab,
     def submit_empty(dialog: ReceiveDialog):
         dialog.search.box.clear()
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         marked["visible"] = dialog.isVisible() or dialog.result() == 0
         marked["errors"] = {name: label.text() for name, (_w, label) in dialog.errors.fields.items()
                             if label.text()}
@@ -126,6 +128,7 @@ def test_a_registered_resident_found_by_name_gets_the_grid_worker(window, tab, c
         seen["assignee"] = dialog.assignee_combo.currentText()  # the sub-grid's nearest grid worker
         dialog.dispatch_check.setChecked(True)
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
@@ -147,7 +150,7 @@ def test_overdue_tickets_stand_out_in_the_label_the_summary_and_the_rows(window,
     late = received(db, catalogue["法律咨询"], TODAY - dt.timedelta(days=30))
     received(db, catalogue["法律咨询"], TODAY)
     window.notice.changed.emit("tickets")
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     index = window.tabs.indexOf(tab)
     # The label counts even before anyone opened the tab.
     assert window.tabs.tabText(index) == "便民服务（1 件逾期）"
@@ -165,10 +168,19 @@ def test_overdue_tickets_stand_out_in_the_label_the_summary_and_the_rows(window,
     assert tab.show_combo.currentData() == "overdue" and tab.model.rowCount() == 1
 
 
+def test_the_tab_says_its_own_label_and_whether_it_is_an_alert(window, db, catalogue, qtbot):
+    tab = window.tab_of("counter")
+    assert tab.current_label() == ("便民服务", False)
+    received(db, catalogue["法律咨询"], TODAY - dt.timedelta(days=30))
+    with qtbot.waitSignal(tab.label_changed) as told:
+        tab.refresh()
+    assert told.args == ["便民服务（1 件逾期）", True] and tab.current_label() == ("便民服务（1 件逾期）", True)
+
+
 def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, db, catalogue, qtbot,
                                                                         monkeypatch):
     t = received(db, catalogue["矛盾纠纷调解"], TODAY)
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     tab.reload()
     tab.select_ticket(t.id)
     steps = []
@@ -183,6 +195,7 @@ def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, 
         if dialog.action == "resolve":
             type_chinese(dialog.note, "已上门协调")
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(MoveDialog, "exec", answer)
@@ -191,6 +204,7 @@ def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, 
         button = tab.action_buttons[action]
         assert button.isVisibleTo(tab) and button.isEnabled(), action
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)  # the reopen after the answer
     assert steps == ["dispatch", "start", "resolve", "follow_up"]
     # Not satisfied: the desk was asked and the ticket is being handled again.
     assert tab.current.status == "handling" and tab.current.satisfaction == "unsatisfied"
@@ -202,13 +216,14 @@ def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, 
 
 def test_a_missing_reason_keeps_the_step_dialog_open(window, db, catalogue, qtbot, monkeypatch):
     t = received(db, catalogue["法律咨询"], TODAY)
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     tab.reload()
     tab.select_ticket(t.id)
     shown = {}
 
     def no_reason(dialog: MoveDialog):
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         shown["error"] = dialog.errors.fields["note"][1].text()
         return QDialog.DialogCode.Rejected
 
@@ -223,7 +238,7 @@ def test_scanning_a_receipt_finds_the_ticket_even_when_archived(window, db, cata
     for action, kw in (("dispatch", {"assignee": "林燕"}), ("start", {}), ("resolve", {}),
                        ("follow_up", {"satisfaction": "satisfied"}), ("archive", {})):
         counter.move(db, t.id, action, actor=ADMIN, **kw)
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     tab.reload()
     assert tab.model.rowCount() == 0  # open tickets only
     qtbot.keyClicks(tab.search_box, "NDT:" + t.number)
@@ -236,7 +251,7 @@ def test_a_walk_in_can_be_registered_from_the_ticket(window, db, catalogue, qtbo
     from app.views.residents.dialog import ResidentDialog
 
     t = received(db, catalogue["法律咨询"], TODAY)
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     tab.reload()
     tab.select_ticket(t.id)
     assert tab.register_button.isVisibleTo(tab)
@@ -244,10 +259,12 @@ def test_a_walk_in_can_be_registered_from_the_ticket(window, db, catalogue, qtbo
     def save(dialog: ResidentDialog):
         assert dialog.name_edit.text() == "陈阿姨" and dialog.phone_edit.text() == "13812345678"
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(ResidentDialog, "exec", save)
     qtbot.mouseClick(tab.register_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)  # linking the ticket to the new record
     linked = counter.get_ticket(db, t.id)
     assert linked.resident_id is not None
     assert residents.get_resident(db, linked.resident_id).data.name == "陈阿姨"
@@ -260,7 +277,7 @@ def test_a_viewer_sees_tickets_but_cannot_move_them(app, db, catalogue, ui_setti
     t = received(db, catalogue["法律咨询"], TODAY)
     win = MainWindow(db, ui_settings, actor=Actor("访客", VIEWER))
     qtbot.addWidget(win)
-    tab = win.counter_tab
+    tab = win.tab_of("counter")
     tab.select_ticket(t.id)
     assert tab.current.id == t.id
     assert not tab.new_button.isEnabled()
@@ -275,10 +292,11 @@ def test_the_ledger_goes_from_its_dialog_to_the_preview(window, db, catalogue, q
 
     def choose(dialog: LedgerDialog):
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(LedgerDialog, "exec", choose)
-    window.counter_tab.print_ledger()
+    window.tab_of("counter").print_ledger()
     [(title, pdf)] = previews
     assert title == "打印预览 — 服务台账" and t.number in flat(pdf)
 
@@ -298,15 +316,17 @@ def test_the_ledger_dialog_refuses_a_period_that_ends_before_it_starts(window, d
 
 
 def test_catalogue_and_holidays_from_the_settings_menu(window, db, catalogue, qtbot, monkeypatch):
-    from app.views.settings.catalogue_dialog import CatalogueDialog, CategoryDialog, HolidayDialog, HolidaysDialog
+    from app.views.settings.catalogue_dialog import CatalogueDialog, CategoryDialog
+    from app.views.settings.holidays_dialog import HolidayDialog, HolidaysDialog
 
     def add_category(dialog: CategoryDialog):
         type_chinese(dialog.name_edit, "房屋租赁备案")
         dialog.days_spin.setValue(4)
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
-    window.tabs.setCurrentWidget(window.counter_tab)
+    window.tabs.setCurrentWidget(window.tab_of("counter"))
     monkeypatch.setattr(CategoryDialog, "exec", add_category)
     dialog = CatalogueDialog(db, window, actor=ADMIN)
     qtbot.addWidget(dialog)
@@ -319,6 +339,7 @@ def test_catalogue_and_holidays_from_the_settings_menu(window, db, catalogue, qt
         d.day_edit.setDate(QDate(TODAY.year, 10, 1))
         type_chinese(d.name_edit, "国庆节")
         qtbot.mouseClick(d.buttons.button(d.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return d.result()
 
     monkeypatch.setattr(HolidayDialog, "exec", add_day)
@@ -326,21 +347,21 @@ def test_catalogue_and_holidays_from_the_settings_menu(window, db, catalogue, qt
     qtbot.addWidget(days)
     days.add()
     assert [row[2] for row in days.model.rows] == ["国庆节"]
-    assert counter.list_holidays(db, TODAY.year)[0].day == dt.date(TODAY.year, 10, 1)
+    assert calendar.list_holidays(db, TODAY.year)[0].day == dt.date(TODAY.year, 10, 1)
     # The tab's kind filter learns the new kind.
     window.notice.changed.emit("catalogue")
-    assert window.counter_tab.category_combo.findText("房屋租赁备案") >= 0
+    assert window.tab_of("counter").category_combo.findText("房屋租赁备案") >= 0
 
 
 def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, catalogue, qtbot):
     received(db, catalogue["法律咨询"], TODAY - dt.timedelta(days=30))
-    window.tabs.setCurrentWidget(window.counter_tab)
+    window.tabs.setCurrentWidget(window.tab_of("counter"))
     window.switch_language("en")
-    assert window.tabs.currentWidget() is window.counter_tab
-    qtbot.waitUntil(lambda: window.counter_tab.model.rowCount() == 1)  # loads when shown
+    assert window.tabs.currentWidget() is window.tab_of("counter")
+    qtbot.waitUntil(lambda: window.tab_of("counter").model.rowCount() == 1)  # loads when shown
     assert window.tabs.tabText(1) == "Service counter (1 overdue)"
-    assert window.counter_tab.model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
-    assert window.counter_tab.model.index(0, 8).data() == "Received — overdue"
+    assert window.tab_of("counter").model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
+    assert window.tab_of("counter").model.index(0, 8).data() == "Received — overdue"
     window.switch_language("zh_CN")
     assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
 
@@ -357,8 +378,8 @@ def test_ctrl_n_receives_on_the_counter_tab_and_adds_a_resident_on_the_residents
     tab.search_box.setFocus()
     qtbot.keyClick(tab.search_box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: opened == ["request"])  # a button's shortcut clicks it after a short animation
-    window.tabs.setCurrentWidget(window.residents_tab)
-    qtbot.keyClick(window.residents_tab.search.box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    window.tabs.setCurrentWidget(window.tab_of("residents"))
+    qtbot.keyClick(window.tab_of("residents").search.box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: opened == ["request", "resident"])
 
 
@@ -376,6 +397,7 @@ def test_the_requester_is_chosen_not_guessed_and_a_walk_in_error_sits_on_the_nam
     qtbot.mouseClick(dialog.walk_in_radio, Qt.MouseButton.LeftButton)
     dialog.walk_in_name.clear()
     dialog.accept()
+    settle(qtbot)
     errors = {name: label.text() for name, (_w, label) in dialog.errors.fields.items() if label.text()}
     assert errors["walk_in_name"] == "请选择居民，或填写来办人的姓名。" and "requester" not in errors
     assert dialog.walk_in_name.property("invalid") is True
@@ -383,7 +405,7 @@ def test_the_requester_is_chosen_not_guessed_and_a_walk_in_error_sits_on_the_nam
 
 def test_step_dialogs_say_what_the_desk_needs_to_know(window, db, catalogue, qtbot):
     t = received(db, catalogue["矛盾纠纷调解"], TODAY)
-    tab = window.counter_tab
+    tab = window.tab_of("counter")
     tab.reload()
     tab.select_ticket(t.id)
     assert not tab.print_slip_action.isEnabled()  # nobody to hand a slip to yet
@@ -409,14 +431,15 @@ def test_a_request_for_a_resident_found_on_the_residents_tab(window, db, catalog
         dialog.category_combo.setCurrentIndex(dialog.category_combo.findData(catalogue["户籍和证明"]))
         type_chinese(dialog.description, "开具居住证明")
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle(qtbot)
         return dialog.result()
 
     monkeypatch.setattr(ReceiveDialog, "exec", fill_in)
-    residents_tab = window.residents_tab
+    residents_tab = window.tab_of("residents")
     type_chinese(residents_tab.search.box, "单雄信")
     assert "便民服务诉求：办理中 1 件，共 1 件" in residents_tab.detail.text() and earlier.number in residents_tab.detail.text()
-    qtbot.mouseClick(residents_tab.request_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(residents_tab.action_buttons["counter"], Qt.MouseButton.LeftButton)
     assert seen["requester"] == registry["单雄信"]
-    assert window.tabs.currentWidget() is window.counter_tab
-    assert window.counter_tab.current.requester == "单雄信" and len(previews) == 1  # the receipt
+    assert window.tabs.currentWidget() is window.tab_of("counter")
+    assert window.tab_of("counter").current.requester == "单雄信" and len(previews) == 1  # the receipt
     assert "办理中 2 件，共 2 件" in residents_tab.detail.text()  # the residents tab heard of it

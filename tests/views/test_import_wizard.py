@@ -61,8 +61,8 @@ def test_export_button_saves_the_list_masked(window, qtbot, tmp_path, monkeypatc
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
     told = []
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda parent, title, text: told.append(text)))
-    qtbot.keyClicks(window.residents_tab.search.box, "clj")
-    qtbot.mouseClick(window.residents_tab.export_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(window.tab_of("residents").search.box, "clj")
+    qtbot.mouseClick(window.tab_of("residents").export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(told), timeout=20000)
     rows = list(load_workbook(tmp_path / "导出.xlsx").active.values)
     assert len(rows) == 2 and rows[1][0] == "蔡良剑"

@@ -15,11 +15,11 @@ def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
 
 
 def test_language_switches_live_and_is_remembered(window, ui_settings, qtbot):
-    qtbot.keyClicks(window.residents_tab.search.box, "clj")
+    qtbot.keyClicks(window.tab_of("residents").search.box, "clj")
     window.switch_language("en")
     assert window.tabs.tabText(0) == "Residents"
-    assert window.residents_tab.search.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "Name"
-    assert window.residents_tab.search.box.text() == "clj"  # the search survives
+    assert window.tab_of("residents").search.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "Name"
+    assert window.tab_of("residents").search.box.text() == "clj"  # the search survives
     assert ui_settings.value("language") == "en"
     window.switch_language("zh_CN")
     assert window.tabs.tabText(0) == "居民档案"
@@ -44,7 +44,7 @@ def test_first_start_fills_demo_data_in_the_background(app, tmp_path, ui_setting
     qtbot.addWidget(win)
     win.show()
     win.fill_demo_data()
-    qtbot.waitUntil(lambda: win.residents_tab.search.model.rowCount() > 1000, timeout=30000)
+    qtbot.waitUntil(lambda: win.tab_of("residents").search.model.rowCount() > 1000, timeout=30000)
     assert residents.count_residents(db, include_inactive=True) == 1500
     assert win.windowTitle().startswith("莲坂村党建+邻里中心")
     assert not win.progress.isVisible()

@@ -81,5 +81,5 @@ def test_roster_from_the_residents_tab_goes_to_the_preview(window, qtbot, monkey
 
     monkeypatch.setattr(print_preview.PrintPreviewDialog, "exec", fake_exec)
     monkeypatch.setattr(ResidentFilterDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    window.residents_tab.print_roster()
+    window.tab_of("residents").print_roster()
     assert made == {"pages": 1, "title": "打印预览 — 居民花名册"}

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
 from app.views.shared import resident_picker
-from tests.views.conftest import type_chinese
+from tests.views.conftest import settle, type_chinese
 
 
 def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monkeypatch):
@@ -19,16 +19,17 @@ def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monke
         self.tag_checks[next(iter(self.tag_checks))].setChecked(True)
         self.grid_combo.setCurrentIndex(1)
         self.save()
+        settle(qtbot)
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ResidentDialog, "exec", run_dialog)
-    qtbot.mouseClick(window.residents_tab.add_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.tab_of("residents").add_button, Qt.MouseButton.LeftButton)
     [rid] = residents.search_ids(db, "zengxiaomei")
     d = residents.get_resident(db, rid)
     assert (d.data.gender, d.data.birth_date.isoformat(), d.data.estate) == ("F", "1985-03-15", "龙湖嘉天下")
     assert d.tag_names == ["老年人"] and d.grid_path.endswith("一组")
-    assert window.residents_tab.search.current_id() == rid
-    assert "曾小梅" in window.residents_tab.detail.text()
+    assert window.tab_of("residents").search.current_id() == rid
+    assert "曾小梅" in window.tab_of("residents").detail.text()
 
 
 def test_missing_name_and_bad_phone_are_marked(app, db, qtbot, admin):
@@ -37,6 +38,7 @@ def test_missing_name_and_bad_phone_are_marked(app, db, qtbot, admin):
     dialog.show()
     qtbot.keyClicks(dialog.phone_edit, "12345")
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert dialog.errors.fields["name"][1].text() == "请填写居民姓名。"
     assert "11 位手机号" in dialog.errors.fields["phone"][1].text()
     assert dialog.isVisible()
@@ -45,14 +47,15 @@ def test_missing_name_and_bad_phone_are_marked(app, db, qtbot, admin):
 
 def test_deactivate_asks_why_and_hides_the_resident(window, db, registry, qtbot, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("已迁出", True)))
-    qtbot.keyClicks(window.residents_tab.search.box, "clj")
-    assert window.residents_tab.deactivate_button.text() == "停用…"
-    qtbot.mouseClick(window.residents_tab.deactivate_button, Qt.MouseButton.LeftButton)
-    assert window.residents_tab.search.model.rowCount() == 0
-    window.residents_tab.inactive_check.setChecked(True)
-    model = window.residents_tab.search.model
+    qtbot.keyClicks(window.tab_of("residents").search.box, "clj")
+    assert window.tab_of("residents").deactivate_button.text() == "停用…"
+    qtbot.mouseClick(window.tab_of("residents").deactivate_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.tab_of("residents").search.model.rowCount() == 0
+    window.tab_of("residents").inactive_check.setChecked(True)
+    model = window.tab_of("residents").search.model
     assert model.index(0, 0).data() == "蔡良剑（已停用）"
-    assert "已迁出" in window.residents_tab.detail.text()
+    assert "已迁出" in window.tab_of("residents").detail.text()
     assert residents.get_resident(db, registry["蔡良剑"]).deactivation_reason == "已迁出"
 
 
@@ -67,6 +70,7 @@ def test_family_link_is_added_with_the_picker(app, db, registry, qtbot, monkeypa
     dialog = ResidentDialog(db, registry["单雄信"], actor=admin)
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.add_link_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert dialog.links_model.item(0).text() == "监护人：陈安  13900001111"
     [back] = residents.get_resident(db, registry["陈安"]).links
     assert (back.relative_name, back.relation) == ("单雄信", "ward")
@@ -90,3 +94,48 @@ def test_a_viewer_sees_a_masked_read_only_record(app, db, registry, qtbot):
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isHidden()
     assert "1949" not in dialog.id_info.text() and "岁" in dialog.id_info.text()
     assert dialog.birth_edit.text() == "—"
+
+
+def test_a_save_waits_for_another_desk_without_freezing_the_window(app, db, qtbot, admin, monkeypatch):
+    """Another desk holds the database's write lock: the save waits on the worker while the
+    window goes on (a timer keeps firing), and lands once the other desk lets go."""
+    import sqlite3
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.views import worker
+
+    warned = []  # a "database is busy" message would mean the save gave up
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text: warned.append(text)))
+    dialog = ResidentDialog(db, actor=admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_chinese(dialog.name_edit, "黄丽华")
+    saved = []
+    dialog.saved.connect(saved.append)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    other_desk = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    try:
+        other_desk.execute("BEGIN IMMEDIATE")  # the write lock; the busy timeout is 5 s (app/db.py)
+        clicked = time.monotonic()
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        returned = time.monotonic()
+        assert returned - clicked < 1  # the click did not wait for the lock (a frozen one waits 5 s)
+        qtbot.wait(1500)
+        waiting = [t for t in ticks if t > returned]
+        assert len(waiting) >= 10 and max(b - a for a, b in zip([returned, *waiting], waiting)) < 1
+        assert worker.busy() and saved == [] and dialog.isVisible()  # still waiting for the lock
+        assert residents.count_residents(db) == 0
+    finally:
+        other_desk.execute("COMMIT")
+        other_desk.close()
+        timer.stop()
+        settle(qtbot)  # even after a failure: a save still running would outlive the dialog
+    [rid] = saved
+    assert residents.get_resident(db, rid).data.name == "黄丽华" and not dialog.isVisible() and warned == []

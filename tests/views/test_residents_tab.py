@@ -5,29 +5,29 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
-from tests.views.conftest import type_chinese
+from tests.views.conftest import settle, type_chinese
 
 
 def names_shown(win) -> list[str]:
-    model = win.residents_tab.search.model
+    model = win.tab_of("residents").search.model
     return [model.index(r, 0).data() for r in range(model.rowCount())]
 
 
 def test_focus_starts_in_the_search_box(window, qtbot):
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.residents_tab.search.box)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.tab_of("residents").search.box)
 
 
 def test_typing_initials_finds_the_resident_and_shows_the_record(window, qtbot):
-    box = window.residents_tab.search.box
+    box = window.tab_of("residents").search.box
     qtbot.keyClicks(box, "clj")
     assert names_shown(window) == ["蔡良剑"]
-    detail = window.residents_tab.detail.text()
+    detail = window.tab_of("residents").detail.text()
     assert "蔡良剑" in detail and "110105********002X" in detail and "1949年12月31日" in detail
-    assert window.residents_tab.count_label.text() == "共 1 人"
+    assert window.tab_of("residents").count_label.text() == "共 1 人"
 
 
 def test_polyphonic_surname_and_phone_tail(window, qtbot):
-    box = window.residents_tab.search.box
+    box = window.tab_of("residents").search.box
     qtbot.keyClicks(box, "shanx")
     assert names_shown(window) == ["单雄信"]
     box.clear()
@@ -38,19 +38,19 @@ def test_polyphonic_surname_and_phone_tail(window, qtbot):
 def test_arrows_move_in_results_and_enter_opens_the_record(window, registry, qtbot, monkeypatch):
     opened = []
     monkeypatch.setattr(ResidentDialog, "exec", lambda self: opened.append(self.resident_id) or 0)
-    box = window.residents_tab.search.box
+    box = window.tab_of("residents").search.box
     qtbot.keyClicks(box, "chen")
     assert names_shown(window) == ["陈安", "陈良"]
     qtbot.keyClick(box, Qt.Key.Key_Down)
-    assert window.residents_tab.search.current_id() == registry["陈良"]
+    assert window.tab_of("residents").search.current_id() == registry["陈良"]
     qtbot.keyClick(box, Qt.Key.Key_Up)
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert opened == [registry["陈安"]]
 
 
 def test_grid_shows_masked_id_and_translated_gender(window):
-    model = window.residents_tab.search.model
-    window.residents_tab.search.box.setText("蔡良剑")
+    model = window.tab_of("residents").search.model
+    window.tab_of("residents").search.box.setText("蔡良剑")
     assert model.index(0, 1).data() == "女"
     assert model.index(0, 2).data() == str(residents.age_on(dt.date(1949, 12, 31)))
     assert model.index(0, 4).data() == "110105********002X"
@@ -68,6 +68,7 @@ def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app,
     save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
     assert save.text() == "保存"  # Qt's own buttons are translated
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     label = dialog.errors.fields["id_number"][1]
     assert label.isVisible() and "校验码" in label.text()
     assert dialog.id_edit.property("invalid") is True
@@ -79,6 +80,7 @@ def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app,
     assert not dialog.gender_combo.isEnabled()
     with qtbot.assertNotEmitted(dialog.saved):
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        settle(qtbot)
     # 蔡良剑 already has this number: refused, naming the record.
     assert "蔡良剑" in dialog.errors.fields["id_number"][1].text()
     dialog.id_edit.clear()

@@ -54,3 +54,25 @@ def test_emitting_signals_does_not_wear_out_python_booleans():
     for _ in range(5000):
         emitter.ping.emit(1)
     assert sys.getrefcount(True) > before - 1000
+
+
+def test_a_job_whose_parent_is_gone_is_not_waited_for_forever(qtbot):
+    """A dialog closed and deleted mid-save: its result has nowhere to go, busy() turns False
+    once the job has finished, and nothing is called on the deleted dialog."""
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    from app.views import worker
+
+    release = threading.Event()
+    parent = QWidget()
+    called = []
+    worker.run_in_background(parent, lambda progress: release.wait(5), on_done=called.append)
+    assert worker.busy()
+    parent.deleteLater()
+    qtbot.wait(50)
+    assert worker.busy()  # still running
+    release.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert called == []

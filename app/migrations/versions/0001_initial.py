@@ -1,7 +1,7 @@
 """initial: residents registry, grids, tags, settings
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27
 
 """

@@ -2,18 +2,28 @@
 export. The trail can only be read here, never edited."""
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
 
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import N_, _, format_datetime, format_number
 from app.services import audit
 from app.services.access import Actor
+from app.views.shared.date_range import DateRange, to_date
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import ListModel
 
@@ -47,17 +57,14 @@ class AuditViewer(QDialog):
         for code, label in audit.ACTIONS.items():
             self.action_combo.addItem(_(label), code)
         today = QDate.currentDate()
-        self.from_edit, self.to_edit = QDateEdit(today.addMonths(-1)), QDateEdit(today)
-        for edit in (self.from_edit, self.to_edit):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.period = DateRange(to_date(today.addMonths(-1)), to_date(today))
         show = QPushButton(_("Show"))
         show.clicked.connect(self.reload)
         export = QPushButton(_("Export to Excel…"))
         export.clicked.connect(self.export)
         filters = QHBoxLayout()
         for w in (self.person_edit, self.entity_combo, self.id_edit, self.action_combo, QLabel(_("From")),
-                  self.from_edit, QLabel(_("to")), self.to_edit, show, export):
+                  self.period, show, export):
             filters.addWidget(w)
         self.table = QTableView()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -76,16 +83,15 @@ class AuditViewer(QDialog):
 
     def filters(self) -> dict:
         record = self.id_edit.text().strip()
-        qd_from, qd_to = self.from_edit.date(), self.to_edit.date()
+        date_from, date_to = self.period.range()  # a ValidationError when it ends before it starts
         return dict(person=self.person_edit.text().strip() or None, entity=self.entity_combo.currentData(),
                     entity_id=int(record) if record.isdigit() else None,
                     action=self.action_combo.currentData(),
-                    date_from=dt.date(qd_from.year(), qd_from.month(), qd_from.day()),
-                    date_to=dt.date(qd_to.year(), qd_to.month(), qd_to.day()))
+                    date_from=date_from, date_to=date_to)
 
     def reload(self) -> None:
         try:
-            entries = audit.query(self.db, self.actor, limit=SHOWN, **self.filters())
+            entries = audit.query(self.db, limit=SHOWN, **self.filters(), actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return
@@ -101,7 +107,7 @@ class AuditViewer(QDialog):
         if not path:
             return
         try:
-            count = audit.export_xlsx(self.db, self.actor, path, **self.filters())
+            count = audit.export_xlsx(self.db, path, **self.filters(), actor=self.actor)
         except DeskError as exc:
             show_error(self, exc)
             return

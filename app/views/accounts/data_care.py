@@ -2,14 +2,26 @@
 and purging the personal data of people who left long ago."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog, QLabel,
-                               QLineEdit, QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
 from app.services import backup, privacy
 from app.services.access import Actor
+from app.views import notices
+from app.views.shared import writes
 from app.views.shared.forms import error_label, show_error
 
 
@@ -96,13 +108,14 @@ def choose_backup_to_restore(parent: QWidget) -> tuple[str, str | None] | None:
 
 
 def purge_old_records(parent: QWidget, db: Database, actor: Actor) -> None:
+    """Show what would go, then purge on the worker; the RESIDENTS notice follows (views/shared/writes.py)."""
     years, ok = QInputDialog.getInt(parent, _("Remove old personal data"),
                                     _("Remove the personal data of residents who left more than how many "
                                       "years ago?"), 5, 1, 50)
     if not ok:
         return
     try:
-        plan = privacy.purge_candidates(db, actor, years)
+        plan = privacy.purge_candidates(db, years, actor=actor)
         if not plan.residents:
             QMessageBox.information(parent, _("Remove old personal data"),
                                     _("No resident left before {date}; nothing to remove.").format(
@@ -116,9 +129,10 @@ def purge_old_records(parent: QWidget, db: Database, actor: Actor) -> None:
                     links=format_number(plan.family_links), tags=format_number(plan.tags),
                     consents=format_number(plan.consents))) != QMessageBox.StandardButton.Yes:
             return
-        done = privacy.purge(db, actor, years)
     except DeskError as exc:
         show_error(parent, exc)
         return
-    QMessageBox.information(parent, _("Remove old personal data"),
-                            _("{residents} residents were removed.").format(residents=format_number(done.residents)))
+    writes.save(parent, lambda: privacy.purge(db, years, actor=actor), topic=notices.RESIDENTS,
+                on_saved=lambda done: QMessageBox.information(
+                    parent, _("Remove old personal data"),
+                    _("{residents} residents were removed.").format(residents=format_number(done.residents))))

@@ -2,8 +2,15 @@
 and the lock screen (which doubles as the quick user switch)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.db import Database
 from app.errors import DeskError, ValidationError
@@ -30,15 +37,23 @@ class FirstAdministratorDialog(FormDialog):
         self.actor: Actor | None = None
         self.username_edit, self.name_edit, self.password_edit, self.repeat_edit = username, name, password, repeat
 
-    def save(self) -> None:
+    def prepare(self):
         if self.password_edit.text() != self.repeat_edit.text():
             raise ValidationError({"repeat": _("The two passwords are not the same.")})
-        self.actor = accounts.create_first_administrator(
-            self.db, self.username_edit.text(), self.name_edit.text(), self.password_edit.text())
+        db, username, name, password = (self.db, self.username_edit.text(), self.name_edit.text(),
+                                        self.password_edit.text())
+        return lambda: accounts.create_first_administrator(db, username, name, password)
+
+    def saved(self, actor: Actor) -> None:
+        self.actor = actor
 
 
 class LoginDialog(QDialog):
-    """Sign in with user name and password. As a lock screen it cannot be dismissed."""
+    """Sign in with user name and password. As a lock screen it cannot be dismissed.
+
+    The check runs on the GUI thread on purpose: nothing else can happen until someone is signed
+    in (there is no window yet, or it is locked behind this dialog), and the caller reads `actor`
+    as soon as exec() returns."""
 
     def __init__(self, db: Database, parent: QWidget | None = None, *, locked_by: Actor | None = None):
         super().__init__(parent)

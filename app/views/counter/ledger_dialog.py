@@ -4,36 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QComboBox, QDateEdit
+from PySide6.QtWidgets import QComboBox
 
 from app.db import Database
 from app.i18n import _
 from app.services import counter, grids
+from app.views.shared.date_range import DateRange
 from app.views.shared.forms import FormDialog
-
-
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _date(edit: QDateEdit) -> dt.date:
-    d = edit.date()
-    return dt.date(d.year(), d.month(), d.day())
 
 
 class LedgerDialog(FormDialog):
     """Defaults to the current month, the period the town asks about."""
 
     def __init__(self, db: Database, parent=None, today: dt.date | None = None):
-        from app.services.printing import LEDGER_STATUSES, month_of
+        from app.services.counter_print import LEDGER_STATUSES, month_of
 
-        first, last = month_of(today or dt.date.today())
-        self.from_edit, self.to_edit = QDateEdit(), QDateEdit()
-        for edit, day in ((self.from_edit, first), (self.to_edit, last)):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setDate(_qdate(day))
+        today = today or dt.date.today()
+        self.period = DateRange(*month_of(today), today=today)
+        self.from_edit, self.to_edit = self.period.from_edit, self.period.to_edit
         self.category_combo = QComboBox()
         self.category_combo.addItem(_("All kinds"), None)
         for c in counter.list_categories(db, include_inactive=True):
@@ -47,18 +35,18 @@ class LedgerDialog(FormDialog):
         for gid, name in grids.grid_choices(db):
             self.grid_combo.addItem(name, gid)
         super().__init__(_("Service ticket ledger"), [
-            (_("Received from"), "date_from", self.from_edit),
-            (_("Received until"), "date_to", self.to_edit),
+            (_("Received between"), "date_to", self.period),
             (_("Kind of request"), "category_id", self.category_combo),
             (_("Status"), "status", self.status_combo),
             (_("Grid"), "grid_id", self.grid_combo),
         ], parent)
         self._chosen = None
 
-    def save(self) -> None:
-        from app.services.printing import LedgerFilter
+    def prepare(self) -> None:
+        """Nothing is written: the choice is checked and kept for the preview."""
+        from app.services.counter_print import LedgerFilter
 
-        chosen = LedgerFilter(_date(self.from_edit), _date(self.to_edit), self.category_combo.currentData(),
+        chosen = LedgerFilter(*self.period.dates(), self.category_combo.currentData(),
                               self.status_combo.currentData(), self.grid_combo.currentData())
         chosen.check()  # a period that ends before it starts is marked here, before any PDF is made
         self._chosen = chosen

@@ -10,6 +10,7 @@ from app.i18n import N_, _, format_date
 from app.services import counter
 from app.services.access import Actor
 from app.services.counter import ACTION_LABELS, LEVELS, SATISFACTIONS, TicketInfo
+from app.views import notices
 from app.views.shared.forms import FormDialog
 
 # What the note means for each step (the label of the note field).
@@ -28,6 +29,8 @@ NOTE_LABELS = {
 
 class MoveDialog(FormDialog):
     """Asks for what `action` needs and calls counter.move; `self.result_ticket` after OK."""
+
+    topic = notices.TICKETS
 
     def __init__(self, db: Database, ticket: TicketInfo, action: str, parent: QWidget | None = None, *,
                  actor: Actor):
@@ -89,12 +92,15 @@ class MoveDialog(FormDialog):
         for button in self.satisfaction_group.buttons():
             button.setChecked(button.property("code") == code)
 
-    def save(self) -> None:
+    def prepare(self):
         details = {}
         if self.assignee is not None:
             details["assignee"] = self.assignee.currentText()
         note = self.note.toPlainText()
         if self.action == "follow_up":
             details.update(satisfaction=self.satisfaction(), comment=note)
-        self.result_ticket = counter.move(self.db, self.ticket.id, self.action, actor=self.actor, note=note,
-                                          **details)
+        db, ticket_id, action, actor = self.db, self.ticket.id, self.action, self.actor
+        return lambda: counter.move(db, ticket_id, action, actor=actor, note=note, **details)
+
+    def saved(self, result: TicketInfo) -> None:
+        self.result_ticket = result

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialogButtonBox,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QRadioButton, QVBoxLayout, QWidget)
 
@@ -19,11 +19,12 @@ from app.i18n import _, format_date
 from app.services import counter, grids, residents
 from app.services.access import Actor
 from app.services.counter import CHANNELS, LEVELS, URGENCIES, TicketInfo, TicketInput
-from app.views.shared.forms import FieldErrors, error_label, try_save
+from app.views import notices
+from app.views.shared.forms import FieldErrors, SavingDialog, error_label
 from app.views.shared.resident_search import ResidentSearch
 
 
-class ReceiveDialog(QDialog):
+class ReceiveDialog(SavingDialog):
     received = Signal(object)  # the new TicketInfo
 
     def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor, query: str = "",
@@ -38,14 +39,31 @@ class ReceiveDialog(QDialog):
         self.resize(1100, 700)
         self.errors = FieldErrors(error_label())
 
-        # -- who is asking ---------------------------------------------------------------------
+        who_box = self._build_requester_box()
+        request_box = self._build_request_box()
+        self.buttons = self._build_buttons()
+        columns = QHBoxLayout()
+        columns.addWidget(who_box, 5)
+        columns.addWidget(request_box, 6)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.errors.general)
+        layout.addWidget(self.buttons)
+
+        self._who_changed()
+        self._update_due()
+        self._start_with(query, resident_id)
+
+    # -- building ----------------------------------------------------------------------------
+    def _build_requester_box(self) -> QGroupBox:
+        """Who is asking: a registered resident found with the residents' search, or a walk-in."""
         self.resident_radio = QRadioButton(_("A registered resident"))
         self.walk_in_radio = QRadioButton(_("Not registered (walk-in)"))
         self.resident_radio.setChecked(True)
         who = QButtonGroup(self)
         who.addButton(self.resident_radio)
         who.addButton(self.walk_in_radio)
-        self.search = ResidentSearch(db, self, pick_single_only=True)
+        self.search = ResidentSearch(self.db, self, pick_single_only=True)
         self.search.current_changed.connect(lambda _rid: self._requester_changed())
         self.search.activated.connect(lambda _rid: self.category_combo.setFocus())
         self.search.model.modelReset.connect(self._offer_walk_in)
@@ -55,17 +73,7 @@ class ReceiveDialog(QDialog):
         self.no_match = QLabel()
         self.no_match.setProperty("role", "hint")
         self.no_match.setWordWrap(True)
-        self.walk_in_name = QLineEdit()
-        self.walk_in_name.setMaxLength(counter.NAME_MAX)
-        self.walk_in_phone = QLineEdit()
-        self.walk_in_phone.setPlaceholderText(_("Mobile or landline, for the follow-up call"))
-        self.walk_in_box = QWidget()
-        walk_in_form = QFormLayout(self.walk_in_box)
-        walk_in_form.setContentsMargins(0, 0, 0, 0)
-        walk_in_form.addRow(_("Name"), self.walk_in_name)
-        walk_in_form.addRow("", self.errors.add("walk_in_name", self.walk_in_name))
-        walk_in_form.addRow(_("Phone"), self.walk_in_phone)
-        walk_in_form.addRow("", self.errors.add("walk_in_phone", self.walk_in_phone))
+        self.walk_in_box = self._build_walk_in_box()
         self.resident_radio.toggled.connect(self._who_changed)
 
         who_box = QGroupBox(_("Who is asking"))
@@ -81,14 +89,47 @@ class ReceiveDialog(QDialog):
         who_layout.addWidget(self.chosen_label)
         who_layout.addWidget(self.no_match)
         who_layout.addWidget(self.walk_in_box)
+        return who_box
 
-        # -- the request -------------------------------------------------------------------------
+    def _build_walk_in_box(self) -> QWidget:
+        self.walk_in_name = QLineEdit()
+        self.walk_in_name.setMaxLength(counter.NAME_MAX)
+        self.walk_in_phone = QLineEdit()
+        self.walk_in_phone.setPlaceholderText(_("Mobile or landline, for the follow-up call"))
+        box = QWidget()
+        walk_in_form = QFormLayout(box)
+        walk_in_form.setContentsMargins(0, 0, 0, 0)
+        walk_in_form.addRow(_("Name"), self.walk_in_name)
+        walk_in_form.addRow("", self.errors.add("walk_in_name", self.walk_in_name))
+        walk_in_form.addRow(_("Phone"), self.walk_in_phone)
+        walk_in_form.addRow("", self.errors.add("walk_in_phone", self.walk_in_phone))
+        return box
+
+    def _build_request_box(self) -> QGroupBox:
+        """The request: its fields, the promised date, the proxy errand and the receipt."""
+        self._build_request_fields()
+        self._build_proxy_fields()
+        self.print_check = QCheckBox(_("Print the receipt for the resident"))
+        self.print_check.setChecked(True)
+        self.channel_combo.currentIndexChanged.connect(
+            lambda _i: self.print_check.setChecked(self.channel_combo.currentData() == "counter"))
+        self.form = self._build_request_form()
+        self.proxy_check.toggled.connect(self._proxy_toggled)
+        self._proxy_toggled(False)
+        request_box = QGroupBox(_("The request"))
+        request_layout = QVBoxLayout(request_box)
+        request_layout.addLayout(self.form)
+        request_layout.addStretch(1)
+        request_layout.addWidget(self.print_check)
+        return request_box
+
+    def _build_request_fields(self) -> None:
         self.channel_combo = QComboBox()
         for code, label in CHANNELS.items():
             self.channel_combo.addItem(_(label), code)
         self.category_combo = QComboBox()
         self.category_combo.addItem(_("— choose —"), None)
-        self.categories = {c.id: c for c in counter.list_categories(db)}
+        self.categories = {c.id: c for c in counter.list_categories(self.db)}
         for c in self.categories.values():
             self.category_combo.addItem(_("{name} ({days} working days)").format(
                 name=c.name, days=c.promised_working_days), c.id)
@@ -102,25 +143,7 @@ class ReceiveDialog(QDialog):
             self.urgency_combo.addItem(_(label), code)
         self.urgency_combo.setToolTip(_("Normal: small matters, settled simply; urgent: handled at once; "
                                         "difficult: discussed together"))
-        self.level_combo = QComboBox()
-        for code, label in LEVELS.items():
-            self.level_combo.addItem(_(label), code)
-        self.level_combo.setCurrentIndex(self.level_combo.findData(counter.CENTRE_LEVEL))  # most kinds' level
-        self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
-        self.grid_combo = QComboBox()
-        self.grid_combo.addItem(_("— the requester's grid —"), None)
-        for gid, name in grids.grid_choices(db, paths=True):
-            self.grid_combo.addItem(name, gid)
-        self.grid_combo.setToolTip(_("Where the matter is: its grid worker handles grid-level tickets"))
-        self.workers = grids.responsible_workers(db)
-        self.grid_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
-        self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
-        self.assignee_combo = QComboBox()
-        self.assignee_combo.setEditable(True)
-        self.assignee_combo.addItem("")
-        self.assignee_combo.addItems(counter.assignee_choices(db))
-        self.assignee_combo.lineEdit().setPlaceholderText(_("Optional: a grid worker or staff member"))
-        self.dispatch_check = QCheckBox(_("Dispatch to this person now"))
+        self._build_handler_fields()
         self.received_edit = QDateEdit()
         self.received_edit.setCalendarPopup(True)
         self.received_edit.setDisplayFormat("yyyy-MM-dd")
@@ -131,6 +154,29 @@ class ReceiveDialog(QDialog):
         self.due_label = QLabel()
         self.due_label.setObjectName("promisedDate")
 
+    def _build_handler_fields(self) -> None:
+        """Level, grid and assignee: a grid-level matter is offered to that grid's worker."""
+        self.level_combo = QComboBox()
+        for code, label in LEVELS.items():
+            self.level_combo.addItem(_(label), code)
+        self.level_combo.setCurrentIndex(self.level_combo.findData(counter.CENTRE_LEVEL))  # most kinds' level
+        self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
+        self.grid_combo = QComboBox()
+        self.grid_combo.addItem(_("— the requester's grid —"), None)
+        for gid, name in grids.grid_choices(self.db, paths=True):
+            self.grid_combo.addItem(name, gid)
+        self.grid_combo.setToolTip(_("Where the matter is: its grid worker handles grid-level tickets"))
+        self.workers = grids.responsible_workers(self.db)
+        self.grid_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
+        self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_assignee())
+        self.assignee_combo = QComboBox()
+        self.assignee_combo.setEditable(True)
+        self.assignee_combo.addItem("")
+        self.assignee_combo.addItems(counter.assignee_choices(self.db))
+        self.assignee_combo.lineEdit().setPlaceholderText(_("Optional: a grid worker or staff member"))
+        self.dispatch_check = QCheckBox(_("Dispatch to this person now"))
+
+    def _build_proxy_fields(self) -> None:
         self.proxy_check = QCheckBox(_("Proxy errand: staff run the errand for the resident"))
         self.proxy_principal = QLineEdit()
         self.proxy_principal.setPlaceholderText(_("Default: the requester"))
@@ -138,11 +184,7 @@ class ReceiveDialog(QDialog):
         self.proxy_matter = QLineEdit()
         self.proxy_matter.setMaxLength(200)
 
-        self.print_check = QCheckBox(_("Print the receipt for the resident"))
-        self.print_check.setChecked(True)
-        self.channel_combo.currentIndexChanged.connect(
-            lambda _i: self.print_check.setChecked(self.channel_combo.currentData() == "counter"))
-
+    def _build_request_form(self) -> QFormLayout:
         form = QFormLayout()
         for label, key, widget in ((_("Came in"), "channel", self.channel_combo),
                                    (_("Kind of request"), "category_id", self.category_combo),
@@ -165,33 +207,20 @@ class ReceiveDialog(QDialog):
             error = self.errors.add(key, widget)
             form.addRow("", error)
             self.proxy_rows += [widget, error]
-        self.form = form
-        self.proxy_check.toggled.connect(self._proxy_toggled)
-        self._proxy_toggled(False)
-        request_box = QGroupBox(_("The request"))
-        request_layout = QVBoxLayout(request_box)
-        request_layout.addLayout(form)
-        request_layout.addStretch(1)
-        request_layout.addWidget(self.print_check)
+        return form
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Receive"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAutoDefault(False)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+    def _build_buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Receive"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        return buttons
 
-        columns = QHBoxLayout()
-        columns.addWidget(who_box, 5)
-        columns.addWidget(request_box, 6)
-        layout = QVBoxLayout(self)
-        layout.addLayout(columns, 1)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(self.buttons)
-
-        self._who_changed()
-        self._update_due()
-        if resident_id is not None:  # from the residents tab: this person asks
-            self.search.box.setText(residents.get_resident(db, resident_id).data.name)
+    def _start_with(self, query: str, resident_id: int | None) -> None:
+        """From the residents tab this person asks; from the counter, what was typed is searched."""
+        if resident_id is not None:
+            self.search.box.setText(residents.get_resident(self.db, resident_id).data.name)
             self.search.select_row(self.search.model.row_of(resident_id))
             self.category_combo.setFocus()
         else:
@@ -298,16 +327,25 @@ class ReceiveDialog(QDialog):
             proxy_matter=self.proxy_matter.text(),
             received_on=self._received_on())
 
-    def _receive(self) -> None:
-        try:
-            self.ticket = counter.receive_ticket(self.db, self.ticket_input(), actor=self.actor)
-        except ValidationError as exc:
-            if self.walk_in_radio.isChecked() and "requester" in exc.fields:
-                # For a walk-in, "who is asking" is the name field, not the greyed-out search.
-                exc.fields["walk_in_name"] = exc.fields.pop("requester")
-            raise
-
     def accept(self) -> None:
-        if try_save(self, self.errors, self._receive):
-            self.received.emit(self.ticket)
-            super().accept()
+        """Receive on the worker; the dialog closes once the ticket is written."""
+        data = self.ticket_input()
+        db, actor, walk_in = self.db, self.actor, self.walk_in_radio.isChecked()
+
+        def receive() -> TicketInfo:
+            try:
+                return counter.receive_ticket(db, data, actor=actor)
+            except ValidationError as exc:
+                if walk_in and "requester" in exc.fields:
+                    # For a walk-in, "who is asking" is the name field, not the greyed-out search.
+                    exc.fields["walk_in_name"] = exc.fields.pop("requester")
+                raise
+
+        self.save_through(receive, topic=notices.TICKETS, errors=self.errors, on_saved=self._received,
+                          busy=self.buttons)
+
+    def _received(self, ticket: TicketInfo) -> None:
+        self.ticket = ticket
+        self.received.emit(ticket)
+        super().accept()
+

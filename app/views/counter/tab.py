@@ -19,6 +19,7 @@ from app.services.access import Actor
 from app.services.counter import ACTION_LABELS, TicketInfo
 from app.views import notices
 from app.views.counter.model import COLUMNS, TicketTableModel, level_text, status_text
+from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import ListModel
 
@@ -58,7 +59,7 @@ def period_range(code: str, today: dt.date) -> tuple[dt.date | None, dt.date | N
 
 
 class CounterTab(QWidget):
-    counts_changed = Signal(int, int)  # overdue, due today: for the tab's label
+    label_changed = Signal(str, bool)  # the tab's label, and whether it is an alert (something overdue)
 
     def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None, *, actor: Actor):
         super().__init__(parent)
@@ -66,124 +67,12 @@ class CounterTab(QWidget):
         self.actor = actor
         self.notice = notice
         self.current: TicketInfo | None = None
-        self.last_counts = (0, 0)  # overdue, due today
+        self._counts = (0, 0)  # overdue, due today: for the tab's label
 
-        self.new_button = QPushButton(_("New request…"))
-        self.new_button.setShortcut("Ctrl+N")
-        self.new_button.setToolTip(_("Receive a request (Ctrl+N); what is typed in the search box is carried over"))
-        self.new_button.clicked.connect(lambda: self.new_request())
-        self.print_button = QToolButton()
-        self.print_button.setText(_("Print"))
-        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.print_button)
-        self.print_receipt_action = menu.addAction(_("Receipt for the resident"), self.print_receipt)
-        self.print_slip_action = menu.addAction(_("Dispatch slip"), self.print_dispatch_slip)
-        self.print_letter_action = menu.addAction(_("Letter of authorisation"), self.print_authorisation)
-        menu.addSeparator()
-        self.print_ledger_action = menu.addAction(_("Service ticket ledger…"), self.print_ledger)
-        self.print_button.setMenu(menu)
-
-        self.search_box = QLineEdit()
-        self.search_box.setObjectName("ticketSearchBox")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setPlaceholderText(_("Find: ticket number (or scan the receipt), name, phone, words"))
-        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search_box.returnPressed.connect(self._search_entered)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self.reload)
-        self.show_combo = QComboBox()
-        for code, label in SHOW:
-            self.show_combo.addItem(_(label), code)
-        self.category_combo = QComboBox()
-        self.grid_combo = QComboBox()
-        self.period_combo = QComboBox()
-        for code, label in PERIODS:
-            self.period_combo.addItem(_(label), code)
-        for combo in (self.show_combo, self.category_combo, self.grid_combo, self.period_combo):
-            combo.currentIndexChanged.connect(lambda _i: self.reload())
-
-        bar = QHBoxLayout()
-        bar.addWidget(self.new_button)
-        bar.addWidget(self.print_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.search_box, 3)
-        bar.addWidget(self.show_combo, 1)
-        bar.addWidget(self.category_combo, 1)
-        bar.addWidget(self.grid_combo, 1)
-        bar.addWidget(self.period_combo)
-
-        self.summary = QLabel()
-        self.summary.setObjectName("counterSummary")
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.linkActivated.connect(self._summary_link)
-        self.list_summary = QLabel()
-        self.list_summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        strip = QHBoxLayout()
-        strip.addWidget(self.summary, 1)
-        strip.addWidget(self.list_summary)
-
-        self.model = TicketTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self._fit_columns()
-        self.table.selectionModel().currentRowChanged.connect(
-            lambda current, _previous: self._show_ticket(self.model.ticket_id(current.row())))
-
-        # Detail pane: the ticket, what can be done with it now, its whole history.
-        self.detail = QLabel()
-        self.detail.setObjectName("ticketDetail")
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_bar = QHBoxLayout()
-        self.action_buttons: dict[str, QPushButton] = {}
-        for action in ("dispatch", "start", "resolve", "follow_up", "archive", "reopen", "escalate", "hold",
-                       "resume"):
-            button = QPushButton(_(ACTION_LABELS[action]) + ("…" if action != "start" else ""))
-            button.clicked.connect(lambda _checked=False, a=action: self.move(a))
-            self.action_buttons[action] = button
-        self.register_button = QPushButton(_("Register as resident…"))
-        self.register_button.setToolTip(_("Add this walk-in to the residents and link the ticket to the record"))
-        self.register_button.clicked.connect(self.register_walk_in)
-        actions = QWidget()
-        grid = QHBoxLayout(actions)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for button in (*self.action_buttons.values(), self.register_button):
-            grid.addWidget(button)
-        grid.addStretch(1)
-        self.history_title = QLabel(_("History"))
-        self.history_title.setStyleSheet("font-weight: bold")
-        self.history_model = ListModel([_("When"), _("Who"), _("Step"), _("Status"), _("Note")], [], self)
-        self.history = QTableView()
-        self.history.setModel(self.history_model)
-        self.history.verticalHeader().hide()
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setWordWrap(True)
-        self.history.horizontalHeader().setStretchLastSection(True)
-        fm = self.history.fontMetrics()
-        when = format_datetime(dt.datetime(2026, 12, 28, 22, 58), "short")
-        for column, width in enumerate((fm.horizontalAdvance(when) + 16, 62, 64, 64)):
-            self.history.setColumnWidth(column, width)
-
-        pane = QWidget()
-        pane.setObjectName("ticketPane")
-        pane.setStyleSheet("QWidget#ticketPane { background: #fafafa; border: 1px solid #dddddd; }")
-        pane_layout = QVBoxLayout(pane)
-        pane_layout.addWidget(self.detail)
-        pane_layout.addWidget(actions)
-        pane_layout.addWidget(self.history_title)
-        pane_layout.addWidget(self.history, 1)
-
+        bar = self._build_toolbar()
+        strip = self._build_summary_strip()
+        self._build_table()
+        pane = self._build_detail_pane()
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(pane)
@@ -208,6 +97,144 @@ class CounterTab(QWidget):
         self._loaded = False
         self._show_ticket(None)
         self._update_counts()
+
+    # -- building ------------------------------------------------------------------------------------
+    def _build_toolbar(self) -> QHBoxLayout:
+        """New request, the print menu, the search box and the filters."""
+        self.new_button = QPushButton(_("New request…"))
+        self.new_button.setShortcut("Ctrl+N")
+        self.new_button.setToolTip(_("Receive a request (Ctrl+N); what is typed in the search box is carried over"))
+        self.new_button.clicked.connect(lambda: self.new_request())
+        self.print_button = self._build_print_button()
+        self._build_filters()
+        bar = QHBoxLayout()
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.print_button)
+        bar.addSpacing(12)
+        bar.addWidget(self.search_box, 3)
+        bar.addWidget(self.show_combo, 1)
+        bar.addWidget(self.category_combo, 1)
+        bar.addWidget(self.grid_combo, 1)
+        bar.addWidget(self.period_combo)
+        return bar
+
+    def _build_print_button(self) -> QToolButton:
+        button = QToolButton()
+        button.setText(_("Print"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.print_receipt_action = menu.addAction(_("Receipt for the resident"), self.print_receipt)
+        self.print_slip_action = menu.addAction(_("Dispatch slip"), self.print_dispatch_slip)
+        self.print_letter_action = menu.addAction(_("Letter of authorisation"), self.print_authorisation)
+        menu.addSeparator()
+        self.print_ledger_action = menu.addAction(_("Service ticket ledger…"), self.print_ledger)
+        button.setMenu(menu)
+        return button
+
+    def _build_filters(self) -> None:
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("ticketSearchBox")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setPlaceholderText(_("Find: ticket number (or scan the receipt), name, phone, words"))
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_box.returnPressed.connect(self._search_entered)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(self.reload)
+        self.show_combo = QComboBox()
+        for code, label in SHOW:
+            self.show_combo.addItem(_(label), code)
+        self.category_combo = QComboBox()
+        self.grid_combo = QComboBox()
+        self.period_combo = QComboBox()
+        for code, label in PERIODS:
+            self.period_combo.addItem(_(label), code)
+        for combo in (self.show_combo, self.category_combo, self.grid_combo, self.period_combo):
+            combo.currentIndexChanged.connect(lambda _i: self.reload())
+
+    def _build_summary_strip(self) -> QHBoxLayout:
+        """Overdue and due-today counts (links to those filters) and what the list holds."""
+        self.summary = QLabel()
+        self.summary.setObjectName("counterSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.linkActivated.connect(self._summary_link)
+        self.list_summary = QLabel()
+        self.list_summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        strip = QHBoxLayout()
+        strip.addWidget(self.summary, 1)
+        strip.addWidget(self.list_summary)
+        return strip
+
+    def _build_table(self) -> None:
+        self.model = TicketTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._fit_columns()
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_ticket(self.model.ticket_id(current.row())))
+
+    def _build_detail_pane(self) -> QWidget:
+        """The ticket, what can be done with it now, its whole history."""
+        self.detail = QLabel()
+        self.detail.setObjectName("ticketDetail")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = self._build_action_buttons()
+        self._build_history()
+        pane = QWidget()
+        pane.setObjectName("ticketPane")
+        pane.setStyleSheet("QWidget#ticketPane { background: #fafafa; border: 1px solid #dddddd; }")
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.addWidget(self.detail)
+        pane_layout.addWidget(actions)
+        pane_layout.addWidget(self.history_title)
+        pane_layout.addWidget(self.history, 1)
+        return pane
+
+    def _build_action_buttons(self) -> QWidget:
+        """One button per step of the closed loop (shown when the step is allowed), and registering a walk-in."""
+        self.action_bar = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for action in ("dispatch", "start", "resolve", "follow_up", "archive", "reopen", "escalate", "hold",
+                       "resume"):
+            button = QPushButton(_(ACTION_LABELS[action]) + ("…" if action != "start" else ""))
+            button.clicked.connect(lambda _checked=False, a=action: self.move(a))
+            self.action_buttons[action] = button
+        self.register_button = QPushButton(_("Register as resident…"))
+        self.register_button.setToolTip(_("Add this walk-in to the residents and link the ticket to the record"))
+        self.register_button.clicked.connect(self.register_walk_in)
+        actions = QWidget()
+        grid = QHBoxLayout(actions)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for button in (*self.action_buttons.values(), self.register_button):
+            grid.addWidget(button)
+        grid.addStretch(1)
+        return actions
+
+    def _build_history(self) -> None:
+        self.history_title = QLabel(_("History"))
+        self.history_title.setStyleSheet("font-weight: bold")
+        self.history_model = ListModel([_("When"), _("Who"), _("Step"), _("Status"), _("Note")], [], self)
+        self.history = QTableView()
+        self.history.setModel(self.history_model)
+        self.history.verticalHeader().hide()
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setWordWrap(True)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        fm = self.history.fontMetrics()
+        when = format_datetime(dt.datetime(2026, 12, 28, 22, 58), "short")
+        for column, width in enumerate((fm.horizontalAdvance(when) + 16, 62, 64, 64)):
+            self.history.setColumnWidth(column, width)
 
     def _fit_columns(self) -> None:
         """Widths from the longest text each column can hold in this language, so "overdue" and
@@ -276,8 +303,25 @@ class CounterTab(QWidget):
         except DeskError as exc:
             show_error(self, exc)
             return
-        self.last_counts = (overdue, due_today)
-        self.counts_changed.emit(overdue, due_today)
+        self._set_counts(overdue, due_today)
+
+    def _set_counts(self, overdue: int, due_today: int) -> None:
+        self._counts = (overdue, due_today)
+        self.label_changed.emit(*self.current_label())
+
+    def current_label(self) -> tuple[str, bool]:
+        """The tab's label says what must not be missed: overdue and due-today tickets; an alert when
+        anything is overdue."""
+        overdue, due_today = self._counts
+        parts = []
+        if overdue:
+            parts.append(_("{count} overdue").format(count=format_number(overdue)))
+        if due_today:
+            parts.append(_("{count} due today").format(count=format_number(due_today)))
+        label = _("Service counter")
+        if parts:
+            label = _("{tab} ({counts})").format(tab=label, counts=" · ".join(parts))
+        return label, bool(overdue)
 
     def refresh(self) -> None:
         """After a change anywhere: the list if it has been seen, the label's counts always."""
@@ -309,8 +353,7 @@ class CounterTab(QWidget):
             return
         self.model.set_rows(rows)
         self._update_summary(rows, overdue, due_today)
-        self.last_counts = (overdue, due_today)
-        self.counts_changed.emit(overdue, due_today)
+        self._set_counts(overdue, due_today)
         row = self.model.row_of(keep)
         self.select_row(row if row >= 0 else 0)
 
@@ -459,6 +502,10 @@ class CounterTab(QWidget):
                 f"<table>{''.join(rows)}</table>{proxy}")
 
     # -- actions ------------------------------------------------------------------------------------
+    def for_resident(self, resident_id: int) -> None:
+        """From the residents tab: receive a request from this resident."""
+        self.new_request(query="", resident_id=resident_id)
+
     def new_request(self, query: str | None = None, resident_id: int | None = None) -> TicketInfo | None:
         """Receive a request: from the search box's text, or for a resident chosen on the residents tab."""
         from app.views.counter.receive_dialog import ReceiveDialog
@@ -469,9 +516,8 @@ class CounterTab(QWidget):
         dialog = ReceiveDialog(self.db, self, actor=self.actor, query=text, resident_id=resident_id)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ticket is None:
             return None
-        ticket = dialog.ticket
+        ticket = dialog.ticket  # the dialog's save has told every tab (notices.TICKETS)
         self.search_box.clear()
-        self.notice.changed.emit(notices.TICKETS)
         self.select_ticket(ticket.id)
         if dialog.print_check.isChecked():
             self.print_receipt()
@@ -486,18 +532,17 @@ class CounterTab(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         ticket = dialog.result_ticket
-        self.notice.changed.emit(notices.TICKETS)
         if action == "follow_up" and ticket is not None and ticket.satisfaction == "unsatisfied":
             answer = QMessageBox.question(self, _("Not satisfied"), _(
                 "{name} is not satisfied with how {number} was handled. Reopen the ticket now?").format(
                     name=ticket.requester, number=ticket.number))
             if answer == QMessageBox.StandardButton.Yes:
-                try:
-                    counter.move(self.db, ticket.id, "reopen", actor=self.actor,
-                                 note=ticket.follow_up_comment or _("The resident was not satisfied."))
-                except DeskError as exc:
-                    show_error(self, exc)
-                self.notice.changed.emit(notices.TICKETS)
+                db, tid, actor = self.db, ticket.id, self.actor
+                note = ticket.follow_up_comment or _("The resident was not satisfied.")
+                writes.save(self, lambda: counter.move(db, tid, "reopen", actor=actor, note=note),
+                            topic=notices.TICKETS, on_saved=lambda _t: self.select_ticket(tid),
+                            on_failed=lambda _exc: self.select_ticket(tid))
+                return
         if ticket is not None:
             self.select_ticket(ticket.id)
 
@@ -514,12 +559,10 @@ class CounterTab(QWidget):
         dialog.saved.connect(created.append)
         if dialog.exec() != QDialog.DialogCode.Accepted or not created:
             return
-        try:
-            counter.link_requester(self.db, t.id, created[0], actor=self.actor)
-        except DeskError as exc:
-            show_error(self, exc)
-        self.notice.changed.emit(notices.RESIDENTS)
-        self.select_ticket(t.id)
+        db, tid, rid, actor = self.db, t.id, created[0], self.actor
+        writes.save(self, lambda: counter.link_requester(db, tid, rid, actor=actor), topic=notices.TICKETS,
+                    on_saved=lambda _result: self.select_ticket(tid),
+                    on_failed=lambda _exc: self.select_ticket(tid))
 
     # -- printing -----------------------------------------------------------------------------------
     def _preview(self, title: str, make_pdf, file_name: str) -> None:
@@ -536,23 +579,23 @@ class CounterTab(QWidget):
 
     # Forms load reportlab, which start-up does without.
     def print_receipt(self) -> None:
-        from app.services import printing
+        from app.services import counter_print as printing
 
         self._print_ticket(_("Service request receipt"), printing.receipt_pdf, _("receipt-{number}.pdf"))
 
     def print_dispatch_slip(self) -> None:
-        from app.services import printing
+        from app.services import counter_print as printing
 
         self._print_ticket(_("Dispatch slip"), printing.dispatch_slip_pdf, _("dispatch-slip-{number}.pdf"))
 
     def print_authorisation(self) -> None:
-        from app.services import printing
+        from app.services import counter_print as printing
 
         self._print_ticket(_("Letter of authorisation"), printing.authorisation_pdf,
                            _("authorisation-{number}.pdf"))
 
     def print_ledger(self) -> None:
-        from app.services import printing
+        from app.services import counter_print as printing
         from app.views.counter.ledger_dialog import LedgerDialog
 
         dialog = LedgerDialog(self.db, self)

@@ -11,18 +11,20 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QWidget, QCompleter)
 
 from app.db import Database
-from app.errors import DeskError, ValidationError
+from app.errors import ValidationError
 from app.i18n import _, format_date
 from app.services import access, grids, residents, tags
 from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, ResidentInput, age_on
 from app.services.validators import ID_KIND_LABELS, InvalidValue, mask_id_number, mask_phone, parse_id_number
-from app.views.shared.forms import FieldErrors, error_label, show_error
+from app.views import notices
+from app.views.shared import writes
+from app.views.shared.forms import FieldErrors, SavingDialog, error_label
 
 NO_DATE = QDate(1800, 1, 1)
 
 
-class ResidentDialog(QDialog):
+class ResidentDialog(SavingDialog):
     """Shows a resident's record; saving goes through the residents service."""
 
     saved = Signal(int)
@@ -68,25 +70,47 @@ class ResidentDialog(QDialog):
     def _build(self) -> None:
         general = error_label()
         self.errors = FieldErrors(general)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-
-        def row(label: str, name: str, widget: QWidget, extra: QWidget | None = None) -> None:
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(widget)
-            if extra is not None:
-                box.addWidget(extra)
-            box.addWidget(self.errors.add(name, widget))
-            form.addRow(label, box)
-
         self.banner = QLabel()
         self.banner.setProperty("role", "error")
         self.banner.hide()
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._build_person_rows(form)
+        self._build_address_rows(form)
+        self._build_tag_rows(form)
+        self.links_box = self._build_links_box()
+        self.links_hint = QLabel(_("Save the new record first, then add family links."))
+        self.links_hint.setProperty("role", "hint")
 
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.links_box)
+        layout.addWidget(self.links_hint)
+        layout.addWidget(general)
+        layout.addWidget(self.buttons)
+        self._update_link_state()
+
+    def _row(self, form: QFormLayout, label: str, name: str, widget: QWidget, extra: QWidget | None = None) -> None:
+        """A labelled field, an optional hint below it, and the line that shows its error."""
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        box.addWidget(widget)
+        if extra is not None:
+            box.addWidget(extra)
+        box.addWidget(self.errors.add(name, widget))
+        form.addRow(label, box)
+
+    def _build_person_rows(self, form: QFormLayout) -> None:
+        """Name, ID number (with what it tells as it is typed), gender and birth date, phone."""
         self.name_edit = QLineEdit()
         self.name_edit.setMaxLength(50)
-        row(_("Name"), "name", self.name_edit)
+        self._row(form, _("Name"), "name", self.name_edit)
 
         self.id_edit = QLineEdit()
         self.id_edit.setMaxLength(20)
@@ -94,7 +118,7 @@ class ResidentDialog(QDialog):
         self.id_info = QLabel()
         self.id_info.setProperty("role", "hint")
         self.id_edit.textChanged.connect(self._id_changed)
-        row(_("ID number"), "id_number", self.id_edit, self.id_info)
+        self._row(form, _("ID number"), "id_number", self.id_edit, self.id_info)
 
         self.gender_combo = QComboBox()
         self.gender_combo.addItem(_("Not given"), None)
@@ -114,13 +138,15 @@ class ResidentDialog(QDialog):
         holder = QWidget()
         holder.setLayout(person)
         person.setContentsMargins(0, 0, 0, 0)
-        row(_("Gender"), "gender", holder)
+        self._row(form, _("Gender"), "gender", holder)
         self.errors.add("birth_date", self.birth_edit)
 
         self.phone_edit = QLineEdit()
         self.phone_edit.setPlaceholderText(_("Mobile or landline with area code"))
-        row(_("Phone"), "phone", self.phone_edit)
+        self._row(form, _("Phone"), "phone", self.phone_edit)
 
+    def _build_address_rows(self, form: QFormLayout) -> None:
+        """Estate (completed from the estates already known), building, unit, room; the grid."""
         self.estate_edit = QLineEdit()
         estates = residents.list_estates(self.db)
         completer = QCompleter(estates, self.estate_edit)
@@ -138,14 +164,16 @@ class ResidentDialog(QDialog):
             address.addWidget(edit, 1)
         holder = QWidget()
         holder.setLayout(address)
-        row(_("Estate / address"), "estate", holder)
+        self._row(form, _("Estate / address"), "estate", holder)
 
         self.grid_combo = QComboBox()
         self.grid_combo.addItem(_("(not assigned)"), None)
         for grid_id, label in grids.sub_grid_choices(self.db):
             self.grid_combo.addItem(label, grid_id)
-        row(_("Grid"), "grid_id", self.grid_combo)
+        self._row(form, _("Grid"), "grid_id", self.grid_combo)
 
+    def _build_tag_rows(self, form: QFormLayout) -> None:
+        """The tags (four a row) and the notes."""
         tag_box = QWidget()
         tag_grid = QGridLayout(tag_box)
         tag_grid.setContentsMargins(0, 0, 0, 0)
@@ -155,14 +183,15 @@ class ResidentDialog(QDialog):
             self.tag_checks[tag.id] = check
             tag_grid.addWidget(check, i // 4, i % 4)
             check.setHidden(not tag.active)  # retired tags show only where already given
-        row(_("Tags"), "tags", tag_box)
+        self._row(form, _("Tags"), "tags", tag_box)
 
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(60)
-        row(_("Notes"), "notes", self.notes_edit)
+        self._row(form, _("Notes"), "notes", self.notes_edit)
 
-        self.links_box = QGroupBox(_("Family and carers"))
-        links = QHBoxLayout(self.links_box)
+    def _build_links_box(self) -> QGroupBox:
+        box = QGroupBox(_("Family and carers"))
+        links = QHBoxLayout(box)
         self.links_model = QStandardItemModel(self)
         self.links_view = QListView()
         self.links_view.setModel(self.links_model)
@@ -178,22 +207,7 @@ class ResidentDialog(QDialog):
         buttons.addWidget(self.remove_link_button)
         buttons.addStretch(1)
         links.addLayout(buttons)
-        self.links_hint = QLabel(_("Save the new record first, then add family links."))
-        self.links_hint.setProperty("role", "hint")
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(self.links_box)
-        layout.addWidget(self.links_hint)
-        layout.addWidget(general)
-        layout.addWidget(self.buttons)
-        self._update_link_state()
+        return box
 
     def _update_link_state(self) -> None:
         editing = self.resident_id is not None
@@ -280,24 +294,38 @@ class ResidentDialog(QDialog):
             notes=self.notes_edit.toPlainText())
 
     def save(self) -> None:
-        self.errors.clear()
-        try:
-            if self.resident_id is None:
-                self.resident_id = residents.add_resident(self.db, self.input(), actor=self.actor)
-            else:
-                residents.update_resident(self.db, self.resident_id, self.input(), actor=self.actor)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            if "id_number" in exc.fields:
-                self.id_info.hide()  # the error below the field says it already
-            return
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self.saved.emit(self.resident_id)
+        """Write the record on the worker; `saved(resident_id)` and the dialog closes once it is written."""
+        data, db, actor, rid = self.input(), self.db, self.actor, self.resident_id
+
+        def call() -> int:
+            if rid is None:
+                return residents.add_resident(db, data, actor=actor)
+            residents.update_resident(db, rid, data, actor=actor)
+            return rid
+
+        self.save_through(call, topic=notices.RESIDENTS, errors=self.errors, on_saved=self._written,
+                          on_failed=self._not_written, busy=self.buttons)
+
+    def _written(self, resident_id: int) -> None:
+        self.resident_id = resident_id
+        self.saved.emit(resident_id)
         self.accept()
 
+    def _not_written(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError) and "id_number" in exc.fields:
+            self.id_info.hide()  # the error below the field says it already
+
     # -- family links ----------------------------------------------------------------------
+    def _change_links(self, change) -> None:
+        """Write a family-link change on the worker, then show the links as they now are."""
+        db, rid = self.db, self.resident_id
+
+        def call() -> list[residents.LinkInfo]:
+            change()
+            return residents.get_resident(db, rid).links
+
+        writes.save(self, call, topic=notices.RESIDENTS, on_saved=self._show_links, busy=self.links_box)
+
     def _add_link(self) -> None:
         from app.views.shared.resident_picker import ResidentPickerDialog
 
@@ -305,13 +333,9 @@ class ResidentDialog(QDialog):
                                       relations=list(RELATIONS))
         if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen_id is None:
             return
-        try:
-            residents.link_family(self.db, self.resident_id, picker.chosen_id, picker.relation,
-                                  actor=self.actor)
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self._show_links(residents.get_resident(self.db, self.resident_id).links)
+        db, rid, actor = self.db, self.resident_id, self.actor
+        relative_id, relation = picker.chosen_id, picker.relation
+        self._change_links(lambda: residents.link_family(db, rid, relative_id, relation, actor=actor))
 
     def _remove_link(self) -> None:
         index = self.links_view.currentIndex()
@@ -319,9 +343,5 @@ class ResidentDialog(QDialog):
             QMessageBox.information(self, self.windowTitle(), _("Choose a link in the list first."))
             return
         relative_id = index.data(Qt.ItemDataRole.UserRole)
-        try:
-            residents.unlink_family(self.db, self.resident_id, relative_id, actor=self.actor)
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self._show_links(residents.get_resident(self.db, self.resident_id).links)
+        db, rid, actor = self.db, self.resident_id, self.actor
+        self._change_links(lambda: residents.unlink_family(db, rid, relative_id, actor=actor))

@@ -39,7 +39,7 @@ class ResidentFilterDialog(QDialog):
         layout.addWidget(buttons)
 
     def chosen(self):
-        from app.services.printing import ResidentFilter
+        from app.services.residents_print import ResidentFilter
 
         return ResidentFilter(estate=self.estate_combo.currentData(), grid_id=self.grid_combo.currentData(),
                               tag_id=self.tag_combo.currentData(),

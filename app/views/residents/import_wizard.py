@@ -14,8 +14,9 @@ from app.services.access import Actor
 from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import importer
+from app.views import notices
+from app.views.shared import writes
 from app.views.shared.list_model import ListModel
-from app.views.worker import run_in_background
 
 PROBLEMS_SHOWN = 12  # row errors listed on the check page; all of them go to the rejects file
 
@@ -155,10 +156,12 @@ class RunPage(QWizardPage):
         self.result_label.setText(_("Checking every row…") if self.dry_run else _("Importing…"))
         wiz = self.wiz
         rejects = None if self.dry_run else wiz.rejects_path()
-        run_in_background(self, lambda progress: importer.import_residents(
+        # The real import is a write like any other: writes.save sends the RESIDENTS notice.
+        writes.save(self, lambda progress: importer.import_residents(
             wiz.db, wiz.path, dry_run=self.dry_run, rejects_path=rejects, mapping=wiz.mapping,
             progress=progress, actor=wiz.actor),
-            on_done=self._finished, on_error=self._failed, on_progress=self._progress)
+            topic=None if self.dry_run else notices.RESIDENTS, notices=writes.notices_of(wiz),
+            on_saved=self._finished, on_failed=self._failed, on_progress=self._progress, report_errors=False)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)

@@ -10,19 +10,23 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QIn
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import _, format_date, format_number
-from app.services import access, counter, residents
+from app import features
+from app.services import access, residents
 from app.services.access import Actor
 from app.services.residents import GENDERS, RELATIONS, age_on
 from app.services.validators import mask_id_number
 from app.views import notices
 from app.views.residents.dialog import ResidentDialog
 from app.views.worker import run_in_background
+from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.shared.resident_search import ResidentSearch
 
 
 class ResidentsTab(QWidget):
-    request_for = Signal(int)  # "new service request for this resident": the counter tab takes it
+    # A feature's button beside a resident (app/features.py, resident_action): the main window
+    # opens that feature's tab and hands it the resident.
+    resident_action = Signal(str, int)  # feature name, resident id
 
     def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None, *, actor: Actor):
         super().__init__(parent)
@@ -38,9 +42,13 @@ class ResidentsTab(QWidget):
         self.add_button.clicked.connect(self.new_resident)
         self.open_button = QPushButton(_("Open record"))
         self.open_button.clicked.connect(lambda: self.open_resident(self.search.current_id()))
-        self.request_button = QPushButton(_("Request…"))
-        self.request_button.setToolTip(_("Receive a request from this resident at the service counter"))
-        self.request_button.clicked.connect(self._request_for_current)
+        self.action_buttons: dict[str, QPushButton] = {}
+        for feature in features.FEATURES:
+            if feature.resident_action is not None:
+                button = QPushButton(_(feature.resident_action.label))
+                button.setToolTip(_(feature.resident_action.tooltip))
+                button.clicked.connect(lambda _checked=False, name=feature.name: self._act_for_current(name))
+                self.action_buttons[feature.name] = button
         self.deactivate_button = QPushButton(_("Deactivate…"))
         self.deactivate_button.clicked.connect(self.toggle_active)
         self.print_button = QToolButton()
@@ -68,7 +76,8 @@ class ResidentsTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
         bar.addWidget(self.open_button)
-        bar.addWidget(self.request_button)
+        for button in self.action_buttons.values():
+            bar.addWidget(button)
         bar.addWidget(self.deactivate_button)
         bar.addWidget(self.print_button)
         bar.addWidget(self.import_button)
@@ -98,15 +107,24 @@ class ResidentsTab(QWidget):
         layout.addWidget(split, 1)
         self.setFocusProxy(self.search)
 
+        self._detail_topics = {topic for f in features.FEATURES if f.resident_lines
+                               for topic in (f.topic, *f.resident_topics)}
         self.search.model.modelReset.connect(self._update_count)
         notice.changed.connect(self._on_notice)
         self.search.model.search("")
         self.search.select_row(0)
 
+    def view_state(self) -> str:
+        """What was typed in the search box, kept when the window is rebuilt."""
+        return self.search.box.text()
+
+    def restore_view_state(self, query: str) -> None:
+        self.search.box.setText(query)
+
     def _on_notice(self, what: str) -> None:
         if what in (notices.RESIDENTS, notices.GRIDS, notices.TAGS):
             self.search.refresh()
-        elif what == notices.TICKETS:  # the detail pane counts the resident's service requests
+        elif what in self._detail_topics:  # the detail pane shows the features' lines of the resident
             self._show_detail(self.search.current_id())
 
     def _update_count(self) -> None:
@@ -128,16 +146,15 @@ class ResidentsTab(QWidget):
             show_error(self, exc)
             return
         dialog.saved.connect(self._saved)
-        dialog.exec()
-        self.notice.changed.emit(notices.RESIDENTS)  # links may have changed even on cancel
+        dialog.exec()  # its saves, family links included, send their own notices
 
-    def _request_for_current(self) -> None:
+    def _act_for_current(self, feature_name: str) -> None:
         rid = self.search.current_id()
         if rid is not None:
-            self.request_for.emit(rid)
+            self.resident_action.emit(feature_name, rid)
 
     def _saved(self, resident_id: int) -> None:
-        self.notice.changed.emit(notices.RESIDENTS)
+        """After the dialog's save (its notice has refreshed the list): select the resident."""
         row = self.search.model.row_of(resident_id)
         if row < 0:  # not in the current results: show it by clearing the search
             self.search.box.clear()
@@ -148,36 +165,33 @@ class ResidentsTab(QWidget):
         rid = self.search.current_id()
         if rid is None:
             return
-        detail = residents.get_resident(self.db, rid)
         try:
-            if detail.active:
-                reasons = [_("Moved away"), _("Deceased"), _("Duplicate record"), _("Other")]
-                reason, ok = QInputDialog.getItem(
-                    self, _("Deactivate resident"),
-                    _("Why is {name} no longer served? The record is kept.").format(name=detail.data.name),
-                    reasons, 0, True)
-                if not ok:
-                    return
-                residents.deactivate_resident(self.db, rid, reason, actor=self.actor)
-            else:
-                if QMessageBox.question(self, _("Reactivate resident"),
-                                        _("Make {name} active again?").format(name=detail.data.name)) \
-                        != QMessageBox.StandardButton.Yes:
-                    return
-                residents.reactivate_resident(self.db, rid, actor=self.actor)
+            detail = residents.get_resident(self.db, rid)
         except DeskError as exc:
             show_error(self, exc)
             return
-        self.notice.changed.emit(notices.RESIDENTS)
+        if detail.active:
+            reasons = [_("Moved away"), _("Deceased"), _("Duplicate record"), _("Other")]
+            reason, ok = QInputDialog.getItem(
+                self, _("Deactivate resident"),
+                _("Why is {name} no longer served? The record is kept.").format(name=detail.data.name),
+                reasons, 0, True)
+            if not ok:
+                return
+            call = lambda: residents.deactivate_resident(self.db, rid, reason, actor=self.actor)  # noqa: E731
+        else:
+            if QMessageBox.question(self, _("Reactivate resident"),
+                                    _("Make {name} active again?").format(name=detail.data.name)) \
+                    != QMessageBox.StandardButton.Yes:
+                return
+            call = lambda: residents.reactivate_resident(self.db, rid, actor=self.actor)  # noqa: E731
+        writes.save(self, call, topic=notices.RESIDENTS, busy=self.deactivate_button)
 
     # -- Excel in and out -------------------------------------------------------------------------
     def import_residents(self) -> None:
         from app.views.residents.import_wizard import ImportWizard  # openpyxl loads only when needed
 
-        wizard = ImportWizard(self.db, self, actor=self.actor)
-        wizard.exec()
-        if wizard.result is not None:
-            self.notice.changed.emit(notices.RESIDENTS)
+        ImportWizard(self.db, self, actor=self.actor).exec()  # its import sends the notice
 
     def export_residents(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(self, _("Export to Excel"), _("residents.xlsx"),
@@ -212,17 +226,17 @@ class ResidentsTab(QWidget):
 
     # Forms load reportlab, which start-up does without.
     def print_registration(self) -> None:
-        from app.services import printing
+        from app.services import residents_print
 
         rid = self.search.current_id()
         if rid is None:
             return
         self._preview(_("Resident registration form"),
-                      lambda progress: printing.registration_pdf(self.db, rid, actor=self.actor),
+                      lambda progress: residents_print.registration_pdf(self.db, rid, actor=self.actor),
                       _("registration-{id}.pdf").format(id=rid))
 
     def print_roster(self) -> None:
-        from app.services import printing
+        from app.services import residents_print
         from app.views.residents.filter_dialog import ResidentFilterDialog
 
         dialog = ResidentFilterDialog(self.db, _("Resident roster"), self)
@@ -230,11 +244,11 @@ class ResidentsTab(QWidget):
             return
         chosen = dialog.chosen()
         self._preview(_("Resident roster"),
-                      lambda progress: printing.roster_pdf(self.db, chosen, progress, actor=self.actor),
+                      lambda progress: residents_print.roster_pdf(self.db, chosen, progress, actor=self.actor),
                       _("roster.pdf"))
 
     def print_cards(self, selected_only: bool) -> None:
-        from app.services import printing
+        from app.services import residents_print
         from app.views.residents.filter_dialog import ResidentFilterDialog
 
         if selected_only:
@@ -248,7 +262,7 @@ class ResidentsTab(QWidget):
                 return
             ids = dialog.chosen().ids(self.db)
         self._preview(_("Member cards"),
-                      lambda progress: printing.member_cards_pdf(self.db, ids, actor=self.actor),
+                      lambda progress: residents_print.member_cards_pdf(self.db, ids, actor=self.actor),
                       _("member-cards.pdf"))
 
     # -- detail pane -----------------------------------------------------------------------------
@@ -265,7 +279,9 @@ class ResidentsTab(QWidget):
         self.print_registration_action.setEnabled(resident_id is not None)
         self.print_card_action.setEnabled(resident_id is not None)
         self.open_button.setEnabled(resident_id is not None)
-        self.request_button.setEnabled(resident_id is not None and self._may(access.COUNTER_RECEIVE))
+        for name, button in self.action_buttons.items():
+            button.setEnabled(resident_id is not None
+                              and self._may(features.feature(name).resident_action.permission))
         if resident_id is None:
             self.detail.setText(_("No resident selected."))
             return
@@ -275,7 +291,8 @@ class ResidentsTab(QWidget):
             self.detail.clear()
             return
         self.deactivate_button.setText(_("Deactivate…") if d.active else _("Reactivate…"))
-        self.request_button.setEnabled(d.active and self._may(access.COUNTER_RECEIVE))
+        for name, button in self.action_buttons.items():
+            button.setEnabled(d.active and self._may(features.feature(name).resident_action.permission))
         data = d.data
         esc = html.escape
 
@@ -297,8 +314,8 @@ class ResidentsTab(QWidget):
             line(_("Tags"), "、".join(d.tag_names)),
             line(_("Member code"), d.member_code),
         ]
-        links = "".join(f"<li>{esc(_(RELATIONS[ln.relation][0]))}：{esc(ln.relative_name)} {esc(ln.relative_phone)}</li>"
-                        for ln in d.links)
+        links = "".join(f"<li>{esc(_(RELATIONS[ln.relation][0]))}：{esc(ln.relative_name)} "
+                        f"{esc(ln.relative_phone)}</li>" for ln in d.links)
         status = ""
         if not d.active:
             inactive = _("Inactive since {date}: {reason}").format(
@@ -309,12 +326,9 @@ class ResidentsTab(QWidget):
             title = esc(_("Family and carers"))
             family = f"<p><b>{title}</b></p><ul style='margin-left:-20px'>{links}</ul>"
         notes = f"<p>{esc(data.notes)}</p>" if data.notes else ""
-        tickets = counter.list_tickets(self.db, resident_id=resident_id)
-        if tickets:
-            still_open = [t for t in tickets if t.status in counter.OPEN_STATUSES]
-            summary = _("Service requests: {open} open, {total} in all").format(
-                open=format_number(len(still_open)), total=format_number(len(tickets)))
-            latest = ", ".join(t.number for t in still_open[:3])
-            notes += f"<p><b>{esc(summary)}</b>{('<br>' + esc(latest)) if latest else ''}</p>"
+        for feature in features.FEATURES:  # what each feature knows of the resident
+            if feature.resident_lines:
+                for heading, text in features.resolve(feature.resident_lines)(self.db, resident_id):
+                    notes += f"<p><b>{esc(heading)}</b>{('<br>' + esc(text)) if text else ''}</p>"
         self.detail.setText(f"<h2 style='margin:0'>{esc(data.name)}</h2>{status}"
                             f"<table>{''.join(rows)}</table>{family}{notes}")

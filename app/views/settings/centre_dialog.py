@@ -7,10 +7,13 @@ from app.db import Database
 from app.i18n import _
 from app.services import centre
 from app.services.access import Actor
+from app.views import notices
 from app.views.shared.forms import FormDialog
 
 
 class CentreDialog(FormDialog):
+    topic = notices.CENTRE
+
     def __init__(self, db: Database, parent=None, *, actor: Actor):
         info = centre.get_centre(db)
         name, address, phone = QLineEdit(info.name), QLineEdit(info.address), QLineEdit(info.phone)
@@ -21,6 +24,12 @@ class CentreDialog(FormDialog):
         self.db, self.actor = db, actor
         self.name_edit, self.address_edit, self.phone_edit = name, address, phone
 
-    def save(self) -> None:
-        centre.save_centre(self.db, centre.CentreInfo(self.name_edit.text(), self.address_edit.text(),
-                                                      self.phone_edit.text()), actor=self.actor)
+    def prepare(self):
+        db, actor = self.db, self.actor
+        info = centre.CentreInfo(self.name_edit.text(), self.address_edit.text(), self.phone_edit.text())
+        return lambda: centre.save_centre(db, info, actor=actor)
+
+
+def edit_centre(window) -> None:
+    """Settings → Centre details…; the window's title follows the CENTRE notice."""
+    CentreDialog(window.db, window, actor=window.actor).exec()

@@ -2,138 +2,89 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
-                               QLineEdit, QMessageBox, QPushButton, QTreeView, QVBoxLayout)
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from app.db import Database
-from app.services.access import Actor
-from app.errors import DeskError
 from app.i18n import _, format_number
-from app.services import grids
-from app.views.shared.forms import FormDialog, show_error
-
-ID_ROLE = Qt.ItemDataRole.UserRole
-LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
+from app.services import access, grids
+from app.services.access import Actor
+from app.views import notices
+from app.views.shared.forms import FormDialog
+from app.views.shared.list_manager import Action, Column, ListManagerDialog
 
 
 class GridEditDialog(FormDialog):
-    """Name and grid worker of one grid node; `action(name, worker, phone)` saves it."""
+    """Name and grid worker of a new grid below `parent_id` (None: a new community), or of `grid`."""
 
-    def __init__(self, title: str, name: str = "", worker: str = "", phone: str = "", parent=None):
-        edits = QLineEdit(name), QLineEdit(worker), QLineEdit(phone)
-        super().__init__(title, [(_("Name"), "name", edits[0]), (_("Grid worker"), "worker_name", edits[1]),
-                                 (_("Grid worker's phone"), "worker_phone", edits[2])], parent, min_width=380)
+    topic = notices.GRIDS
+
+    def __init__(self, db: Database, grid: grids.GridNode | None = None, parent_id: int | None = None,
+                 parent=None, *, actor: Actor):
+        self.db, self.grid, self.parent_id, self.actor = db, grid, parent_id, actor
+        edits = (QLineEdit(grid.name if grid else ""), QLineEdit(grid.worker_name if grid else ""),
+                 QLineEdit(grid.worker_phone if grid else ""))
+        super().__init__(_("Edit grid") if grid else _("New grid"),
+                         [(_("Name of the grid"), "name", edits[0]), (_("Grid worker"), "worker_name", edits[1]),
+                          (_("Grid worker's phone"), "worker_phone", edits[2])], parent, min_width=380)
         self.name_edit, self.worker_edit, self.phone_edit = edits
-        self.action = None  # set by the caller
 
-    def save(self) -> None:
-        self.action(self.name_edit.text(), self.worker_edit.text(), self.phone_edit.text())
+    def prepare(self):
+        db, actor, grid, parent_id = self.db, self.actor, self.grid, self.parent_id
+        name, worker, phone = self.name_edit.text(), self.worker_edit.text(), self.phone_edit.text()
+        if grid is None:
+            return lambda: grids.add_grid(db, parent_id, name, worker, phone, actor=actor)
+        return lambda: grids.update_grid(db, grid.id, name, worker, phone, actor=actor)
 
 
-class GridsDialog(QDialog):
+class GridsDialog(ListManagerDialog):
+    topic = notices.GRIDS
+
     def __init__(self, db: Database, parent=None, *, actor: Actor):
-        super().__init__(parent)
         self.db = db
-        self.actor = actor
-        self.changed = False
-        self.setWindowTitle(_("Grids"))
-        self.resize(640, 480)
-        self.model = QStandardItemModel(self)
-        self.tree = QTreeView()
-        self.tree.setModel(self.model)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tree.doubleClicked.connect(lambda _i: self.edit_grid())
-        self.add_button = QPushButton(_("Add below…"))
-        self.add_button.clicked.connect(self.add_grid)
-        self.edit_button = QPushButton(_("Edit…"))
-        self.edit_button.clicked.connect(self.edit_grid)
-        self.delete_button = QPushButton(_("Delete"))
-        self.delete_button.clicked.connect(self.delete_grid)
-        self.root_button = QPushButton(_("New community…"))
-        self.root_button.clicked.connect(lambda: self.add_grid(root=True))
-        buttons = QHBoxLayout()
-        for b in (self.root_button, self.add_button, self.edit_button, self.delete_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(close)
-        self.reload()
+        edit = access.SETTINGS_EDIT
+        super().__init__(
+            _("Grids"),
+            [Column(_("Grid"), lambda n: n.name), Column(_("Grid worker"), lambda n: n.worker_name),
+             Column(_("Phone"), lambda n: n.worker_phone),
+             Column(_("Number of residents"), lambda n: format_number(n.resident_count),
+                    Qt.AlignmentFlag.AlignRight)],
+            lambda: grids.grid_tree(db), key=lambda n: n.id, children=lambda n: n.children,
+            parent=parent, actor=actor, size=(700, 500), stretch=0, actions=[
+                Action(_("New community…"), self.add_community, permission=edit),
+                Action(_("Add below…"), self.add_grid, selected=True, permission=edit,
+                       when=lambda n: n.level < grids.SUB_GRID,
+                       tooltip=_("A new grid below the chosen one; a sub-grid has none below it.")),
+                Action(_("Edit…"), self.edit_grid, selected=True, default=True, permission=edit),
+                Action(_("Delete"), self.delete_grid, selected=True, permission=access.RECORDS_DELETE,
+                       tooltip=_("Only an empty grid can be deleted: no grids below it and no residents.")),
+            ])
 
-    def reload(self, select_id: int | None = None) -> None:
-        self.model.clear()
-        self.model.setHorizontalHeaderLabels([_("Grid"), _("Grid worker"), _("Phone"), _("Number of residents")])
-        found = None
-
-        def add(parent: QStandardItem, node: grids.GridNode):
-            nonlocal found
-            cells = [QStandardItem(node.name), QStandardItem(node.worker_name),
-                     QStandardItem(node.worker_phone), QStandardItem(format_number(node.resident_count))]
-            cells[0].setData(node.id, ID_ROLE)
-            cells[0].setData(node.level, LEVEL_ROLE)
-            parent.appendRow(cells)
-            if node.id == select_id:
-                found = cells[0]
-            for child in node.children:
-                add(cells[0], child)
-
-        for root in grids.grid_tree(self.db):
-            add(self.model.invisibleRootItem(), root)
-        self.tree.expandToDepth(0)
-        self.tree.setColumnWidth(0, 220)
-        if found is not None:
-            self.tree.setCurrentIndex(found.index())
-
-    def _current(self):
-        index = self.tree.currentIndex().siblingAtColumn(0)
-        if not index.isValid():
-            return None
-        item = self.model.itemFromIndex(index)
-        return item
+    def add_community(self) -> None:
+        self.add_grid(root=True)
 
     def add_grid(self, root: bool = False) -> None:
-        item = None if root else self._current()
-        if not root and item is None:
-            QMessageBox.information(self, self.windowTitle(), _("Choose the grid to add below first."))
+        node = None if root else self.current()
+        if not root and node is None:
             return
-        parent_id = None if item is None else item.data(ID_ROLE)
-        dialog = GridEditDialog(_("New grid"), parent=self)
-        new_id = []
-        dialog.action = lambda n, w, p: new_id.append(
-            grids.add_grid(self.db, parent_id, n, w, p, actor=self.actor))
-        if dialog.exec():
-            self.changed = True
-            self.reload(new_id[0])
+        dialog = GridEditDialog(self.db, None, None if node is None else node.id, self, actor=self.actor)
+        self.edit_with(dialog, select=lambda new_id: new_id)
 
     def edit_grid(self) -> None:
-        item = self._current()
-        if item is None:
-            return
-        row = item.index().row()
-        parent = item.parent() or self.model.invisibleRootItem()
-        worker, phone = parent.child(row, 1).text(), parent.child(row, 2).text()
-        grid_id = item.data(ID_ROLE)
-        dialog = GridEditDialog(_("Edit grid"), item.text(), worker, phone, self)
-        dialog.action = lambda n, w, p: grids.update_grid(self.db, grid_id, n, w, p, actor=self.actor)
-        if dialog.exec():
-            self.changed = True
-            self.reload(grid_id)
+        node = self.current()
+        if node is not None:
+            self.edit_with(GridEditDialog(self.db, node, node.parent_id, self, actor=self.actor))
 
     def delete_grid(self) -> None:
-        item = self._current()
-        if item is None:
+        node = self.current()
+        if node is None:
             return
-        if QMessageBox.question(self, _("Delete grid"), _("Delete {name}?").format(name=item.text())) \
+        if QMessageBox.question(self, _("Delete grid"), _("Delete {name}?").format(name=node.name)) \
                 != QMessageBox.StandardButton.Yes:
             return
-        try:
-            grids.delete_grid(self.db, item.data(ID_ROLE), actor=self.actor)
-        except DeskError as exc:
-            show_error(self, exc)
-            return
-        self.changed = True
-        self.reload()
+        db, actor = self.db, self.actor
+        self.write(lambda: grids.delete_grid(db, node.id, actor=actor), select=node.parent_id)
+
+
+def edit_grids(window) -> None:
+    """Settings → Grids… (app/features.py)."""
+    GridsDialog(window.db, window, actor=window.actor).exec()

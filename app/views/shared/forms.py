@@ -83,10 +83,41 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     QMessageBox.warning(parent, _("Neighbourhood Desk"), message)
 
 
-class FormDialog(QDialog):
-    """A dialog of labelled fields. OK calls `save()`, which calls a service: a
-    ValidationError marks the fields it names, any other DeskError is shown, and
-    the dialog stays open; nothing else closes it."""
+class SavingDialog(QDialog):
+    """A dialog whose OK runs its write through views/shared/writes.py; while the write runs,
+    Cancel (or Esc) waits for it: the save under way decides whether the dialog closes."""
+
+    _saving = False
+
+    def save_through(self, call, *, topic: str | None, errors: FieldErrors | None, on_saved,
+                     on_failed=None, busy: QWidget | None = None) -> None:
+        from app.views.shared import writes
+
+        self._saving = True
+
+        def saved(result) -> None:
+            self._saving = False
+            on_saved(result)
+
+        def failed(exc) -> None:
+            self._saving = False
+            if on_failed is not None:
+                on_failed(exc)
+
+        writes.save(self, call, topic=topic, errors=errors, on_saved=saved, on_failed=failed, busy=busy)
+
+    def reject(self) -> None:
+        if not self._saving:
+            super().reject()
+
+
+class FormDialog(SavingDialog):
+    """A dialog of labelled fields. OK calls `prepare()`, which reads the widgets and returns
+    the service call; views/shared/writes.py runs it on the worker. A ValidationError marks
+    the fields it names, any other error is shown, and the dialog stays open; a success sends
+    the change notice `topic`, calls `saved(result)` and closes the dialog."""
+
+    topic: str | None = None  # the change notice a save sends (views/notices.py)
 
     def __init__(self, title: str, fields: list[tuple[str, str, QWidget]], parent: QWidget | None = None,
                  *, intro: str = "", ok_button=QDialogButtonBox.StandardButton.Ok, min_width: int = 420):
@@ -110,23 +141,31 @@ class FormDialog(QDialog):
         layout.addWidget(self.errors.general)
         layout.addWidget(self.buttons)
 
-    def save(self) -> None:
+    def prepare(self):
+        """Read the widgets (on the GUI thread) and return the service call that saves them,
+        or None when the dialog only chooses something and writes nothing."""
         raise NotImplementedError
 
+    def saved(self, result) -> None:
+        """After a successful save, before the dialog closes."""
+
     def accept(self) -> None:
-        if try_save(self, self.errors, self.save):
+        self.errors.clear()
+        try:
+            call = self.prepare()  # may refuse what the widgets hold before anything is written
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        if call is None:  # a dialog that only chooses (a period, a filter) writes nothing
+            self.saved(None)
             super().accept()
+            return
 
+        def saved(result) -> None:
+            self.saved(result)
+            super(FormDialog, self).accept()
 
-def try_save(parent: QWidget, errors: FieldErrors, save) -> bool:
-    """Call `save()`: a ValidationError marks its fields, any other DeskError is shown; True if saved."""
-    errors.clear()
-    try:
-        save()
-    except ValidationError as exc:
-        errors.show(exc)
-        return False
-    except DeskError as exc:
-        show_error(parent, exc)
-        return False
-    return True
+        self.save_through(call, topic=self.topic, errors=self.errors, on_saved=saved, busy=self.buttons)

@@ -1,9 +1,6 @@
-"""Realistic demo data: a village centre (~1,500 residents) or a large urban
-community (26,000 residents, 23 estates, 39 third-level grids), with a year of
-service-counter tickets ending today (~1,000 for the village, ~5,000 for the town).
-
-Running it again on a database that already holds demo data adds nothing.
-"""
+"""The service counter's part of the demo: the public holidays, and a year of tickets ending on
+the demo's day, each with a history the closed loop allows (replayed through counter.step), so
+that the desk's day has some tickets overdue, some due today and some on hold."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,260 +12,13 @@ from itertools import accumulate, groupby
 from sqlalchemy import func, insert, select
 
 from app.db import Database
-from app.i18n import N_, _
-from app.models import FamilyLink, Grid, Resident, Tag, Ticket, TicketEvent, resident_tags
-from app.services import access, audit, centre, counter, grids, pinyin, tags
-from app.services.member_codes import new_member_code
-from app.services.residents import RELATIONS
-from app.services.validators import check_char, normalise_phone
+from app.errors import DeskError
+from app.i18n import _, format_number
+from app.models import Grid, Ticket, TicketEvent
+from app.services import access, audit, calendar, counter
+from app.services.demo.common import SCALES, DemoContext, DemoPart, Names, mobile
+from app.services.validators import normalise_phone
 
-DEMO_MARKER = "demo.scale"
-SCALES = {"village": N_("village centre"), "town": N_("urban community")}
-
-SURNAMES = ("陈" * 12 + "林" * 10 + "黄" * 8 + "张" * 7 + "吴" * 6 + "王" * 6 + "李" * 6 + "蔡" * 6
-            + "郑" * 5 + "许" * 5 + "洪" * 4 + "杨" * 4 + "施" * 4 + "刘" * 4 + "谢" * 3 + "邱" * 3
-            + "苏" * 3 + "曾" * 3 + "颜" * 3 + "庄" * 3 + "柯" * 3 + "郭" * 3 + "卢" * 2 + "何" * 2
-            + "周" * 2 + "钟" * 2 + "单" + "解" + "查" + "仇" + "区" + "覃" + "龚" + "纪" + "傅" + "粘"
-            + "骆" + "萧" + "尤" + "童" + "范" + "方" + "江" + "高" + "罗" + "朱")
-COMPOUND = ["欧阳", "尉迟", "司马", "上官"]
-GIVEN_M = "伟强军建明国平志勇俊杰良剑文斌华荣海峰辉鹏涛东新宏振家福坤福祥忠宗南金水"
-GIVEN_F = "丽芳秀英敏静燕玲娟婷雪梅兰琴慧颖佳妮霞红月凤珍萍碧淑惠美玉雅晶欣怡"
-GIVEN_ANY = "子梓宇浩晨思雨嘉俊欣一可诗睿轩涵博安乐"
-
-VILLAGE = {
-    "centre": ("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村中心路18号", "0595-88881234"),
-    "community": "莲坂村",
-    "grids": {"第一网格": ["一组", "二组"], "第二网格": ["三组", "四组"], "第三网格": ["园区宿舍", "五组"]},
-    "estates": ["莲坂新村", "莲坂村东片", "莲坂村西片", "莲坂村南片", "园区职工宿舍", "莲坂村北片"],
-    "residents": 1500,
-    "tickets_per_day": 4.2,
-    "town_offices": ["祥芝镇综治中心", "祥芝镇社会事务办", "祥芝镇司法所", "祥芝镇村建办"],
-}
-TOWN_ESTATES = ["宝源花园", "龙湖嘉天下", "融创江南府", "世茂云城", "万科金域蓝湾", "泰禾红树林",
-                "中骏四季阳光", "阳光城翡丽湾", "碧桂园天玺", "保利城", "建发央著", "金辉优步大道",
-                "绿城桂语江南", "大唐世家", "宝龙城市广场", "永隆国际城", "香江名苑", "锦绣华庭",
-                "名仕花园", "新湖广场", "华侨新村", "状元里小区", "玉湖新村"]
-TOWN = {
-    "centre": ("状元里社区党建+邻里中心", "晋江市青阳街道状元里社区状元街99号", "0595-85661234"),
-    "community": "状元里社区",
-    # 6 second-level grids, 39 third-level grids in all.
-    "grids": {f"第{n}网格": [f"{n}-{i}" for i in range(1, k + 1)]
-              for n, k in zip("一二三四五六", (7, 7, 7, 6, 6, 6))},
-    "estates": TOWN_ESTATES,
-    "residents": 26000,
-    "tickets_per_day": 20.0,
-    "town_offices": ["青阳街道综治中心", "青阳街道社会事务办", "青阳司法所", "青阳街道城建办"],
-}
-LOCAL_REGIONS = ["350581", "350582", "350583", "350521"]          # 石狮 晋江 南安 惠安
-NEW_RESIDENT_REGIONS = ["520221", "510722", "430524", "360731", "412723", "450821"]
-
-
-@dataclass
-class DemoSummary:
-    scale: str
-    added: bool
-    residents: int
-    tickets: int = 0
-
-
-class _Names:
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-
-    def person(self, gender: str, surname: str | None = None) -> str:
-        rng = self.rng
-        if surname is None:
-            surname = rng.choice(COMPOUND) if rng.random() < 0.004 else rng.choice(SURNAMES)
-        pool = GIVEN_M if gender == "M" else GIVEN_F
-        given = rng.choice(pool + GIVEN_ANY)
-        if rng.random() < 0.8:
-            given += rng.choice(pool)
-        return surname + given
-
-
-def _id_number(rng: random.Random, region: str, birth: dt.date, gender: str) -> str:
-    seq = rng.randrange(0, 500) * 2 + (1 if gender == "M" else 0)
-    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return first17 + check_char(first17)
-
-
-def _mobile(rng: random.Random) -> str:
-    return rng.choice(["13", "15", "18", "17", "19"]) + str(rng.randrange(0, 10)) + f"{rng.randrange(0, 10**8):08d}"
-
-
-def fill_demo(db: Database, scale: str = "village", seed: int = 1,
-              progress: Callable[[int, int], None] | None = None,
-              today: dt.date | None = None, head_count: int | None = None,
-              actor: access.Actor | None = None) -> DemoSummary:
-    """Fill the database; `head_count` overrides the scale's number of residents (benchmarks).
-
-    `actor` (default: the operating-system user) needs to be allowed to add
-    residents; the audit trail records them adding the demo data. The demo's
-    own centre details, grids, tags, request categories and public holidays are
-    set up by a system actor named "demo". The year of counter tickets ends on
-    `today` (default: the real today).
-    """
-    if scale not in ("village", "town"):
-        raise ValueError(scale)
-    actor = actor or access.current_os_actor()
-    access.require(actor, access.RESIDENTS_CREATE)
-    system = access.Actor("demo", access.ADMINISTRATOR)
-    existing = centre.get_setting(db, DEMO_MARKER)
-    if existing:
-        with db.session() as s:
-            count = s.scalar(select(func.count(Resident.id))) or 0
-        return DemoSummary(existing, False, count)
-    spec = VILLAGE if scale == "village" else TOWN
-    rng = random.Random(seed)
-    names = _Names(rng)
-    today = today or dt.date.today()
-
-    name, address, phone = spec["centre"]
-    if not centre.get_centre(db).name:
-        centre.save_centre(db, centre.CentreInfo(name, address, phone), actor=system)
-    tags.ensure_default_tags(db, actor=system)
-    with db.session() as s:
-        tag_ids = list(s.scalars(select(Tag.id).order_by(Tag.sort_order)))
-    elderly, child, newcomer, veteran, party, disabled, low_income, alone = (tag_ids + [None] * 8)[:8]
-
-    # Grid tree with its grid workers.
-    root = grids.add_grid(db, None, spec["community"], names.person("F"), _mobile(rng), actor=system)
-    sub_grids: list[int] = []
-    for grid_name, subs in spec["grids"].items():
-        g = grids.add_grid(db, root, grid_name, names.person(rng.choice("MF")), _mobile(rng), actor=system)
-        for sub in subs:
-            sub_grids.append(grids.add_grid(db, g, sub, names.person(rng.choice("MF")), _mobile(rng),
-                                            actor=system))
-    estates = spec["estates"]
-    # Each estate is covered by one or more neighbouring sub-grids (big estates by several).
-    estate_grids = {e: sub_grids[i * len(sub_grids) // len(estates):
-                                 max(i * len(sub_grids) // len(estates) + 1,
-                                     (i + 1) * len(sub_grids) // len(estates))]
-                    for i, e in enumerate(estates)}
-
-    with db.session() as s:
-        next_id = (s.scalar(select(func.max(Resident.id))) or 0) + 1
-    total = head_count or spec["residents"]
-    people: list[dict] = []
-    person_tags: list[dict] = []
-    links: list[dict] = []
-    used_ids: set[str] = set()
-    with db.session() as s:
-        used_codes = set(s.scalars(select(Resident.member_code).where(Resident.member_code.is_not(None))))
-    now = dt.datetime.now().replace(microsecond=0)
-
-    def add(name: str, gender: str, birth: dt.date, home: dict, is_new: bool, extra_tags=()) -> int:
-        nonlocal next_id
-        rid = next_id
-        next_id += 1
-        id_number = None
-        if rng.random() < 0.93:
-            region = rng.choice(NEW_RESIDENT_REGIONS if is_new else LOCAL_REGIONS)
-            id_number = _id_number(rng, region, birth, gender)
-            while id_number in used_ids:
-                id_number = _id_number(rng, region, birth, gender)
-            used_ids.add(id_number)
-        age = today.year - birth.year
-        phone = _mobile(rng) if 16 <= age and rng.random() < 0.9 else ""
-        keys, sort_key = pinyin.search_keys(name)
-        code = new_member_code()
-        while code in used_codes:
-            code = new_member_code()
-        used_codes.add(code)
-        people.append(dict(id=rid, name=name, member_code=code, gender=gender, id_number=id_number,
-                           id_kind="mainland" if id_number else "", birth_date=birth, phone=phone,
-                           notes="", active=True, deactivation_reason="", search_keys=keys,
-                           sort_key=sort_key, created_at=now, updated_at=now, **home))
-        chosen = set(extra_tags)
-        if age >= 60:
-            chosen.add(elderly)
-        if age < 14:
-            chosen.add(child)
-        if is_new:
-            chosen.add(newcomer)
-        if 30 <= age and gender == "M" and rng.random() < 0.06:
-            chosen.add(veteran)
-        if age >= 20 and rng.random() < 0.08:
-            chosen.add(party)
-        if rng.random() < 0.02:
-            chosen.add(disabled)
-        person_tags.extend({"resident_id": rid, "tag_id": t} for t in chosen if t)
-        return rid
-
-    def link(a: int, b: int, relation: str) -> None:
-        links.append({"resident_id": a, "relative_id": b, "relation": relation, "note": ""})
-        links.append({"resident_id": b, "relative_id": a, "relation": RELATIONS[relation][1], "note": ""})
-
-    def birth(age_from: int, age_to: int) -> dt.date:
-        return today - dt.timedelta(days=rng.randrange(age_from * 365 + 1, age_to * 365 + 364))
-
-    while len(people) < total:
-        estate = rng.choice(estates)
-        building = rng.randrange(1, 25)
-        covering = estate_grids[estate]
-        home = dict(estate=estate, building=str(building), unit=str(rng.randrange(1, 4)),
-                    room=f"{rng.randrange(1, 19)}{rng.randrange(1, 5):02d}",
-                    grid_id=covering[building % len(covering)])
-        is_new = rng.random() < 0.18
-        surname = rng.choice(SURNAMES)
-        kind = rng.random()
-        if kind < 0.12:  # an elder living alone
-            g = rng.choice("MF")
-            add(names.person(g), g, birth(70, 92), home, False, {alone, low_income if rng.random() < 0.3 else None})
-            continue
-        husband = add(names.person("M", surname), "M", birth(28, 80), home, is_new)
-        h_age = today.year - people[-1]["birth_date"].year
-        wife = add(names.person("F"), "F", birth(max(20, h_age - 6), h_age + 2), home, is_new)
-        link(husband, wife, "spouse")
-        if h_age < 60:
-            for _i in range(rng.choice((0, 1, 1, 2, 2, 3))):
-                g = rng.choice("MF")
-                kid = add(names.person(g, surname), g, birth(max(0, h_age - 45), max(1, h_age - 24)), home, is_new)
-                # Parents are a minor's guardians; grown-up children are linked as children.
-                relation = "guardian" if today.year - people[-1]["birth_date"].year < 18 else "parent"
-                link(kid, husband, relation)
-                link(kid, wife, relation)
-            if rng.random() < 0.35 and h_age < 50:
-                g = rng.choice("MF")
-                elder = add(names.person(g, surname), g, birth(h_age + 24, h_age + 34), home, False)
-                link(husband, elder, "parent")
-        if progress and len(people) % 500 < 4:
-            progress(len(people), total)
-    people = people[:total]
-    kept = {p["id"] for p in people}
-    person_tags = [t for t in person_tags if t["resident_id"] in kept]
-    links = [ln for ln in links if ln["resident_id"] in kept and ln["relative_id"] in kept]
-
-    with db.session() as s:
-        for start in range(0, len(people), 2000):
-            s.execute(insert(Resident), people[start:start + 2000])
-            if progress:
-                progress(min(start + 2000, total), total)
-        if person_tags:
-            s.execute(insert(resident_tags), person_tags)
-        if links:
-            s.execute(insert(FamilyLink), links)
-        audit.record(s, actor, "create", "demo", None, _("{count} demo residents ({scale})").format(
-            count=total, scale=_(SCALES[scale])))
-    # Some residents have moved away (deactivated, still on record).
-    moved = rng.sample(sorted(kept), k=max(1, total // 100))
-    with db.session() as s:
-        for rid in moved:
-            r = s.get(Resident, rid)
-            r.active = False
-            r.deactivated_on = today - dt.timedelta(days=rng.randrange(10, 700))
-            r.deactivation_reason = _("Moved away")
-    # The counter's year has its own random stream, so the residents stay as they were.
-    gone = set(moved)
-    requesters = [p for p in people if p["id"] not in gone and today.year - p["birth_date"].year >= 18]
-    tickets = _fill_counter(db, scale, spec, random.Random(f"counter-{seed}"), requesters, links, today,
-                            per_day=spec["tickets_per_day"] * total / spec["residents"],
-                            actor=actor, system=system, progress=progress)
-    centre.set_setting(db, DEMO_MARKER, scale, actor=system)
-    return DemoSummary(scale, True, total, tickets)
-
-
-# -- the service counter's year ---------------------------------------------------------------
 
 # Chinese public holidays as the State Council published them, and the weekend days worked in
 # exchange (调休上班): (name, first day off, last day off, make-up working days).
@@ -410,8 +160,8 @@ class _Desk:
     """Who and what the demo's counter works with while it plans a year of requests."""
 
     rng: random.Random
-    names: _Names
-    calendar: counter.Calendar
+    names: Names
+    calendar: calendar.Calendar
     kinds: list[tuple[counter.CategoryRow, RequestKind]]
     requesters: list[dict]        # adult residents still living here
     cum_weights: list[int]        # elders come to the counter more often than anyone
@@ -432,16 +182,36 @@ class _Desk:
 
 def _set_public_holidays(db: Database, first: dt.date, last: dt.date, system: access.Actor) -> None:
     """The holidays of the years the demo covers, leaving days the administrator set alone."""
-    known = {h.day for h in counter.list_holidays(db)}
+    known = {h.day for h in calendar.list_holidays(db)}
     for name, start, end, make_up in PUBLIC_HOLIDAYS:
         if not first.year <= start.year <= last.year:
             continue
         for day in (start + dt.timedelta(days=i) for i in range((end - start).days + 1)):
             if day not in known:
-                counter.set_holiday(db, day, name, actor=system)
+                calendar.set_holiday(db, day, name, actor=system)
         for day in make_up:
             if day not in known:
-                counter.set_holiday(db, day, f"{name}调休上班", actor=system, working=True)
+                calendar.set_holiday(db, day, f"{name}调休上班", actor=system, working=True)
+
+
+def _part(count: int) -> DemoPart:
+    return DemoPart(count, _("{count} service counter tickets").format(count=format_number(count)))
+
+
+def fill(ctx: DemoContext) -> DemoPart:
+    """The default catalogue, the public holidays and a year of tickets from the residents the
+    residents' filler left in ctx.shared (adults still living here); the counter has its own
+    random stream, so the residents stay as they are whatever the counter draws."""
+    if not ctx.adding:
+        with ctx.db.session() as s:
+            return _part(s.scalar(select(func.count(Ticket.id))) or 0)
+    people, links = ctx.shared.get("people", []), ctx.shared.get("links", [])
+    gone = ctx.shared.get("moved_away", set())
+    requesters = [p for p in people if p["id"] not in gone and ctx.today.year - p["birth_date"].year >= 18]
+    spec = ctx.spec
+    return _part(_fill_counter(ctx.db, ctx.scale, spec, random.Random(f"counter-{ctx.seed}"), requesters, links,
+                               ctx.today, per_day=spec["tickets_per_day"] * ctx.population / spec["residents"],
+                               actor=ctx.actor, system=ctx.system, progress=ctx.progress))
 
 
 def _fill_counter(db: Database, scale: str, spec: dict, rng: random.Random, requesters: list[dict],
@@ -451,7 +221,7 @@ def _fill_counter(db: Database, scale: str, spec: dict, rng: random.Random, requ
     first = today - dt.timedelta(days=364)
     counter.ensure_default_catalogue(db, actor=system)
     _set_public_holidays(db, first, today + dt.timedelta(days=60), system)
-    cal = counter.calendar(db)
+    cal = calendar.calendar(db)
     by_name = {c.name: c for c in counter.list_categories(db)}
     kinds = [(by_name.get(_(msgid)) or by_name.get(msgid), kind) for msgid, kind in REQUEST_KINDS.items()]
     kinds = [(category, kind) for category, kind in kinds if category is not None]  # still in the catalogue
@@ -461,7 +231,7 @@ def _fill_counter(db: Database, scale: str, spec: dict, rng: random.Random, requ
         numbers = list(s.scalars(select(Ticket.number).where(Ticket.number.like("FW%"))))
     if not kinds or not grid_workers:
         return 0
-    names = _Names(rng)
+    names = Names(rng)
     by_id = {p["id"]: p for p in requesters}
     relatives: dict[int, list[str]] = {}
     for ln in links:
@@ -476,7 +246,7 @@ def _fill_counter(db: Database, scale: str, spec: dict, rng: random.Random, requ
                  town_offices=spec["town_offices"])
 
     working = [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
-    working = [d for d in working if counter.is_working_day(d, cal.holidays, cal.working_days)]
+    working = [d for d in working if calendar.is_working_day(d, cal.holidays, cal.working_days)]
     quiet = [(start - dt.timedelta(days=10), end + dt.timedelta(days=7))
              for name, start, end, _make_up in PUBLIC_HOLIDAYS if name == SPRING_FESTIVAL]
     requests: list[_Request] = []
@@ -563,7 +333,7 @@ def _plan_request(desk: _Desk, day: dt.date, kinds: list | None = None) -> _Requ
             description = f"{resident['estate']}{resident['building']}号楼：{description}"
     else:
         # Someone not (yet) registered: a name and a mobile to call back.
-        row.update(walk_in_name=desk.names.person(rng.choice("MF")), walk_in_phone=normalise_phone(_mobile(rng)))
+        row.update(walk_in_name=desk.names.person(rng.choice("MF")), walk_in_phone=normalise_phone(mobile(rng)))
         channel = rng.choice(("counter", "counter", "phone"))
         if grid_level:
             row["grid_id"] = rng.choice(sorted(desk.grid_workers))
@@ -642,40 +412,27 @@ def _plan_request(desk: _Desk, day: dt.date, kinds: list | None = None) -> _Requ
     return _Request(row, level, desk.add(day, promised), [step for _o, step in plan])
 
 
-def _replay(request: _Request, cal: counter.Calendar) -> dict:
-    """Set the ticket's fields from its steps exactly as counter.move would have set them."""
+# The fields of a tickets row that counter.step() may change.
+_LOOP_FIELDS = ("status", "level", "assignee", "due_on", "resolved_on", "held_since", "held_days", "satisfaction",
+                "follow_up_comment", "followed_up_on", "archived_on")
+
+
+def _replay(request: _Request, cal: calendar.Calendar) -> dict:
+    """Set the ticket's fields from its steps through counter.step, exactly as counter.move would."""
     row = request.row
-    row.update(status=counter.RECEIVED, level=request.level, assignee="", due_on=request.due_on,
-               resolved_on=None, held_since=None, held_days=0, satisfaction=None, follow_up_comment="",
-               followed_up_on=None, archived_on=None)
+    state = counter.TicketState(status=counter.RECEIVED, level=request.level, received_on=row["received_on"],
+                                due_on=request.due_on)
     request.steps[0].to_status = counter.RECEIVED
-    for step in request.steps[1:]:
-        allowed, target = counter.MOVES[step.action]
-        if row["status"] not in allowed:
-            raise AssertionError(f"demo plan: {step.action} from {row['status']}")
-        step.from_status = row["status"]
-        if step.assignee:
-            row["assignee"] = step.assignee
-        if step.action == "escalate":
-            row["level"] = counter.LEVEL_ORDER[counter.LEVEL_ORDER.index(row["level"]) + 1]
-        elif step.action == "resolve":
-            row["resolved_on"] = max(step.day, row["received_on"])
-        elif step.action == "follow_up":
-            row.update(satisfaction=step.satisfaction, follow_up_comment=step.comment, followed_up_on=step.day)
-        elif step.action == "archive":
-            row["archived_on"] = step.day
-        elif step.action == "reopen":
-            row["resolved_on"] = None
-        elif step.action == "hold":
-            row["held_since"] = step.day
-        elif step.action == "resume":
-            held = max(0, cal.between(row["held_since"], step.day))
-            row["due_on"] = cal.add(row["due_on"], held)
-            row["held_days"] += held
-            row["held_since"] = None
-        if target is not None:
-            row["status"] = target
-        step.to_status = row["status"]
+    for planned in request.steps[1:]:
+        planned.from_status = state.status
+        try:
+            state = counter.step(state, planned.action, today=planned.day, calendar=cal, note=planned.note,
+                                 details=dict(assignee=planned.assignee, satisfaction=planned.satisfaction,
+                                              comment=planned.comment))
+        except DeskError as exc:
+            raise AssertionError(f"demo plan: {planned.action} from {state.status}: {exc}") from exc
+        planned.to_status = state.status
+    row.update((name, getattr(state, name)) for name in _LOOP_FIELDS)
     return row
 
 
@@ -698,7 +455,7 @@ def _make_sure_of_today(desk: _Desk, requests: list[_Request], today: dt.date, p
     recent = [r for r in requests if r.row["received_on"] >= today - dt.timedelta(days=45)]
 
     def working(day: dt.date) -> bool:
-        return counter.is_working_day(day, cal.holidays, cal.working_days)
+        return calendar.is_working_day(day, cal.holidays, cal.working_days)
 
     def still_open(r: _Request) -> _Request:
         """The same ticket with its resolution still ahead (as it was before it was resolved)."""

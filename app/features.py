@@ -1,0 +1,161 @@
+"""The program's features, each described once.
+
+A feature (the residents registry, the service counter, and each tab to come) is one
+`Feature` record in `FEATURES`. The main window, the command line's `print FORM`,
+`services/printing.py`, the first-start seeding, the demo, the residents' detail pane and
+the monthly report loop over this list instead of naming features, so adding a tab touches
+the feature's own files and one line here (see "Adding a feature" in docs/ARCHITECTURE.md).
+
+Everything a record points at is named as "module:attribute" and imported only when it is
+used: the command line builds its parser from this list before anything heavy is imported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from app.i18n import N_
+
+
+def resolve(ref: str) -> Any:
+    """The object a "package.module:attribute" reference names."""
+    module, _sep, name = ref.partition(":")
+    return getattr(import_module(module), name)
+
+
+@dataclass(frozen=True)
+class PrintOption:
+    """A command-line option of `print FORM` (argparse's add_argument arguments); `help` is N_()."""
+
+    flags: tuple[str, ...]
+    help: str
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A printable form: `print NAME` on the command line. `make(db, options, *, actor) -> bytes`
+    gathers the data (options: the parsed command line) and returns the PDF."""
+
+    name: str
+    label: str  # N_()
+    make: str
+    # An option the form cannot do without, checked before the database is opened:
+    # (its dest, the N_() message when it is missing).
+    needs: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SettingsAction:
+    """An entry of the Settings menu: `open(window)` shows the dialog; offered to those who may
+    `permission` (the service checks again)."""
+
+    label: str  # N_()
+    open: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class ResidentAction:
+    """A button beside a resident in the residents tab: the feature's tab opens, and its
+    `for_resident(resident_id)` takes over (e.g. receive a request from this resident)."""
+
+    label: str  # N_()
+    tooltip: str  # N_()
+    permission: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    label: str  # N_(): the tab's label
+    topic: str  # the change notice its writes send (views/notices.py)
+    tab: str | None = None  # "module:Class", built as Class(db, notices, actor=...)
+    settings: tuple[SettingsAction, ...] = ()
+    forms: tuple[Form, ...] = ()
+    print_options: tuple[PrintOption, ...] = ()
+    seed: str | None = None  # "module:function(db, *, actor)": what a new centre starts with
+    demo: str | None = None  # "module:function(ctx) -> DemoPart": its part of the demo data
+    figures: str | None = None  # "module:function(db, date_from, date_to)": the monthly report's numbers
+    resident_lines: str | None = None  # "module:function(db, resident_id) -> [(heading, text)]"
+    resident_action: ResidentAction | None = None
+    # Notice topics after which its resident lines may change (besides its own topic).
+    resident_topics: tuple[str, ...] = ()
+
+
+_RESIDENT_FILTERS = (
+    PrintOption(("--resident",), N_("record number of a resident (registration, member-cards); may repeat"),
+                {"type": int, "action": "append", "metavar": "ID"}),
+    PrintOption(("--estate",), N_("only residents of this estate (roster, member-cards)")),
+    PrintOption(("--grid",), N_("only residents or tickets of this grid and the grids below it")),
+    PrintOption(("--tag",), N_("only residents with this tag")),
+    PrintOption(("--include-inactive",), N_("include deactivated residents"), {"action": "store_true"}),
+)
+
+RESIDENTS = Feature(
+    name="residents",
+    label=N_("Residents"),
+    topic="residents",
+    tab="app.views.residents.tab:ResidentsTab",
+    settings=(SettingsAction(N_("Grids…"), "app.views.settings.grids_dialog:edit_grids", "settings.edit"),
+              SettingsAction(N_("Tags…"), "app.views.settings.tags_dialog:edit_tags", "settings.edit")),
+    forms=(Form("registration", N_("Resident registration form"), "app.services.residents_print:registration_for"),
+           Form("roster", N_("Resident roster"), "app.services.residents_print:roster_for"),
+           Form("member-cards", N_("Member cards"), "app.services.residents_print:member_cards_for")),
+    print_options=_RESIDENT_FILTERS,
+    seed="app.services.tags:ensure_default_tags",
+    demo="app.services.demo.residents:fill",
+)
+
+_NEEDS_TICKET = ("ticket", N_("This form needs --ticket with the ticket number."))
+
+COUNTER = Feature(
+    name="counter",
+    label=N_("Service counter"),
+    topic="tickets",
+    tab="app.views.counter.tab:CounterTab",
+    settings=(SettingsAction(N_("Request catalogue…"), "app.views.settings.catalogue_dialog:edit_catalogue",
+                             "settings.edit"),),
+    forms=(Form("receipt", N_("Service request receipt"), "app.services.counter_print:receipt_for", _NEEDS_TICKET),
+           Form("dispatch-slip", N_("Dispatch slip"), "app.services.counter_print:dispatch_slip_for",
+                _NEEDS_TICKET),
+           Form("authorisation", N_("Letter of authorisation"), "app.services.counter_print:authorisation_for",
+                _NEEDS_TICKET),
+           Form("ledger", N_("Service ticket ledger"), "app.services.counter_print:ledger_for")),
+    print_options=(
+        PrintOption(("--ticket",), N_("the ticket number, such as FW202611-0042 (receipt, dispatch-slip, "
+                                      "authorisation)"), {"metavar": "NUMBER"}),
+        PrintOption(("--from",), N_("ledger: first day of receipt (default: the first day of this month)"),
+                    {"dest": "date_from", "type": "date", "metavar": "YYYY-MM-DD"}),
+        PrintOption(("--to",), N_("ledger: last day of receipt (default: the last day of this month)"),
+                    {"dest": "date_to", "type": "date", "metavar": "YYYY-MM-DD"}),
+        PrintOption(("--category",), N_("ledger: only tickets of this kind of request"), {"metavar": "NAME"}),
+        # app.services.counter_print.LEDGER_STATUSES (a test keeps the two the same)
+        PrintOption(("--status",), N_("ledger: only tickets in this status; open: not yet resolved"),
+                    {"choices": ["received", "dispatched", "handling", "resolved", "followed_up", "archived",
+                                 "open"]}),
+    ),
+    seed="app.services.counter:ensure_default_catalogue",
+    demo="app.services.demo.counter:fill",
+    figures="app.services.counter:figures",
+    resident_lines="app.services.counter:resident_lines",
+    resident_action=ResidentAction(N_("Request…"),
+                                   N_("Receive a request from this resident at the service counter"),
+                                   "counter.receive"),
+)
+
+# The order of the tabs, the menus and the report's sections.
+FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER)
+
+
+def feature(name: str) -> Feature:
+    for f in FEATURES:
+        if f.name == name:
+            return f
+    raise KeyError(name)
+
+
+def forms() -> dict[str, tuple[Feature, Form]]:
+    """Every printable form by its name, in the order of the features."""
+    return {form.name: (f, form) for f in FEATURES for form in f.forms}
