@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     res = commands.add_parser("restore", parents=[common], help=_("restore the database from a backup"))
     res.add_argument("file", metavar="FILE", help=_("the backup file"))
 
+    check = commands.add_parser("self-test", parents=[common], help=_(
+        "open the window offscreen for a few seconds, as the command line's user, and report any "
+        "error (to check an installation)"))
+    check.add_argument("--seconds", type=float, default=3.0, help=_("how long the window stays open"))
+
     users = commands.add_parser("users", parents=[common], help=_("staff accounts"))
     users_what = users.add_subparsers(dest="what", required=True, parser_class=_Parser)
     users_add = users_what.add_parser("add", parents=[common], help=_(
@@ -311,6 +316,12 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from app.views.gui import self_test
+
+    return self_test(database_url(args), args.seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language must be known before argparse prints anything.
@@ -327,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(database_url(args), args.lang)
     handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
-                "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users}
+                "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users, "self-test": cmd_self_test}
     try:
         return handlers[args.command](args)
     except DeskError as exc:

@@ -23,7 +23,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def sqlite_url(path: str | Path) -> str:
-    return f"sqlite:///{Path(path).expanduser().resolve()}"
+    # SQLAlchemy percent-decodes a URL's database part: a folder named "100%41" or "a?b" is escaped.
+    return "sqlite:///" + str(Path(path).expanduser().resolve()).replace("%", "%25").replace("?", "%3F")
 
 
 class Database:
@@ -73,7 +74,8 @@ def _alembic_config(connection=None):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Options are interpolated: a "%" in the install folder would stop every migration.
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
@@ -112,7 +114,9 @@ def _sqlite_revision(path: Path) -> str | None:
                             .format(path=path))
     from app.backup_sqlite import revision_of
 
-    con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    from app.paths import sqlite_file_uri  # as_uri() gives a network path an authority SQLite refuses
+
+    con = sqlite3.connect(f"{sqlite_file_uri(path)}?mode=ro", uri=True)
     try:
         return revision_of(con)
     except sqlite3.DatabaseError as exc:

@@ -44,6 +44,9 @@ class Form:
     # An option the form cannot do without, checked before the database is opened:
     # (its dest, the N_() message when it is missing).
     needs: tuple[str, str] | None = None
+    # "module:function(db) -> [args]": the options that print this form for some record of a
+    # filled database (the bundle's smoke test prints every form with them).
+    sample: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,11 @@ RESIDENTS = Feature(
     tab="app.views.residents.tab:ResidentsTab",
     settings=(SettingsAction(N_("Grids…"), "app.views.settings.grids_dialog:edit_grids", "settings.edit"),
               SettingsAction(N_("Tags…"), "app.views.settings.tags_dialog:edit_tags", "settings.edit")),
-    forms=(Form("registration", N_("Resident registration form"), "app.services.residents_print:registration_for"),
+    forms=(Form("registration", N_("Resident registration form"), "app.services.residents_print:registration_for",
+                sample="app.services.residents_print:some_resident"),
            Form("roster", N_("Resident roster"), "app.services.residents_print:roster_for"),
-           Form("member-cards", N_("Member cards"), "app.services.residents_print:member_cards_for")),
+           Form("member-cards", N_("Member cards"), "app.services.residents_print:member_cards_for",
+                sample="app.services.residents_print:some_resident")),
     print_options=_RESIDENT_FILTERS,
     seed="app.services.tags:ensure_default_tags",
     demo="app.services.demo.residents:fill",
@@ -117,11 +122,12 @@ COUNTER = Feature(
     tab="app.views.counter.tab:CounterTab",
     settings=(SettingsAction(N_("Request catalogue…"), "app.views.settings.catalogue_dialog:edit_catalogue",
                              "settings.edit"),),
-    forms=(Form("receipt", N_("Service request receipt"), "app.services.counter_print:receipt_for", _NEEDS_TICKET),
+    forms=(Form("receipt", N_("Service request receipt"), "app.services.counter_print:receipt_for", _NEEDS_TICKET,
+                "app.services.counter_print:some_ticket"),
            Form("dispatch-slip", N_("Dispatch slip"), "app.services.counter_print:dispatch_slip_for",
-                _NEEDS_TICKET),
+                _NEEDS_TICKET, "app.services.counter_print:some_ticket"),
            Form("authorisation", N_("Letter of authorisation"), "app.services.counter_print:authorisation_for",
-                _NEEDS_TICKET),
+                _NEEDS_TICKET, "app.services.counter_print:some_proxy_errand"),
            Form("ledger", N_("Service ticket ledger"), "app.services.counter_print:ledger_for")),
     print_options=(
         PrintOption(("--ticket",), N_("the ticket number, such as FW202611-0042 (receipt, dispatch-slip, "

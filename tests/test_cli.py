@@ -485,3 +485,23 @@ def test_printable_forms_match_the_printing_service():
             assert entry.permission in access.PERMISSIONS
         if feature.resident_action:
             assert feature.resident_action.permission in access.PERMISSIONS
+
+
+def test_self_test_opens_the_window_offscreen_and_reports_no_error(tmp_path, capsys, qapp):
+    db = tmp_path / "s.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "self-test", "--seconds", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "自检通过" in out and "2" in out
+
+
+def test_self_test_fails_when_the_window_logs_an_error(tmp_path, capsys, qapp, monkeypatch):
+    from app.views.residents.tab import ResidentsTab
+
+    def broken(self, resident_id):
+        raise RuntimeError("a broken detail pane")
+
+    monkeypatch.setattr(ResidentsTab, "_show_detail", broken)
+    assert main(["--db", str(tmp_path / "s.sqlite3"), "self-test", "--seconds", "0.5"]) == 1
+    assert "unexpected error" in capsys.readouterr().err

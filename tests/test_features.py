@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_reference_of_every_feature_resolves():
     for feature in features.FEATURES:
         refs = [feature.tab, feature.seed, feature.demo, feature.figures, feature.resident_lines,
-                *(entry.open for entry in feature.settings), *(form.make for form in feature.forms)]
+                *(entry.open for entry in feature.settings), *(form.make for form in feature.forms),
+                *(form.sample for form in feature.forms)]
         for ref in filter(None, refs):
             assert callable(features.resolve(ref)), ref
 
@@ -51,3 +52,25 @@ def test_first_start_seeds_every_feature(db):
     seed_defaults(db)  # a second start adds nothing
     assert len(tags.list_tags(db)) == len(tags.DEFAULT_TAGS)
     assert len(counter.list_categories(db)) == len(counter.DEFAULT_CATALOGUE)
+
+
+def test_every_form_prints_from_the_command_line_with_its_sample_options(tmp_path, capsys):
+    """What the bundle's smoke test does (installer/smoke_test.py), in the suite: a new form is
+    covered the day it is added to app/features.py."""
+    from app.cli import main
+    from app.db import open_database, sqlite_url
+    from app.services import demo
+    from tests.conftest import ADMIN
+
+    path = tmp_path / "demo.sqlite3"
+    database = open_database(sqlite_url(path))
+    try:
+        demo.fill_demo(database, "village", seed=2, head_count=150, actor=ADMIN)
+        samples = {name: features.resolve(form.sample)(database) if form.sample else []
+                   for name, (_feature, form) in features.forms().items()}
+    finally:
+        database.dispose()
+    for name, args in samples.items():
+        out = tmp_path / f"{name}.pdf"
+        assert main(["--db", str(path), "print", name, *args, "-o", str(out)]) == 0, capsys.readouterr().err
+        assert out.read_bytes().startswith(b"%PDF") and out.stat().st_size > 1000, name

@@ -126,3 +126,15 @@ def ledger_for(db: Database, options, *, actor: access.Actor | None = None) -> b
     category_id = find_named(db, RequestCategory, options.category, _("kind of request")) if options.category else None
     return ledger_pdf(db, LedgerFilter(options.date_from or first, options.date_to or last, category_id,
                                        options.status, grid_id), actor=actor)
+
+
+def some_ticket(db: Database) -> list[str]:
+    """Options that print a ticket's form for the first ticket of the list (app/features.py)."""
+    tickets = counter.list_tickets(db)
+    return ["--ticket", tickets[0].number] if tickets else []
+
+
+def some_proxy_errand(db: Database) -> list[str]:
+    """Options that print the letter of authorisation of a proxy errand (app/features.py)."""
+    errands = [t for t in counter.list_tickets(db) if t.proxy_errand]
+    return ["--ticket", errands[0].number] if errands else []

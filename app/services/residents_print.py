@@ -95,3 +95,9 @@ def roster_for(db: Database, options, *, actor: access.Actor | None = None) -> b
 def member_cards_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:
     flt = _filter(db, options)  # an unknown grid or tag is refused even with --resident
     return member_cards_pdf(db, options.resident or flt.ids(db), actor=actor)
+
+
+def some_resident(db: Database) -> list[str]:
+    """Options that print a resident's form for the first active resident (app/features.py)."""
+    ids = residents.filtered_ids(db)
+    return ["--resident", str(ids[0])] if ids else []

@@ -80,6 +80,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def _log_to_file() -> None:
     from app.paths import data_dir
 
+    if any(isinstance(h, logging.FileHandler) for h in logging.getLogger().handlers):
+        return  # once per process
     handler = logging.FileHandler(data_dir() / "desk.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
@@ -142,6 +144,82 @@ def seed_defaults(db) -> None:
     for feature in features.FEATURES:
         if feature.seed:
             features.resolve(feature.seed)(db, actor=system)
+
+
+class _ErrorCount(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.name}: {record.getMessage()}")
+
+
+def self_test(url: str, seconds: float) -> int:
+    """`self-test`: the window as the command line's user (the desk role, as every command), built
+    offscreen — never on a screen — with every tab shown once, closed after `seconds`. Exit 0
+    when nothing was logged as an error, 1 otherwise (the bundle's smoke test runs it)."""
+    import os
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _log_to_file()
+    errors = _ErrorCount()
+    logging.getLogger().addHandler(errors)
+    hook, sys.excepthook = sys.excepthook, (
+        lambda kind, exc, tb: log.error("unexpected error", exc_info=(kind, exc, tb)))
+    try:
+        return _open_and_close(url, seconds, errors)
+    finally:
+        sys.excepthook = hook
+        logging.getLogger().removeHandler(errors)
+
+
+def _open_and_close(url: str, seconds: float, errors: _ErrorCount) -> int:
+    app = create_application()
+    install_translations(app, "zh_CN")
+    try:
+        db = open_database(url)
+    except DatabaseError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    try:
+        tabs = _show_every_tab(app, db, seconds)
+    except Exception as exc:  # a window that cannot even be built fails the test in words
+        log.error("unexpected error", exc_info=exc)
+        tabs = 0
+    finally:
+        from app.views.worker import wait_for_jobs
+
+        wait_for_jobs()
+        db.dispose()
+    if errors.messages:
+        for message in errors.messages:
+            print(" ".join(message.splitlines()), file=sys.stderr)
+        return 1
+    print(_("Self-test passed: the window opened with {count} tabs and logged no error.").format(count=tabs))
+    return 0
+
+
+def _show_every_tab(app: QApplication, db, seconds: float) -> int:
+    import tempfile
+
+    from app.services import access
+    from app.views.main_window import MainWindow
+    from app.views.ui_settings import open_ui_settings
+
+    seed_defaults(db)
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(db, open_ui_settings(Path(folder) / "ui.ini"), actor=access.current_os_actor())
+        window.resize(1280, 760)
+        window.show()
+        steps = [lambda i=i: window.tabs.setCurrentIndex(i) for i in range(window.tabs.count())]
+        for n, step in enumerate(steps):
+            QTimer.singleShot(200 * (n + 1), step)
+        QTimer.singleShot(int(max(seconds, 0.2 * (len(steps) + 1)) * 1000), app.quit)
+        app.exec()
+        window.grab()  # paints every widget of the last tab once more
+        window.close()
+        return window.tabs.count()
 
 
 def sign_in(db):

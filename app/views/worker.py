@@ -111,6 +111,13 @@ def busy() -> bool:
     return bool(_running or _orphans)
 
 
+def pending() -> list[str]:
+    """What is still running or undelivered, for a test that waited too long."""
+    busy()
+    return [f"{relay.job.fn!r} finished={relay.job.finished}" for relay in _running] + \
+        [f"orphan {job.fn!r}" for job in _orphans]
+
+
 def wait_for_jobs(msecs: int = 30000) -> bool:
     """Wait for running jobs (used on close and in tests)."""
     return QThreadPool.globalInstance().waitForDone(msecs)

@@ -61,4 +61,7 @@ def settle(qtbot) -> None:
     """Wait until background saves (views/shared/writes.py) have reported back."""
     from app.views import worker
 
-    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
+    try:
+        qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
+    except qtbot.TimeoutError:
+        raise AssertionError(f"jobs still pending: {worker.pending()}") from None

@@ -90,3 +90,14 @@ def test_a_failed_daily_backup_is_shown_in_the_status_bar(app, db, ui_settings, 
     qtbot.addWidget(win)
     win.daily_backup()
     qtbot.waitUntil(lambda: win.statusBar().currentMessage() == "自动备份失败：磁盘已满")
+
+
+def test_the_about_box_shows_the_package_version(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import __version__
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    window.about()
+    assert f"邻里中心前台 {__version__}" in shown[0]

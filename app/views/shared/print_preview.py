@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QMessa
 
 from app.errors import DeskError
 from app.i18n import _
+from app.paths import safe_file_name
 from app.views.shared.forms import show_error
 from app.views.worker import run_in_background
 
@@ -28,7 +29,7 @@ class PrintPreviewDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Print preview — {title}").format(title=title))
         self.resize(980, 820)
-        self.file_name = file_name
+        self.file_name = safe_file_name(file_name, "form.pdf")  # may hold data (a ticket number, a name)
         self.pdf: bytes | None = None
         self.document = QPdfDocument(self)
         self._buffer: QBuffer | None = None
