@@ -99,6 +99,44 @@ def revision_of(con: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
+def read_setting(path: str | Path, key: str) -> str | None:
+    """One value of the settings table of a database file (None when it has none)."""
+    con = _connect(path)
+    try:
+        has = con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='settings'").fetchone()
+        if not has:
+            return None
+        row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+def change_marker(path: str | Path) -> tuple[str | None, int | None, str | None]:
+    """What tells whether a database changed since a copy of it was made: its schema
+    revision and the id and time of the last row of its audit trail.
+
+    Every write the program makes is recorded in the audit trail in the same
+    transaction, and the trail is never edited or deleted, so two files with the
+    same marker hold the same data (a migration changes the revision). The time
+    tells apart a trail that was cut back by a restore and then grew again to the
+    same id. Two index lookups, whatever the size of the database; works on the
+    live database (other connections open) and on a backup file alike, reading only.
+    """
+    con = _connect(path)
+    try:
+        revision = revision_of(con)
+        has = con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='audit_log'").fetchone()
+        if not has:
+            return revision, None, None
+        row = con.execute("SELECT id, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        return (revision, row[0], str(row[1])) if row else (revision, None, None)
+    finally:
+        con.close()
+
+
 def integrity_ok(path: str | Path) -> bool:
     """`PRAGMA integrity_check` of a database file; False for anything unreadable."""
     try:

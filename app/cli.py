@@ -1,15 +1,16 @@
-"""Command line (see shared/CLI.md): the same services as the window."""
+"""Command line (see docs/CLI.md): the same services as the window."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
 from app import __version__, features
 from app.errors import DeskError
-from app.i18n import _, format_number, set_language
+from app.i18n import _, format_number, set_language, translate_argparse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,6 +19,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    translate_argparse()  # argparse's own words (usage, options, errors) in the interface language
     parser = _Parser(prog="main.py", description=_("Neighbourhood Desk (邻里中心前台)"))
     parser.add_argument("--version", action="version", version=f"Neighbourhood Desk {__version__}")
     where = parser.add_mutually_exclusive_group()
@@ -200,7 +202,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _write_atomically(path: Path, data: bytes) -> None:
     temp = path.with_name(path.name + ".part")
     try:
-        temp.write_bytes(data)
+        # Private to the user from the first byte: forms carry names, phones and ID numbers.
+        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(data)
         temp.replace(path)
     except OSError as exc:
         temp.unlink(missing_ok=True)

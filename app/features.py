@@ -70,6 +70,23 @@ class ResidentAction:
 
 
 @dataclass(frozen=True)
+class DetailItem:
+    """One thing of a feature's in a resident's detail pane (a ticket: number, date, status);
+    clicking it opens it in the feature's tab, whose `open_item(ref)` takes it."""
+
+    text: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class DetailLine:
+    """A heading in a resident's detail pane and the items under it."""
+
+    heading: str
+    items: tuple[DetailItem, ...] = ()
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     label: str  # N_(): the tab's label
@@ -81,16 +98,16 @@ class Feature:
     seed: str | None = None  # "module:function(db, *, actor)": what a new centre starts with
     demo: str | None = None  # "module:function(ctx) -> DemoPart": its part of the demo data
     figures: str | None = None  # "module:function(db, date_from, date_to)": the monthly report's numbers
-    resident_lines: str | None = None  # "module:function(db, resident_id) -> [(heading, text)]"
+    resident_lines: str | None = None  # "module:function(db, resident_id) -> [DetailLine]"
     resident_action: ResidentAction | None = None
     # Notice topics after which its resident lines may change (besides its own topic).
     resident_topics: tuple[str, ...] = ()
 
 
 _RESIDENT_FILTERS = (
-    PrintOption(("--resident",), N_("record number of a resident (registration, member-cards); may repeat"),
+    PrintOption(("--resident",), N_("record number of a resident (registration, roster, member-cards); may repeat"),
                 {"type": int, "action": "append", "metavar": "ID"}),
-    PrintOption(("--estate",), N_("only residents of this estate (roster, member-cards)")),
+    PrintOption(("--estate",), N_("only residents of this estate (registration, roster, member-cards)")),
     PrintOption(("--grid",), N_("only residents or tickets of this grid and the grids below it")),
     PrintOption(("--tag",), N_("only residents with this tag")),
     PrintOption(("--include-inactive",), N_("include deactivated residents"), {"action": "store_true"}),

@@ -66,6 +66,40 @@ def N_(message: str) -> str:
     return message
 
 
+# -- argparse's own words ------------------------------------------------------
+
+def translate_argparse() -> None:
+    """Let argparse speak the interface language ("usage", "options", its error texts).
+
+    argparse translates its words with the module-level `_` and `ngettext` it imported
+    from gettext (domain 'messages'), looked up when it formats help or an error; pointing
+    them at ours puts them through the desk catalogue, which holds them (`_argparse_words`).
+    """
+    import argparse
+
+    argparse._ = _
+    argparse.ngettext = ngettext
+
+
+def _argparse_words() -> tuple[str, ...]:
+    """Never called: argparse's user-visible messages (Python 3.12–3.13), listed here so
+    that `pybabel extract` puts them into the catalogue for translation. (Its one plural,
+    "expected %s arguments", needs nargs=N, which no command uses.)"""
+    return (
+        _("usage: "), _("positional arguments"), _("options"), _("%(heading)s:"), _("subcommands"),
+        _("show this help message and exit"), _("show program's version number and exit"),
+        _(" (default: %(default)s)"), _("%(prog)s: error: %(message)s\n"),
+        _("%(prog)s: warning: %(message)s\n"),
+        _("the following arguments are required: %s"), _("unrecognized arguments: %s"),
+        _("invalid choice: %(value)r (choose from %(choices)s)"),
+        _("argument %(argument_name)s: %(message)s"), _("expected one argument"),
+        _("expected at most one argument"), _("expected at least one argument"),
+        _("invalid %(type)s value: %(value)r"), _("one of the arguments %s is required"),
+        _("not allowed with argument %s"), _("ambiguous option: %(option)s could match %(matches)s"),
+        _("ignored explicit argument %r"), _("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    )
+
+
 # -- formatting: the one place dates and numbers become text -----------------
 
 def format_date(value: _dt.date | None, form: str = "long") -> str:

@@ -2,11 +2,12 @@
 
 Types realistic queries one character at a time into the real search widget
 (offscreen) and times each keystroke until the visible rows are painted.
-Run: python benchmarks/search.py
+Run: python benchmarks/search.py [village|town-30k …]  (both scales by default)
 """
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,7 +28,7 @@ def main() -> None:
 
     app = create_application()
     install_translations(app, "zh_CN")
-    for scale in ("village", "town-30k"):
+    for scale in sys.argv[1:] or ("village", "town-30k"):
         db = open_database(sqlite_url(demo_database(scale)))
         print(f"{scale}: {residents.count_residents(db, include_inactive=True)} residents")
         widget = ResidentSearch(db)

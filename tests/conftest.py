@@ -11,7 +11,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.db import open_database, sqlite_url  # noqa: E402
 from app.i18n import set_language  # noqa: E402
+from app.paths import data_folder  # noqa: E402
 from app.services.access import ADMINISTRATOR, Actor  # noqa: E402
+
+# The real user data folder, read now, before `user_folders` points HOME at a temporary
+# folder: no test may write there (`real_data_folder_untouched`, tests/test_data_folder_guard.py).
+REAL_DATA_FOLDER = data_folder()
 
 # The acting user of tests that are not about permissions.
 ADMIN = Actor("王主任", ADMINISTRATOR)
@@ -54,7 +59,35 @@ def user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("WIN_PD_OVERRIDE_LOCAL_APPDATA", str(home / "AppData" / "Local"))  # platformdirs on Windows
     return home
+
+
+def folder_listing(folder) -> dict[str, tuple[int, int]] | None:
+    """Every file and folder below `folder` with its size and modification time; None if absent."""
+    if not folder.exists():
+        return None
+    listing = {}
+    for path in folder.rglob("*"):
+        try:
+            stat = path.stat()
+        except OSError:  # went while being listed
+            continue
+        listing[str(path.relative_to(folder))] = (stat.st_size, stat.st_mtime_ns)
+    return listing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_data_folder_untouched():
+    """Fails the run (an error at the last teardown) if anything in the real data folder appeared,
+    changed or went while the tests ran; never creates the folder."""
+    before = folder_listing(REAL_DATA_FOLDER)
+    yield REAL_DATA_FOLDER
+    after = folder_listing(REAL_DATA_FOLDER)
+    if after != before:
+        changed = sorted(set((after or {}).items()) ^ set((before or {}).items()))
+        raise AssertionError(f"the tests changed the real data folder {REAL_DATA_FOLDER}: "
+                             f"{sorted({name for name, _stat in changed})[:20]}")
 
 
 @pytest.fixture(autouse=True)

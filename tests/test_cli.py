@@ -1,3 +1,4 @@
+import os
 import sqlite3
 import subprocess
 import sys
@@ -51,6 +52,46 @@ def test_bad_arguments_exit_2_without_traceback(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "命令行参数有误" in err and "Traceback" not in err
+
+
+def test_argparse_speaks_the_interface_language(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "用法：" in out and "选项" in out and "位置参数" in out and "显示此帮助信息并退出" in out
+    assert "usage" not in out and "options" not in out and "show this help" not in out
+    with pytest.raises(SystemExit):
+        main(["print", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：") and "选项" in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--scale", "city"])
+    assert exit_.value.code == 2
+    assert "无效的选项值：'city'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", "residents"])
+    assert "缺少以下参数：-o/--output" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ") and "options:" in out and "show this help message and exit" in out
+    assert "用法" not in out and "选项" not in out
+    with pytest.raises(SystemExit):
+        main(["demo", "--lang", "en", "--scale", "city"])
+    assert "invalid choice: 'city'" in capsys.readouterr().err
+
+
+def test_main_py_help_in_chinese_and_english(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                              text=True, encoding="utf-8", cwd=tmp_path, timeout=60,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+    chinese = run("--help")
+    assert chinese.returncode == 0 and "用法" in chinese.stdout and "选项" in chinese.stdout
+    english = run("--help", "--lang", "en")
+    assert english.returncode == 0 and "usage" in english.stdout and "options" in english.stdout
 
 
 def test_main_py_runs_as_a_program(tmp_path):
@@ -165,8 +206,9 @@ def test_export_residents_masked_and_full_refused(tmp_path, capsys):
     assert main(["--db", str(db), "export", "residents", "-o", str(out_file)]) == 0
     assert "已将 1 位居民导出到" in capsys.readouterr().out
     rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
-    assert rows[0][:6] == ("姓名", "性别", "出生日期", "年龄", "身份证号", "联系电话")
-    assert rows[1][4:6] == ("110105********002X", "138****5678")
+    assert rows[0][:5] == ("姓名", "性别", "年龄", "身份证号", "联系电话")  # no birth date when masked
+    assert "备注" not in rows[0]
+    assert rows[1][3:5] == ("110105********002X", "138****5678")
     full = tmp_path / "full.xlsx"
     assert main(["--db", str(db), "export", "residents", "-o", str(full), "--full"]) == 2
     err = capsys.readouterr().err
@@ -224,6 +266,49 @@ def test_print_with_an_unknown_grid_or_missing_resident_exits_2(tmp_path, capsys
     assert capsys.readouterr().err.strip() == "没有名为“火星”的网格。"
     assert main(["--db", str(db), "print", "registration", "--resident", "999999", "-o", str(out)]) == 2
     assert "999999" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def _names(db: Path, ids) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [con.execute("SELECT name FROM residents WHERE id = ?", (i,)).fetchone()[0] for i in ids]
+    finally:
+        con.close()
+
+
+def test_print_resident_forms_with_several_residents_and_the_filters(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    db = tmp_path / "p.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    first, second, third = _names(db, [3, 1, 2])
+    # registration: one PDF, one form per resident in the order given, each on a new page
+    reg = tmp_path / "reg.pdf"
+    assert main(["--db", str(db), "print", "registration", "--resident", "3", "--resident", "1",
+                 "-o", str(reg)]) == 0
+    pages = [page.extract_text() for page in PdfReader(reg).pages]
+    starts = [i for i, text in enumerate(pages) if "居民信息登记表" in text and "姓名" in text]
+    assert len(starts) == 2 and starts[0] == 0
+    assert f"姓名\n{first}\n" in pages[starts[0]] and f"姓名\n{second}\n" in pages[starts[1]]
+    # roster: with --resident just those residents
+    roster = tmp_path / "roster.pdf"
+    assert main(["--db", str(db), "print", "roster", "--resident", "3", "--resident", "1",
+                 "-o", str(roster)]) == 0
+    text = "".join(page.extract_text() for page in PdfReader(roster).pages)
+    assert first in text and second in text and third not in text
+    assert text.index(first) < text.index(second)  # in the order given
+    # registration for a grid; an unknown resident, or no selection at all, is a user error
+    by_grid = tmp_path / "grid.pdf"
+    assert main(["--db", str(db), "print", "registration", "--grid", "一组", "-o", str(by_grid)]) == 0
+    assert len(PdfReader(by_grid).pages) > 2
+    capsys.readouterr()
+    out = tmp_path / "x.pdf"
+    assert main(["--db", str(db), "print", "roster", "--resident", "1", "--resident", "999999",
+                 "-o", str(out)]) == 2
+    assert "999999" in capsys.readouterr().err
+    assert main(["--db", str(db), "print", "registration", "-o", str(out)]) == 2
+    assert "--resident" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -505,3 +590,17 @@ def test_self_test_fails_when_the_window_logs_an_error(tmp_path, capsys, qapp, m
     monkeypatch.setattr(ResidentsTab, "_show_detail", broken)
     assert main(["--db", str(tmp_path / "s.sqlite3"), "self-test", "--seconds", "0.5"]) == 1
     assert "unexpected error" in capsys.readouterr().err
+
+
+def test_a_printed_form_is_private_to_the_user_and_unknown_card_holders_are_refused(tmp_path, capsys):
+    import stat
+
+    db = tmp_path / "p.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    out = tmp_path / "roster.pdf"
+    assert main(["--db", str(db), "print", "roster", "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    capsys.readouterr()
+    cards = tmp_path / "cards.pdf"
+    assert main(["--db", str(db), "print", "member-cards", "--resident", "999999", "-o", str(cards)]) == 2
+    assert "999999" in capsys.readouterr().err and not cards.exists()

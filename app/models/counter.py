@@ -54,6 +54,7 @@ class Ticket(Base):
     held_days: Mapped[int] = mapped_column(Integer, default=0)  # working days spent on hold
     satisfaction: Mapped[str | None] = mapped_column(String(20))  # satisfied / basically / unsatisfied
     follow_up_comment: Mapped[str] = mapped_column(Text, default="")
+    follow_up_method: Mapped[str | None] = mapped_column(String(20))  # phone / home_visit / sms / in_person …
     followed_up_on: Mapped[dt.date | None] = mapped_column(Date)
     archived_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -2,13 +2,15 @@
 authorisation (委托书) and the ticket ledger (服务台账)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, KeepInFrame, KeepTogether, Paragraph, Table, TableStyle
 
 from app.i18n import _, format_date, format_number
 from app.reports import toolkit
@@ -48,39 +50,138 @@ def _requester(ticket: TicketInfo, phone: str) -> str:
     return "  ".join(x for x in (ticket.requester, phone) if x)
 
 
-def receipt(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
-    """受理回执 for the resident: the number to quote, what was asked, when it is promised."""
+# The receipt is one A4 sheet cut in two A5 halves: the stub (存根) the centre keeps, above, and the
+# receipt (回执) the requester takes home, below. The cut line lies across the middle of the sheet.
+HALF_PAGE = A4[1] / 2 - toolkit.TOP_MARGIN   # from the top of the writing area to the sheet's middle
+CUT_HEIGHT = 8 * mm
+STAMP_W, STAMP_H = 42 * mm, 30 * mm           # a round official seal is 40-42 mm across
+
+
+class _CutLine(Flowable):
+    """A dashed line across the page with "cut along this line" in its middle (the font has no ✂)."""
+
+    def __init__(self, width: float, label: str):
+        super().__init__()
+        self.width, self.height, self.label = width, CUT_HEIGHT, label
+
+    def wrap(self, *_args):
+        return self.width, self.height
+
+    def draw(self):
+        canv, middle, y = self.canv, self.width / 2, self.height / 2
+        gap = pdfmetrics.stringWidth(self.label, FONT, 8) / 2 + 3 * mm
+        canv.saveState()
+        canv.setStrokeColor(toolkit.GRID)
+        canv.setLineWidth(0.6)
+        canv.setDash(4, 3)
+        canv.line(-toolkit.MARGIN / 2, y, middle - gap, y)
+        canv.line(middle + gap, y, self.width + toolkit.MARGIN / 2, y)
+        canv.setFont(FONT, 8)
+        canv.setFillColor(colors.HexColor("#555555"))
+        canv.drawCentredString(middle, y - 2.8, self.label)
+        canv.restoreState()
+
+
+def _fixed_height(content: list, width: float, height: float) -> Table:
+    """`content` at the top of a box exactly `height` tall, shrunk if it would not fit (a very long
+    request), so that the cut line always lies across the middle of the sheet."""
+    table = Table([[KeepInFrame(width, height, content, mode="shrink", vAlign="TOP")]], colWidths=[width],
+                  rowHeights=[height])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+                              + [(side + "PADDING", (0, 0), (-1, -1), 0)
+                                 for side in ("LEFT", "RIGHT", "TOP", "BOTTOM")]))
+    return table
+
+
+def _part_heading(title: str, centre_name: str, part: str, width: float) -> Table:
+    """The centre and the form's title, centred, and which part of the sheet this is at the right."""
+    s = toolkit.styles()
+    centred = [Paragraph(escape(centre_name), ParagraphStyle("centre", parent=s["body"], alignment=TA_CENTER)),
+               Paragraph(escape(title), ParagraphStyle("part_title", parent=s["title"], spaceAfter=0))]
+    tag = Paragraph(escape(part), ParagraphStyle("part", parent=s["body"], alignment=TA_CENTER))
+    side = 40 * mm
+    table = Table([["", centred, tag]], colWidths=[side, width - 2 * side, side])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("BOX", (2, 0), (2, 0), 0.8, toolkit.GRID),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("LEFTPADDING", (2, 0), (2, 0), 4), ("RIGHTPADDING", (2, 0), (2, 0), 4),
+                               ("TOPPADDING", (2, 0), (2, 0), 4), ("BOTTOMPADDING", (2, 0), (2, 0), 5)]))
+    return table
+
+
+def _filled(label: str, value: str) -> str:
+    """'经办人：王主任' for a Paragraph, the value underlined as if written on the line."""
+    return "{}<u>&nbsp;{}&nbsp;</u>".format(escape(toolkit.with_colon(label)), escape(value))
+
+
+def receipt(ticket: TicketInfo, letterhead: Letterhead, received_by: str = "") -> bytes:
+    """受理回执 on one A4 sheet: above the cut line the stub (存根) the centre keeps, with room for the
+    requester to sign; below it the receipt (回执) for the requester, with the number to quote, its QR
+    code, the promised date and a place for the centre's stamp. `received_by`: who received the request
+    (经办人). The phone is masked on both parts."""
     s = toolkit.styles()
     width = toolkit.usable_width()
     title = _("Service request receipt")
-    story = toolkit.title_block(title, letterhead.centre_name)
-    story += [_number_block(ticket, width), toolkit.spacer(4)]
-    pairs = [
-        (_("Requester"), _requester(ticket, mask_phone(ticket.requester_phone))),
-        (_("Kind of request"), ticket.category),
-        (_("Channel"), ticket.channel_label),
-        (_("Urgency"), ticket.urgency_label),
-        (_("Received on"), format_date(ticket.received_on)),
-        (_("Promised by"), format_date(ticket.due_on)),
-    ]
-    story.append(toolkit.field_table(pairs, width))
-    rows = [(_("Request"), ticket.description)]
+    requester = _requester(ticket, mask_phone(ticket.requester_phone))
+    received = format_date(ticket.received_on)
+    request_rows = [(_("Request"), ticket.description)]
     if ticket.proxy_errand:
-        rows.append((_("Proxy errand"), _proxy_line(ticket)))
-    story.append(toolkit.field_table(rows, width, columns=1))
-    story.append(toolkit.spacer(4))
+        request_rows.append((_("Proxy errand"), _proxy_line(ticket)))
+    line = ParagraphStyle("line", parent=s["body"], fontSize=10.5, leading=16)
+
+    stub = [_part_heading(title, letterhead.centre_name, _("Stub · kept by the centre"), width),
+            toolkit.spacer(4)]
+    stub.append(toolkit.field_table([
+        (_("Ticket number"), ticket.number), (_("Received on"), received),
+        (_("Requester"), requester), (_("Kind of request"), ticket.category),
+        (_("Channel"), ticket.channel_label), (_("Urgency"), ticket.urgency_label),
+        (_("Promised by"), format_date(ticket.due_on)), (_("Grid"), ticket.grid),
+    ], width))
+    stub.append(toolkit.field_table(request_rows, width, columns=1))
+    stub.append(toolkit.spacer(6))
+    signed = Table([[Paragraph(_filled(_("Handled by"), received_by), line),
+                     Paragraph(_filled(_("Date"), received), line),
+                     Paragraph(escape(toolkit.with_colon(_("Requester's signature"))) + "_" * 16, line)]],
+                   colWidths=[width * 0.3, width * 0.3, width * 0.4], rowHeights=[12 * mm])
+    signed.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    stub.append(signed)
+
+    part = [_part_heading(title, letterhead.centre_name, _("Receipt · for the requester"), width),
+            toolkit.spacer(3), _number_block(ticket, width), toolkit.spacer(3)]
+    part.append(toolkit.field_table([
+        (_("Requester"), requester), (_("Kind of request"), ticket.category),
+        (_("Received on"), received), (_("Promised by"), format_date(ticket.due_on)),
+        (_("Channel"), ticket.channel_label), (_("Urgency"), ticket.urgency_label),
+    ], width))
+    part.append(toolkit.field_table(request_rows, width, columns=1))
+    part.append(toolkit.spacer(3))
     if letterhead.centre_phone:
         call = _("Please keep this receipt. Quote the ticket number {number} when you call the centre "
                  "on {phone}.").format(number=ticket.number, phone=letterhead.centre_phone)
     else:
         call = _("Please keep this receipt. Quote the ticket number {number} when you ask about your "
                  "request.").format(number=ticket.number)
-    story.append(Paragraph(escape(call), s["body"]))
+    notes = [Paragraph(escape(call), s["body"])]
     if ticket.proxy_errand:
-        story.append(Paragraph(escape(_("This is a proxy errand: the centre runs it for you with your "
-                                      "letter of authorisation.")), s["body"]))
-    story.append(toolkit.spacer(10))
-    story.append(_sign_and_date(_("Handled by"), width))
+        notes.append(Paragraph(escape(_("This is a proxy errand: the centre runs it for you with your "
+                                        "letter of authorisation.")), s["body"]))
+    notes += [toolkit.spacer(4), Paragraph(_filled(_("Handled by"), received_by), line),
+              Paragraph(_filled(_("Date"), received), line)]
+    stamp = Paragraph(escape(_("Stamp")), ParagraphStyle("stamp", parent=s["body"], alignment=TA_CENTER,
+                                                          textColor=colors.HexColor("#999999")))
+    closing = Table([[notes, "", stamp]], colWidths=[width - STAMP_W - 6 * mm, 6 * mm, STAMP_W],
+                    rowHeights=[STAMP_H])
+    closing.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                                 ("VALIGN", (2, 0), (2, 0), "MIDDLE"),
+                                 ("LEFTPADDING", (0, 0), (0, 0), 0),
+                                 ("BOX", (2, 0), (2, 0), 0.6, toolkit.GRID, None, (2, 2))]))
+    part.append(closing)
+
+    stub_height = HALF_PAGE - CUT_HEIGHT / 2
+    rest = A4[1] - toolkit.TOP_MARGIN - toolkit.BOTTOM_MARGIN - HALF_PAGE - CUT_HEIGHT / 2 - 1 * mm
+    story = [_fixed_height(stub, width, stub_height), _CutLine(width, _("Cut along this line")),
+             _fixed_height(part, width, rest)]
     return toolkit.build_pdf(title, story, letterhead)
 
 
@@ -177,17 +278,21 @@ def _tick_boxes(choices: Sequence[str]) -> Table:
     return table
 
 
-def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
-    """委托书: the principal authorises the agent; ID numbers are written in by hand, never printed."""
+def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead, principal_id: str = "") -> bytes:
+    """委托书: the principal authorises the agent. `principal_id`: the principal's ID number from the
+    resident's file, as the person printing may see it (masked unless they may see it in full); without
+    it, and always for the agent, there is a line to write the number by hand."""
     s = toolkit.styles()
     width = toolkit.usable_width()
     title = _("Letter of authorisation")
     letter = ParagraphStyle("letter", parent=s["body"], fontSize=11.5, leading=24)
     story = toolkit.title_block(title, _("Ticket {number}").format(number=ticket.number))
-    id_line = toolkit.with_colon(_("ID number")) + ID_BLANK
-    for role, name in ((_("Principal"), ticket.proxy_principal), (_("Agent"), ticket.proxy_agent)):
+    for role, name, number in ((_("Principal"), ticket.proxy_principal, principal_id),
+                               (_("Agent"), ticket.proxy_agent, "")):
+        id_line = _filled(_("ID number"), number) if number else escape(toolkit.with_colon(_("ID number"))
+                                                                         + ID_BLANK)
         story.append(Paragraph("{}<u>&nbsp;&nbsp;{}&nbsp;&nbsp;</u>&nbsp;&nbsp;&nbsp;&nbsp;{}".format(
-            escape(toolkit.with_colon(role)), escape(name), escape(id_line)), letter))
+            escape(toolkit.with_colon(role)), escape(name), id_line), letter))
     story.append(toolkit.spacer(4))
     story.append(Paragraph(escape(_(
         "I, {principal}, cannot attend to this matter in person and authorise {agent} to handle it on my "
@@ -209,14 +314,20 @@ def authorisation_letter(ticket: TicketInfo, letterhead: Letterhead) -> bytes:
 
 # -- ledger ---------------------------------------------------------------------------------
 
-# Landscape A4 leaves 267 mm; medium dates ("2026年11月27日") fit their columns unwrapped.
-LEDGER_COLUMNS_MM = (24, 24, 24, 22, 28, 20, 14, 22, 24, 24, 24, 17)
+# Landscape A4 leaves 267 mm. Short dates (2026/11/27) leave room for the request and its result,
+# which wrap inside their cells; the other columns fit their usual contents on one line.
+LEDGER_COLUMNS_MM = (23, 17, 15, 22, 19, 32, 14, 12, 14, 17, 17, 17, 31, 17)
 
 
 def _number_key(row: TicketRow) -> tuple:
     """FW202611-0042 sorts by month, then numerically (so -10000 follows -9999)."""
     prefix, _sep, tail = row.number.partition("-")
     return (prefix, int(tail) if tail.isdigit() else 0, row.number)
+
+
+def _one_line(text: str) -> str:
+    """A note typed over several lines, as one line for a ledger cell (which wraps it)."""
+    return " ".join((text or "").split())
 
 
 def _percent(rate: float | None, part: int, whole: int) -> str:
@@ -226,17 +337,27 @@ def _percent(rate: float | None, part: int, whole: int) -> str:
 
 
 def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures, letterhead: Letterhead,
-           progress: Callable[[int, int], None] | None = None, *, filtered: bool = False) -> bytes:
-    """服务台账: one line per ticket by number, overdue marked in words, then the period's figures."""
+           progress: Callable[[int, int], None] | None = None, *, filtered: bool = False,
+           results: Mapping[int, str] | None = None) -> bytes:
+    """服务台账: one line per ticket by number, with the request and the result (`results`: ticket id →
+    how it was resolved), overdue marked in words, then the period's figures."""
+    results = results or {}
     s = toolkit.styles()
     title = _("Service ticket ledger")
     width = toolkit.usable_width(wide=True)
     story = toolkit.title_block(title, _("{filter} · {count} tickets").format(
         filter=description, count=format_number(len(rows))))
     header = [_("Ticket number"), _("Received on"), _("Requester"), _("Phone"), _("Kind of request"),
-              _("Channel"), _("Level"), _("Assigned to"), _("Status"), _("Promised by"), _("Resolved on"),
-              _("Satisfaction")]
+              _("Request"), _("Channel"), _("Level"), _("Assigned to"), _("Status"), _("Promised by"),
+              _("Resolved on"), _("How it was resolved"), _("Satisfaction")]
     lines = []
+    days: dict = {}  # a year's ledger repeats each date many times; babel is slow
+
+    def day(value):
+        if value not in days:
+            days[value] = format_date(value, "short")
+        return days[value]
+
     for r in sorted(rows, key=_number_key):
         # "overdue" in words, so it survives black-and-white printing
         status = r.status_label
@@ -245,10 +366,9 @@ def ledger(rows: Sequence[TicketRow], description: str, figures: CounterFigures,
         elif r.resolved_on is not None and r.resolved_on > r.due_on:
             status = _("{status} (late)").format(status=status)
         level = _("{level} (escalated)").format(level=r.level_label) if r.escalated else r.level_label
-        lines.append([r.number, format_date(r.received_on, "medium"), r.requester, mask_phone(r.requester_phone),
-                      r.category, r.channel_label, level, r.assignee, status,
-                      format_date(r.due_on, "medium"), format_date(r.resolved_on, "medium"),
-                      r.satisfaction_label])
+        lines.append([r.number, day(r.received_on), r.requester, mask_phone(r.requester_phone), r.category,
+                      _one_line(r.description), r.channel_label, level, r.assignee, status, day(r.due_on),
+                      day(r.resolved_on), _one_line(results.get(r.id, "")), r.satisfaction_label])
     if progress:
         progress(len(rows), len(rows))
     if lines:

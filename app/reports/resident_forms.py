@@ -1,6 +1,7 @@
 """Resident forms: registration form (居民信息登记表), roster (花名册), member cards."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,20 @@ from app.services.validators import ID_KIND_LABELS, mask_id_number, mask_phone
 
 def registration_form(detail: ResidentDetail, letterhead: Letterhead) -> bytes:
     """居民信息登记表 for one resident, with a consent line for the resident to sign."""
+    return registration_forms([detail], letterhead)
+
+
+def registration_forms(details: Sequence[ResidentDetail], letterhead: Letterhead) -> bytes:
+    """One registration form per resident in one PDF, each starting on a new page."""
+    story: list = []
+    for detail in details:
+        if story:
+            story.append(PageBreak())
+        story += _registration_story(detail, letterhead)
+    return toolkit.build_pdf(_("Resident registration form"), story, letterhead)
+
+
+def _registration_story(detail: ResidentDetail, letterhead: Letterhead) -> list:
     d = detail.data
     s = toolkit.styles()
     width = toolkit.usable_width()
@@ -60,7 +75,7 @@ def registration_form(detail: ResidentDetail, letterhead: Letterhead) -> bytes:
                              "Date: ______________"), s["body"]))
     story.append(toolkit.spacer(10))
     story.append(toolkit.signature_block(width))
-    return toolkit.build_pdf(_("Resident registration form"), story, letterhead)
+    return story
 
 
 ROSTER_COLUMNS_MM = (12, 24, 11, 11, 38, 27, 72, 30, 42)
@@ -102,7 +117,8 @@ CARDS_ACROSS, CARDS_DOWN = 2, 4
 
 
 def member_cards(cards: Sequence[MemberCard], letterhead: Letterhead) -> bytes:
-    """Member cards, eight to an A4 sheet, to cut out along the dashed lines."""
+    """Member cards, eight to an A4 sheet, to cut out along the dashed lines; each carries the centre's
+    service phone (when it has one) and the day it was issued (the letterhead's printing date)."""
     per_page = CARDS_ACROSS * CARDS_DOWN
     area_w = toolkit.usable_width()
     area_h = A4[1] - toolkit.TOP_MARGIN - toolkit.BOTTOM_MARGIN
@@ -143,23 +159,36 @@ def _draw_card(canv, card: MemberCard, letterhead: Letterhead, x: float, y: floa
     # photo box
     canv.setFillColor(colors.HexColor("#777777"))
     canv.setStrokeColor(colors.HexColor("#777777"))
-    canv.rect(x + 4 * mm, y + 5 * mm, 20 * mm, 25 * mm)
+    canv.rect(x + 4 * mm, y + 10 * mm, 20 * mm, 26 * mm)
     canv.setFont(FONT, 8)
-    canv.drawCentredString(x + 14 * mm, y + 16.5 * mm, _("Photo"))
+    canv.drawCentredString(x + 14 * mm, y + 22 * mm, _("Photo"))
     # name and member number
     canv.setFillColor(colors.black)
     canv.setFont(FONT, 14)
-    canv.drawString(x + 28 * mm, y + 24 * mm, _fit(card.name, 14, 28 * mm))
+    canv.drawString(x + 27 * mm, y + 30 * mm, _fit(card.name, 14, 31 * mm))
     canv.setFont(FONT, 7.5)
     canv.setFillColor(colors.HexColor("#555555"))
-    canv.drawString(x + 28 * mm, y + 15 * mm, _("Member No."))
+    canv.drawString(x + 27 * mm, y + 21 * mm, _("Member No."))
     canv.setFont(FONT, 10)
     canv.setFillColor(colors.black)
-    canv.drawString(x + 28 * mm, y + 10 * mm, card.member_code)
+    canv.drawString(x + 27 * mm, y + 15.5 * mm, card.member_code)
     # QR code with the opaque member code only
-    size = 25 * mm
+    size = 23 * mm
     qr = toolkit.qr_drawing(card.qr_payload, size)
-    qr.drawOn(canv, x + CARD_W - size - 3 * mm, y + 3.5 * mm)
+    qr.drawOn(canv, x + CARD_W - size - 3 * mm, y + 9.5 * mm)
+    # footer: the centre's service phone and the day the card was issued
+    canv.setStrokeColor(colors.HexColor("#cccccc"))
+    canv.setLineWidth(0.4)
+    canv.line(x + 4 * mm, y + 7 * mm, x + CARD_W - 4 * mm, y + 7 * mm)
+    canv.setFont(FONT, 7)
+    canv.setFillColor(colors.HexColor("#333333"))
+    room = (CARD_W - 8 * mm) / 2 - 1 * mm
+    if letterhead.centre_phone:
+        canv.drawString(x + 4 * mm, y + 3 * mm, _fit(toolkit.with_colon(_("Service phone"))
+                                                      + letterhead.centre_phone, 7, room))
+    issued = format_date(letterhead.printed_on or dt.date.today(), "medium")
+    canv.drawRightString(x + CARD_W - 4 * mm, y + 3 * mm, _fit(toolkit.with_colon(_("Issued on")) + issued, 7,
+                                                               room))
     canv.restoreState()
 
 

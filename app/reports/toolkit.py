@@ -1,13 +1,24 @@
 """The form toolkit: A4 page templates, tables, signature block, QR codes.
 
 A form is a function: data in, PDF bytes out. Nothing here imports Qt or
-touches the database. Every PDF embeds a subset of the bundled Chinese font.
+touches the database. Every PDF embeds a subset of the bundled Chinese font, and
+of the rare-character fallback fonts when a name needs them.
+
+Every piece of text reaches the page through `runs()`, which splits it by the
+font that has each character: Paragraph markup through `markup()` (also called
+`escape()`), plain table cells and anything drawn on the canvas through the
+page canvas's drawString family; LongTable draws its rows' runs itself. A
+character no bundled font has prints as 〓 and is counted, never dropped.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
+import threading
+import unicodedata
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,17 +30,30 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table,
                                 TableStyle)
 
-from app.i18n import _, format_date
+from app.i18n import _, current_language, format_date
 from app.paths import resource_path
 
+log = logging.getLogger(__name__)
+
 FONT = "WenQuanYiMicroHei"
+# Rare characters (生僻字: CJK Ext-A, Ext-B to Ext-F) the main font lacks, tried in this order;
+# resources/fonts/README.md says what each covers and how it was made.
+FALLBACK_FONTS = (("RareHanA", "RareHanA.ttf"), ("RareHanB", "RareHanB.ttf"))
+MISSING = "〓"  # printed for a character no bundled font has (the main font has it)
 MARGIN = 15 * mm
 TOP_MARGIN, BOTTOM_MARGIN = 16 * mm, 14 * mm
+
+# Text with Chinese (or other CJK) in it wraps between any two characters; other text at spaces.
+_CJK_TEXT = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+                       "\U00020000-\U0003ffff]")
+# Marks that draw nothing by themselves (variation selectors, zero-width joiners): left out
+# when no font has them, rather than printed as MISSING.
+_INVISIBLE = ("Mn", "Me", "Cf")
 
 
 def register_font() -> str:
@@ -38,6 +62,143 @@ def register_font() -> str:
         pdfmetrics.registerFont(TTFont(FONT, str(resource_path("fonts", "wqy-microhei.ttc")),
                                        subfontIndex=0))
     return FONT
+
+
+def _utf16_hex(code: int) -> str:
+    return chr(code).encode("utf-16-be").hex().upper()  # a surrogate pair above U+FFFF
+
+
+class _FallbackFont(TTFont):
+    """A fallback font whose text can be copied and searched in the PDF.
+
+    reportlab writes a supplementary-plane character (Ext-B …) into the ToUnicode map as
+    <201D4>, which is not UTF-16, so readers lose it; this rewrites the map with surrogate pairs.
+    """
+
+    def addObjects(self, doc):
+        state = self.state.get(doc)
+        subsets = [list(subset) for subset in state.subsets] if state is not None else []
+        super().addObjects(doc)  # forgets the document's subsets
+        for n, subset in enumerate(subsets):
+            base = b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX)).decode("pdfdoc")
+            stream = doc.idToObject.get("toUnicodeCMap:" + base)
+            if stream is not None:
+                stream.content = "\n".join([
+                    "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+                    f"/CIDSystemInfo << /Registry ({base}) /Ordering ({base}) /Supplement 0 >> def",
+                    f"/CMapName /{base} def", "/CMapType 2 def",
+                    "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+                    f"{len(subset)} beginbfchar",
+                    *(f"<{i:02X}> <{_utf16_hex(code)}>" for i, code in enumerate(subset)),
+                    "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+class _Glyphs:
+    """Which bundled font has which character; the fallbacks are read on first need."""
+
+    def __init__(self):
+        register_font()
+        main = pdfmetrics.getFont(FONT).face.charToGlyph
+        self.main = frozenset(code for code, glyph in main.items() if glyph) | frozenset(range(32))
+        # One C-speed test for the usual case, text the main font draws entirely.
+        ranges, start, prev = [], None, None
+        for code in sorted(self.main):
+            if start is None or code != prev + 1:
+                if start is not None:
+                    ranges.append((start, prev))
+                start = code
+            prev = code
+        ranges.append((start, prev))
+        self.main_only = re.compile("[" + "".join(
+            f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]*")
+        self._fallbacks: list[tuple[str, frozenset[int]]] | None = None
+        self._lock = threading.Lock()
+
+    def fallbacks(self) -> list[tuple[str, frozenset[int]]]:
+        if self._fallbacks is None:
+            with self._lock:
+                if self._fallbacks is None:
+                    loaded = []
+                    for name, filename in FALLBACK_FONTS:
+                        if name not in pdfmetrics.getRegisteredFontNames():
+                            pdfmetrics.registerFont(_FallbackFont(name, str(resource_path("fonts", filename))))
+                        cmap = pdfmetrics.getFont(name).face.charToGlyph
+                        loaded.append((name, frozenset(code for code, glyph in cmap.items() if glyph)))
+                    self._fallbacks = loaded
+        return self._fallbacks
+
+
+_glyphs: _Glyphs | None = None
+_missing = threading.local()  # characters printed as MISSING on this thread since the last build
+
+
+def _glyph_table() -> _Glyphs:
+    global _glyphs
+    if _glyphs is None:
+        _glyphs = _Glyphs()
+    return _glyphs
+
+
+def runs(text: str, *, count: bool = False) -> list[tuple[str, str]]:
+    """`text` as (font name, text) runs, each character in the first bundled font that has it.
+
+    A character no bundled font has becomes MISSING (and, when `count`, is counted for the
+    next build_pdf on this thread to report); a mark that draws nothing by itself is left out.
+    """
+    glyphs = _glyph_table()
+    if glyphs.main_only.fullmatch(text):
+        return [(FONT, text)]
+    out: list[tuple[str, list[str]]] = []
+    for ch in text:
+        code = ord(ch)
+        font = FONT if code in glyphs.main else None
+        if font is None:
+            font = next((name for name, cmap in glyphs.fallbacks() if code in cmap), None)
+        if font is None:
+            if unicodedata.category(ch) in _INVISIBLE:
+                continue
+            font, ch = FONT, MISSING
+            if count:
+                _missing.count = getattr(_missing, "count", 0) + 1
+        if out and out[-1][0] == font:
+            out[-1][1].append(ch)
+        else:
+            out.append((font, [ch]))
+    return [(font, "".join(chars)) for font, chars in out] or [(FONT, "")]
+
+
+def text_width(text: str, size: float, font: str = FONT) -> float:
+    """Width of `text` as runs() draws it (`font` for the characters the main font has)."""
+    if _glyph_table().main_only.fullmatch(text):
+        return pdfmetrics.stringWidth(text, font, size)
+    return sum(pdfmetrics.stringWidth(part, font if name == FONT else name, size)
+               for name, part in runs(text, count=False))
+
+
+def _main_width(text: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, FONT, size)
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markup(text: str | None) -> str:
+    """Plain text as Paragraph markup: escaped, with rare characters in their fallback font."""
+    text = text or ""
+    if _glyph_table().main_only.fullmatch(text):
+        return _xml(text)
+    return "".join(_xml(part) if name == FONT else f'<font name="{name}">{_xml(part)}</font>'
+                   for name, part in runs(text, count=True))
+
+
+escape = markup  # the forms' name for it
+
+
+class Pdf(bytes):
+    """A form's PDF; `missing_glyphs` counts characters no bundled font has (printed as 〓)."""
+
+    missing_glyphs: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,8 +212,11 @@ class Letterhead:
 
 
 def styles() -> dict[str, ParagraphStyle]:
+    """The forms' paragraph styles. Paragraphs made by `paragraph()` (and every toolkit helper)
+    wrap by their own text; one a form makes itself wraps the interface language's way."""
     register_font()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+    cjk = "CJK" if current_language().startswith("zh") else None
+    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap=cjk)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
@@ -66,10 +230,54 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+_twins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def wrap_style(text: str, style: ParagraphStyle) -> ParagraphStyle:
+    """`style`, wrapping between any two characters when `text` has Chinese in it and at spaces
+    otherwise (so English never breaks inside a word: "Gende/r")."""
+    wanted = "CJK" if _CJK_TEXT.search(text) else None
+    if style.wordWrap == wanted:
+        return style
+    twins = _twins.setdefault(style, {})
+    if wanted not in twins:
+        twins[wanted] = ParagraphStyle(f"{style.name}-{wanted or 'words'}", parent=style, wordWrap=wanted)
+    return twins[wanted]
+
+
+def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of plain text (newlines kept), each character in a font that has it."""
+    text = "" if text is None else str(text)
+    return Paragraph(markup(text).replace("\n", "<br/>"), wrap_style(text, style))
+
+
+class _RunCanvas(rl_canvas.Canvas):
+    """A canvas whose drawString family draws each run of text in the font that has it."""
+
+    def drawString(self, x, y, text, *args, **kwargs):
+        parts = runs(text, count=True)
+        if len(parts) == 1 and parts[0][0] == FONT:
+            return super().drawString(x, y, parts[0][1], *args, **kwargs)
+        own, size, leading = self._fontname, self._fontsize, self._leading
+        self.saveState()
+        for name, part in parts:
+            font = own if name == FONT else name
+            self.setFont(font, size, leading)
+            super().drawString(x, y, part, *args, **kwargs)
+            x += pdfmetrics.stringWidth(part, font, size)
+        self.restoreState()
+
+    def drawRightString(self, x, y, text, *args, **kwargs):
+        self.drawString(x - text_width(text, self._fontsize, self._fontname), y, text, *args, **kwargs)
+
+    def drawCentredString(self, x, y, text, *args, **kwargs):
+        self.drawString(x - text_width(text, self._fontsize, self._fontname) / 2, y, text, *args, **kwargs)
+
+
 def _numbered_canvas(letterhead: Letterhead, title: str):
     """A canvas that draws header and footer once the page count is known."""
 
-    class NumberedCanvas(rl_canvas.Canvas):
+    class NumberedCanvas(_RunCanvas):
         def __init__(self, *args, **kwargs):
             kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT  # no stray Helvetica
             super().__init__(*args, **kwargs)
@@ -107,8 +315,12 @@ def _numbered_canvas(letterhead: Letterhead, title: str):
 
 
 def build_pdf(title: str, story: list, letterhead: Letterhead, *, wide: bool = False,
-              subject: str = "") -> bytes:
-    """Lay out `story` on A4 (landscape when `wide`) with header and page numbers."""
+              subject: str = "") -> Pdf:
+    """Lay out `story` on A4 (landscape when `wide`) with header and page numbers.
+
+    Characters no bundled font has are printed as 〓; how many is logged (never the text: it
+    is personal data) and returned as the result's `missing_glyphs`.
+    """
     register_font()
     size = landscape(A4) if wide else A4
     buffer = io.BytesIO()
@@ -119,8 +331,15 @@ def build_pdf(title: str, story: list, letterhead: Letterhead, *, wide: bool = F
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(story, canvasmaker=_numbered_canvas(letterhead, title))
-    return buffer.getvalue()
+    try:
+        doc.build(story, canvasmaker=_numbered_canvas(letterhead, title))
+    finally:
+        missing, _missing.count = getattr(_missing, "count", 0), 0
+    if missing:
+        log.warning("%d character(s) no bundled font has were printed as %s", missing, MISSING)
+    pdf = Pdf(buffer.getvalue())
+    pdf.missing_glyphs = missing
+    return pdf
 
 
 def usable_width(wide: bool = False) -> float:
@@ -130,14 +349,10 @@ def usable_width(wide: bool = False) -> float:
 
 def title_block(title: str, subtitle: str = "") -> list:
     s = styles()
-    out = [Paragraph(escape(title), s["title"])]
+    out = [paragraph(title, s["title"])]
     if subtitle:
-        out.append(Paragraph(escape(subtitle), s["subtitle"]))
+        out.append(paragraph(subtitle, s["subtitle"]))
     return out
-
-
-def escape(text: str) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cell(text: str, style: ParagraphStyle, width: float, padding: float = 6) -> object:
@@ -146,9 +361,9 @@ def cell(text: str, style: ParagraphStyle, width: float, padding: float = 6) -> 
     Plain strings are much faster to lay out; long rosters depend on it.
     """
     text = "" if text is None else str(text)
-    if pdfmetrics.stringWidth(text, FONT, style.fontSize) <= width - padding and "\n" not in text:
+    if "\n" not in text and text_width(text, style.fontSize) <= width - padding:
         return text
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return paragraph(text, style)
 
 
 GRID = colors.HexColor("#888888")
@@ -162,7 +377,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
     s = styles()
     style = ParagraphStyle("tcell", parent=s["cell"], fontSize=font_size, leading=font_size * 1.3)
     head_style = ParagraphStyle("thead", parent=style, alignment=TA_CENTER)
-    data = [[Paragraph(escape(h), head_style) for h in header]]
+    data = [[paragraph(h, head_style) for h in header]]
     for row in rows:
         data.append([cell(value, style, w) for value, w in zip(row, widths)])
     table = Table(data, colWidths=list(widths), repeatRows=1)
@@ -191,7 +406,7 @@ def field_table(pairs: Sequence[tuple[str, str]], width: float, columns: int = 2
     value_w = width / columns - label_w
     data, row = [], []
     for label, value in pairs:
-        row += [Paragraph(escape(label), s["cell"]), cell(value, s["cell"], value_w)]
+        row += [paragraph(label, s["cell"]), cell(value, s["cell"], value_w)]
         if len(row) == columns * 2:
             data.append(row)
             row = []
@@ -218,7 +433,7 @@ def signature_block(width: float) -> Table:
     s = styles()
     labels = [_("Handled by"), _("Person in charge"), _("Stamp"), _("Date")]
     line = "_" * 14
-    data = [[Paragraph(escape(with_colon(label)), s["body"]) for label in labels],
+    data = [[paragraph(with_colon(label), s["body"]) for label in labels],
             [line, line, "", line]]
     quarter = width / 4
     table = Table(data, colWidths=[quarter] * 4, rowHeights=[8 * mm, 22 * mm])
@@ -258,6 +473,18 @@ class DrawOnPage(Flowable):
         self._draw(self.canv)
 
 
+class _Smaller(str):
+    """A LongTable line that is one word wider than its cell, set in its padding and smaller
+    (if need be) to fit."""
+
+    size: float
+
+    def __new__(cls, text: str, size: float):
+        line = super().__new__(cls, text)
+        line.size = size
+        return line
+
+
 class LongTable(Flowable):
     """A ruled table for long lists (rosters, ledgers of thousands of rows).
 
@@ -269,40 +496,55 @@ class LongTable(Flowable):
 
     def __init__(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
                  font_size: float = 8.5, align_right: Sequence[int] = (), padding: float = 3,
-                 _heights: list[float] | None = None, _lines: list | None = None):
+                 _heights: list[float] | None = None, _lines: list | None = None,
+                 _plain: list[bool] | None = None):
         super().__init__()
         register_font()
         self.header, self.rows, self.widths = list(header), rows, list(widths)
         self.font_size, self.align_right, self.padding = font_size, set(align_right), padding
         self.leading = font_size * 1.25
-        self.head_lines = [self._wrap(h, w) for h, w in zip(self.header, self.widths)]
+        main_only = _glyph_table().main_only.fullmatch
+        self.head_plain = bool(main_only("".join(self.header)))
+        self.head_lines = [self._wrap(h, w, self.head_plain) for h, w in zip(self.header, self.widths)]
         self.head_height = self._row_height(self.head_lines)
         if _lines is None:
-            _lines = [[self._wrap(v, w) for v, w in zip(row, self.widths)] for row in rows]
+            # One test a row: does the main font have every character (nearly always)?
+            _plain = [bool(main_only("".join(map(str, row)))) for row in rows]
+            _lines = [[self._wrap(v, w, plain) for v, w in zip(row, self.widths)] for row, plain in zip(rows, _plain)]
             _heights = [self._row_height(cells) for cells in _lines]
-        self.lines, self.heights = _lines, _heights
+        self.lines, self.heights, self.plain = _lines, _heights, _plain
 
-    def _wrap(self, text, width: float) -> list[str]:
+    def _wrap(self, text, width: float, plain: bool = False) -> list[str]:
         text = "" if text is None else str(text)
         room = width - 2 * self.padding
-        if pdfmetrics.stringWidth(text, FONT, self.font_size) <= room:
+        size = self.font_size
+        if (pdfmetrics.stringWidth(text, FONT, size) if plain else text_width(text, size)) <= room:
             return [text]
-        # Chinese breaks between any two characters; words with spaces (English) break at the
-        # spaces, and only a word longer than the cell is cut.
-        pieces = re.findall(r"\S+\s*|\s+", text) if " " in text else list(text)
+        measure = _main_width if plain else text_width
+        # Chinese breaks between any two characters; other text (English) at spaces. A word
+        # wider than the cell is set smaller to fit ("Gender" in a narrow column, never
+        # "Gende/r"); only Chinese, or a word that would have to shrink below 60 %, is cut.
+        cjk = _CJK_TEXT.search(text) is not None
+        pieces = re.findall(r"\S+\s*|\s+", text) if " " in text or not cjk else list(text)
         out, current = [], ""
         for piece in pieces:
-            if current and pdfmetrics.stringWidth(current + piece.rstrip(), FONT, self.font_size) > room:
+            if current and measure(current + piece.rstrip(), size) > room:
                 out.append(current.rstrip())
                 current = ""
-            while pdfmetrics.stringWidth(piece.rstrip(), FONT, self.font_size) > room and len(piece) > 1:
+            word = piece.rstrip()
+            if measure(word, size) > room and not _CJK_TEXT.search(word):
+                smaller = min(size, size * (width - 1) / measure(word, size))  # in the padding too
+                if smaller >= 0.6 * size:
+                    out.append(_Smaller(word, smaller))
+                    continue
+            while measure(piece.rstrip(), size) > room and len(piece) > 1:
                 cut = len(piece) - 1
-                while cut > 1 and pdfmetrics.stringWidth(piece[:cut], FONT, self.font_size) > room:
+                while cut > 1 and measure(piece[:cut], size) > room:
                     cut -= 1
                 out.append(piece[:cut])
                 piece = piece[cut:]
             current += piece
-        return out + [current.rstrip()]
+        return out + [current.rstrip()] if current.strip() or not out else out
 
     def _row_height(self, cells: list[list[str]]) -> float:
         return max(len(c) for c in cells) * self.leading + 2 * self.padding - (self.leading - self.font_size)
@@ -323,9 +565,9 @@ class LongTable(Flowable):
             return [] if count == 0 else [self]
         kw = dict(font_size=self.font_size, align_right=self.align_right, padding=self.padding)
         return [LongTable(self.header, self.rows[:count], self.widths, _heights=self.heights[:count],
-                          _lines=self.lines[:count], **kw),
+                          _lines=self.lines[:count], _plain=self.plain[:count], **kw),
                 LongTable(self.header, self.rows[count:], self.widths, _heights=self.heights[count:],
-                          _lines=self.lines[count:], **kw)]
+                          _lines=self.lines[count:], _plain=self.plain[count:], **kw)]
 
     def draw(self):
         canv = self.canv
@@ -345,25 +587,42 @@ class LongTable(Flowable):
         canv.setFillColor(colors.black)
         text = canv.beginText()
         text.setFont(FONT, self.font_size, self.leading)
-        rows = [(self.head_lines, self.head_height, True)] + [
-            (cells, h, False) for cells, h in zip(self.lines, self.heights)]
+        rows = [(self.head_lines, self.head_height, True, self.head_plain)] + [
+            (cells, h, False, plain) for cells, h, plain in zip(self.lines, self.heights, self.plain)]
         y = top
         rules = []
-        for cells, height, is_head in rows:
+        for cells, height, is_head, plain in rows:
             first_line = y - self.padding - self.font_size * 0.85
             for column, lines in enumerate(cells):
                 for n, line in enumerate(lines):
                     if not line:
                         continue
-                    width = pdfmetrics.stringWidth(line, FONT, self.font_size)
-                    if is_head:
+                    squeezed = type(line) is _Smaller
+                    size = line.size if squeezed else self.font_size
+                    if plain:
+                        parts, width = None, pdfmetrics.stringWidth(line, FONT, size)
+                    else:
+                        parts, width = runs(line, count=True), text_width(line, size)
+                    if size != self.font_size:
+                        text.setFont(FONT, size, self.leading)
+                    if is_head or squeezed:  # a word set smaller sits in the middle, over the padding
                         x = xs[column] + (self.widths[column] - width) / 2
                     elif column in self.align_right:
                         x = xs[column + 1] - self.padding - width
                     else:
                         x = xs[column] + self.padding
                     text.setTextOrigin(x, first_line - n * self.leading)
-                    text.textOut(line)
+                    if parts is None:
+                        text.textOut(line)
+                    elif len(parts) == 1 and parts[0][0] == FONT:
+                        text.textOut(parts[0][1])
+                    else:
+                        for font, part in parts:
+                            text.setFont(font, size, self.leading)
+                            text.textOut(part)
+                        text.setFont(FONT, self.font_size, self.leading)
+                    if size != self.font_size:
+                        text.setFont(FONT, self.font_size, self.leading)
             y -= height
             rules.append((0, y, xs[-1], y))
         canv.drawText(text)

@@ -11,17 +11,18 @@ password hashes out. That is also why a purge can keep the trail as it is.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.db import Database
 from app.i18n import N_, _
-from app.models import AuditLog
+from app.models import AuditLog, Grid, RequestCategory, Resident, Setting, Staff, Ticket
 from app.services import access, xlsx
-from app.services.fields import RESIDENT_FIELDS
+from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
 from app.services.validators import mask_id_number, mask_phone
 
 ACTIONS: dict[str, str] = {
@@ -56,7 +57,8 @@ ENTITIES: dict[str, str] = {
     "holiday": N_("Holiday"),
 }
 
-# Field names shown in the trail (the rest are shown as they are stored).
+# Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
+# (the rest are shown as they are stored).
 FIELD_LABELS: dict[str, str] = {
     **RESIDENT_FIELDS,
     "active": N_("Active"),
@@ -76,6 +78,55 @@ FIELD_LABELS: dict[str, str] = {
     "given_on": N_("Given on"),
     "withdrawn_on": N_("Withdrawn on"),
 }
+
+# Each kind of record's fields (services/fields.py: Field), as "module:attribute", imported when
+# the trail is first shown (the counter's module itself records into the trail).
+ENTITY_FIELDS: dict[str, str] = {
+    "resident": "app.services.fields:RESIDENT_TRAIL",
+    "staff": "app.services.fields:STAFF_TRAIL",
+    "consent": "app.services.fields:CONSENT_TRAIL",
+    "centre": "app.services.fields:CENTRE_TRAIL",
+    "grid": "app.services.fields:GRID_TRAIL",
+    "holiday": "app.services.fields:HOLIDAY_TRAIL",
+    "ticket": "app.services.counter:TICKET_FIELDS",
+    "request_category": "app.services.counter:CATEGORY_FIELDS",
+}
+_COMMON: dict[str, Field] = {
+    **{key: Field(label) for key, label in FIELD_LABELS.items()},
+    "active": Field(FIELD_LABELS["active"], kind="bool"),
+    "resident_id": Field(FIELD_LABELS["resident_id"], ref="resident"),
+}
+# What a `Field.ref` points at: the table and the column people know it by.
+REFERENCES = {
+    "grid": (Grid, Grid.name),
+    "resident": (Resident, Resident.name),
+    "request_category": (RequestCategory, RequestCategory.name),
+    "ticket": (Ticket, Ticket.number),
+    "staff": (Staff, Staff.display_name),
+}
+
+
+def entity_fields(entity: str) -> dict[str, Field]:
+    """The fields of one kind of record as the trail shows them (common ones for the rest)."""
+    ref = ENTITY_FIELDS.get(entity)
+    if ref is None:
+        return _COMMON
+    module, _sep, attribute = ref.partition(":")
+    return {**_COMMON, **getattr(importlib.import_module(module), attribute)}
+
+
+def describe_changes(entity: str, changes: dict[str, list], lookup: Lookup | None = None) -> str:
+    """`{field: [old, new]}` in words: "Status: In progress → Resolved; Grid: — → 五组"; fields and
+    values the program does not know (old rows) are shown as they are stored."""
+    table = entity_fields(entity)
+    parts = []
+    for key, pair in changes.items():
+        f = table.get(key)
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        parts.append(_("{field}: {old} → {new}").format(
+            field=field_label(f, key), old=show_value(f, old, lookup), new=show_value(f, new, lookup)))
+    return _("; ").join(parts)
+
 
 MASK = "***"
 # Free-text notes and health details: only the fact that they changed is kept.
@@ -145,6 +196,7 @@ class AuditEntry:
     entity_id: int | None
     summary: str
     changes: dict[str, list]
+    lookup: Lookup = field(default_factory=Lookup, repr=False, compare=False)
 
     @property
     def action_label(self) -> str:
@@ -160,17 +212,34 @@ class AuditEntry:
 
     @property
     def changes_text(self) -> str:
-        """Like "Phone: 138****5678 → 139****0000; Tags: — → 老年人"."""
-        def show(value) -> str:
-            if value is None or value == "":
-                return "—"
-            return str(value)
+        """Like "Phone: 138****5678 → 139****0000; Status: In progress → Resolved", in the
+        interface's language now (the row keeps codes and ids)."""
+        return describe_changes(self.entity, self.changes, self.lookup)
 
-        def label(key: str) -> str:
-            return _(FIELD_LABELS[key]) if key in FIELD_LABELS else key
 
-        return "; ".join("{}: {} → {}".format(label(k), show(old), show(new))
-                         for k, (old, new) in self.changes.items())
+def _lookup(s, entries: list[AuditEntry]) -> Lookup:
+    """The names of the records the entries' changes point at, and the settings, in a few queries."""
+    wanted: dict[str, set[int]] = {}
+    for e in entries:
+        table = entity_fields(e.entity)
+        for key, pair in e.changes.items():
+            f = table.get(key)
+            if f is None or f.ref not in REFERENCES or not isinstance(pair, list):
+                continue
+            wanted.setdefault(f.ref, set()).update(
+                v for v in pair if isinstance(v, int) and not isinstance(v, bool))
+    names: dict[tuple[str, int], str] = {}
+    for ref, ids in wanted.items():
+        model, column = REFERENCES[ref]
+        ids = sorted(ids)
+        for start in range(0, len(ids), 500):
+            rows = s.execute(select(model.id, column).where(model.id.in_(ids[start:start + 500])))
+            names.update(((ref, rid), name) for rid, name in rows if name)
+    if "staff" in wanted:  # an account without a display name is known by its user name
+        rows = s.execute(select(Staff.id, Staff.username).where(Staff.id.in_(sorted(wanted["staff"]))))
+        for rid, username in rows:
+            names.setdefault(("staff", rid), username)
+    return Lookup(names, dict(s.execute(select(Setting.key, Setting.value)).all()))
 
 
 def query(db: Database, *, actor: access.Actor, person: str | None = None, entity: str | None = None,
@@ -195,9 +264,20 @@ def query(db: Database, *, actor: access.Actor, person: str | None = None, entit
     if limit is not None:
         stmt = stmt.limit(limit)
     with db.session() as s:
-        return [AuditEntry(r.id, r.at, r.actor_name, r.actor_role, r.action, r.entity, r.entity_id,
-                           r.summary, json.loads(r.changes) if r.changes else {})
-                for r in s.scalars(stmt)]
+        entries = [AuditEntry(r.id, r.at, r.actor_name, r.actor_role, r.action, r.entity, r.entity_id,
+                              r.summary, _changes(r.changes)) for r in s.scalars(stmt)]
+        lookup = _lookup(s, entries)
+    for e in entries:
+        e.lookup = lookup
+    return entries
+
+
+def _changes(text: str) -> dict:
+    try:
+        changes = json.loads(text) if text else {}
+    except ValueError:
+        return {"": text}
+    return changes if isinstance(changes, dict) else {"": changes}
 
 
 EXPORT_COLUMNS = [N_("Time"), N_("Staff member"), N_("Role"), N_("Action"), N_("Record type"),

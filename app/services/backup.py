@@ -5,9 +5,22 @@
   folder, checks it (`PRAGMA integrity_check`, a schema revision this program
   knows) and only then renames it to its final name. A full disk or a crash
   never leaves a half-written file under a backup's name.
-* Automatic backups (`auto_backup`, `backup_on_close`) go to
-  `data_dir()/backups`: one a day, one a month; the 7 newest daily and the 12
-  newest monthly backups are kept.
+* Each database has its own backup folder, `data_dir()/backups/<file name>-<id>`,
+  where <id> begins the database's identity: a random UUID kept in its settings
+  table (`database.id`, made the first time a backup needs it). A restored
+  backup carries the same UUID, rightly: it is the same centre's database. So
+  two databases (`--db`) never share, mix or rotate each other's backups.
+  Backups made before this (directly in `data_dir()/backups`) stay where they
+  are, are still listed (`legacy`) and restorable, and are never rotated: which
+  database they belong to cannot be told.
+* Automatic backups (`auto_backup` at start, `backup_on_close`) go to the
+  database's folder: one a day, one a month; the 7 newest daily and the 12
+  newest monthly backups are kept. Today's daily backup is made again (replaced)
+  whenever the database changed since it was taken, so closing the program at
+  the end of the day leaves the day's work in a backup. "Changed" compares
+  `backup_sqlite.change_marker` of the database and of the backup file (schema
+  revision plus the id and time of the last audit-trail row: every write is
+  audited in its own transaction).
 * Backups outside the program's data folder (a USB stick) hold everyone's
   personal data on a medium that gets lost, so they must be encrypted with a
   passphrase: scrypt turns the passphrase into a key, AES-256-GCM encrypts and
@@ -45,6 +58,7 @@ import re
 import secrets
 import struct
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,6 +158,7 @@ class BackupInfo:
     size: int
     encrypted: bool
     modified: dt.datetime
+    legacy: bool = False  # made before backups were kept per database: of any database used then
 
     @property
     def kind_label(self) -> str:
@@ -176,10 +191,88 @@ def _normalise(passphrase: str | None) -> str:
     return unicodedata.normalize("NFC", passphrase or "")
 
 
-def default_folder() -> Path:
+ID_KEY = "database.id"          # settings key of the database's identity (a UUID, 32 hex digits)
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_ID_SHORT = 12                   # hex digits of the identity in the folder's name
+
+
+def default_folder(db: Database | None = None) -> Path:
+    """The backup folder of `db` (created if needed); without a database, the folder
+    that holds every database's folder and the backups made before they had one."""
+    if db is not None:
+        return database_folder(db)
     from app.paths import data_dir
 
     return data_dir() / "backups"
+
+
+def database_id(db: Database) -> str:
+    """The database's identity, a UUID made and stored in it on first need."""
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    from app.models import Setting
+
+    try:
+        with db.session() as s:
+            row = s.get(Setting, ID_KEY)
+            if row is not None and _ID.match(row.value or ""):
+                return row.value
+        try:
+            with db.session() as s:  # not a user's setting: no actor, nothing to audit
+                row = s.get(Setting, ID_KEY)
+                if row is None:
+                    s.add(Setting(key=ID_KEY, value=uuid.uuid4().hex))
+                elif not _ID.match(row.value or ""):
+                    row.value = uuid.uuid4().hex
+        except IntegrityError:
+            pass  # another desk stored one at the same moment: use theirs
+        with db.session() as s:
+            return s.get(Setting, ID_KEY).value
+    except SQLAlchemyError as exc:
+        raise BackupError(_("No backup was made: the database could not be read ({error}).").format(
+            error=getattr(exc, "orig", None) or exc)) from exc
+
+
+def _id_folder(root: Path, ident: str, stem: str) -> Path:
+    """The folder of the database with identity `ident` under `root`: an existing
+    `*-<id>` folder (the file may have been renamed since), else `<stem>-<id>`."""
+    short = ident[:_ID_SHORT]
+    try:
+        for found in sorted(root.glob(f"*-{short}")):
+            if found.is_dir():
+                return found
+    except OSError:
+        pass
+    return root / f"{stem}-{short}"
+
+
+def _make_folder(target: Path) -> Path:
+    try:
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(_(
+            "No backup was made in {folder}: {error}. The disk may be full or the folder is "
+            "not writable.").format(folder=target, error=exc.strerror or exc)) from exc
+    return target
+
+
+def database_folder(db: Database) -> Path:
+    """The folder of this database's own backups (created if needed)."""
+    source = _database_file(db)  # a server database has none
+    return _make_folder(_id_folder(default_folder(), database_id(db), source.stem))
+
+
+def _folder_of_file(db_path: Path) -> Path:
+    """The backup folder of a closed database file; the shared folder when the file has
+    no identity yet (or cannot be read: a damaged database)."""
+    try:
+        ident = backup_sqlite.read_setting(db_path, ID_KEY)
+    except (OSError, *backup_sqlite.ERRORS):
+        ident = None
+    root = default_folder()
+    if not ident or not _ID.match(ident):
+        return root
+    return _id_folder(root, ident, db_path.stem)
 
 
 def is_private_folder(folder: str | Path) -> bool:
@@ -199,16 +292,9 @@ def _database_file(db: Database) -> Path:
     return Path(url.database)
 
 
-def _target_folder(folder: str | Path | None) -> Path:
+def _target_folder(folder: str | Path | None, db: Database) -> Path:
     if folder is None:
-        target = default_folder()
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BackupError(_(
-                "No backup was made in {folder}: {error}. The disk may be full or the folder is "
-                "not writable.").format(folder=target, error=exc.strerror or exc)) from exc
-        return target
+        return database_folder(db)
     target = Path(folder).expanduser()
     if not target.is_dir():
         raise BackupError(_("The folder {folder} does not exist. Is the USB stick plugged in?")
@@ -229,8 +315,18 @@ def _remove_quietly(*paths: Path) -> None:
                 pass
 
 
+def _make_private(path: Path) -> None:
+    """Only the user may read a backup (POSIX; on Windows the data folder is the user's own)."""
+    if os.name != "nt":
+        os.chmod(path, 0o600)
+
+
+def _private_opener(name: str, flags: int) -> int:
+    return os.open(name, flags, 0o600)
+
+
 def _write_new_file(path: Path, data: bytes) -> None:
-    with open(path, "xb") as fh:
+    with open(path, "xb", opener=_private_opener) as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -362,7 +458,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
                actor: access.Actor | None = None) -> BackupResult:
     """Back up the open database now.
 
-    `folder` None means the automatic-backup folder inside the data folder. A
+    `folder` None means this database's backup folder inside the data folder. A
     folder outside the data folder (a USB stick) needs `passphrase`; with a
     passphrase the backup is encrypted wherever it goes. Copying everyone's data
     out of the program needs access.BACKUP_COPY when an `actor` (the window's
@@ -371,7 +467,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
     if kind not in ("manual", "daily", "monthly"):
         raise ValueError(f"unknown backup kind {kind!r}")
     source = _database_file(db)
-    target = _target_folder(folder)
+    target = _target_folder(folder, db)
     leaves_program = not is_private_folder(target)
     if leaves_program and actor is not None:
         access.require(actor, access.BACKUP_COPY)
@@ -405,6 +501,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
             if not backup_sqlite.integrity_ok(temp):
                 raise BackupError(_damaged_source())
             revision = _check_revision(backup_sqlite.read_revision(temp), known)
+        _make_private(temp)
         os.replace(temp, final)
         backup_sqlite.fsync_dir(target)
     except DeskError:
@@ -445,13 +542,15 @@ def _damaged_source() -> str:
 
 def auto_backup(db: Database, *, today: dt.date | None = None,
                 folder: str | Path | None = None) -> list[BackupResult]:
-    """Today's daily backup if there is none yet, and a monthly one when this month
-    has none (normally on the 1st); then rotation. Returns the backups made."""
-    target = _target_folder(folder)
+    """Today's daily backup if there is none yet or the database changed since it was
+    made (it is then replaced), and a monthly one when this month has none (normally
+    on the 1st); then rotation of this database's folder. Returns the backups made."""
+    target = _target_folder(folder, db)
     day = today or dt.date.today()
     existing = _scan(target)
     made: list[BackupResult] = []
-    if not any(b.kind == "daily" and b.date == day for b in existing):
+    daily = next((b for b in existing if b.kind == "daily" and b.date == day), None)
+    if daily is None or changed_since(db, daily.path):
         made.append(backup_now(db, folder=target, kind="daily", today=day))
     if not any(b.kind == "monthly" and (b.date.year, b.date.month) == (day.year, day.month)
                for b in existing):
@@ -462,16 +561,36 @@ def auto_backup(db: Database, *, today: dt.date | None = None,
 
 
 def backup_on_close(db: Database) -> list[BackupResult]:
-    """Called when the window closes: the same as auto_backup."""
+    """Called when the window closes: the same as auto_backup, so today's backup is
+    made again when anything changed since it was taken (the day's work), and
+    nothing is rewritten when nothing did."""
     return auto_backup(db)
 
 
-def rotate(folder: str | Path | None = None, *, keep: set[Path] = frozenset()) -> list[Path]:
-    """Delete all but the 7 newest daily and 12 newest monthly backups; return what was deleted.
+def changed_since(db: Database, backup_path: str | Path) -> bool:
+    """Has the database changed since the (unencrypted) backup at `backup_path` was made?
 
-    Only files named like automatic backups are touched; `keep` are never deleted.
+    Compares the change markers (schema revision, last audit-trail row: see
+    `backup_sqlite.change_marker`) of the two files; a backup that cannot be read
+    (encrypted, damaged, gone) counts as changed, so a fresh one is made.
     """
-    target = Path(folder) if folder is not None else default_folder()
+    source = _database_file(db)
+    try:
+        if is_encrypted(backup_path):
+            return True
+        return backup_sqlite.change_marker(source) != backup_sqlite.change_marker(backup_path)
+    except (OSError, *backup_sqlite.ERRORS):
+        return True
+
+
+def rotate(folder: str | Path, *, keep: set[Path] = frozenset()) -> list[Path]:
+    """Delete all but the 7 newest daily and 12 newest monthly backups in `folder` (one
+    database's folder); return what was deleted.
+
+    Only files named like automatic backups directly in `folder` are touched (not
+    other databases' folders inside it); `keep` are never deleted.
+    """
+    target = Path(folder)
     removed: list[Path] = []
     backups = _scan(target)
     for kind, limit in (("daily", KEEP_DAILY), ("monthly", KEEP_MONTHLY)):
@@ -537,9 +656,20 @@ def _info(path: Path) -> BackupInfo | None:
                       modified=dt.datetime.fromtimestamp(stat.st_mtime))
 
 
-def list_backups(folder: str | Path | None = None) -> list[BackupInfo]:
-    """The backups in `folder` (default: the automatic-backup folder), newest first."""
-    return _scan(Path(folder) if folder is not None else default_folder())
+def list_backups(folder: str | Path | None = None, *, db: Database | None = None) -> list[BackupInfo]:
+    """Backups, newest first: those in `folder`; or with `db`, that database's own and
+    those made before backups were kept per database (`legacy`: of whichever database
+    was used then); with neither, only those older ones."""
+    if folder is not None:
+        return _scan(Path(folder))
+    legacy = _scan(default_folder())
+    for info in legacy:
+        info.legacy = True
+    if db is None:
+        return legacy
+    out = _scan(database_folder(db)) + legacy
+    out.sort(key=lambda b: (b.date, b.modified, b.path.name), reverse=True)
+    return out
 
 
 # -- restoring ---------------------------------------------------------------------
@@ -672,7 +802,7 @@ def _copy_plain(backup: Path, temp: Path) -> None:
             raise _unreadable(backup, exc) from exc
         with reader:
             try:
-                writer = open(dst, "xb")
+                writer = open(dst, "xb", opener=_private_opener)
             except OSError as exc:
                 raise _prepare_error(exc) from exc
             with writer:
@@ -701,7 +831,7 @@ def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None
             return None
     except OSError:
         return None
-    target = Path(safety_folder) if safety_folder is not None else default_folder()
+    target = Path(safety_folder) if safety_folder is not None else _folder_of_file(db_path)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = target / f"{db_path.stem}-before-restore-{stamp}{PLAIN_SUFFIX}"
     n = 2
@@ -711,7 +841,7 @@ def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None
     temp = _temp_path(target)
     final_wal = final.with_name(final.name + "-wal")
     try:
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             backup_sqlite.copy_sqlite(db_path, temp)
         except backup_sqlite.ERRORS:
@@ -722,6 +852,7 @@ def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None
             wal = db_path.with_name(db_path.name + "-wal")
             if wal.exists():
                 _raw_copy(wal, final_wal)
+        _make_private(temp)
         os.replace(temp, final)
         backup_sqlite.fsync_dir(target)
     except OSError as exc:
@@ -736,7 +867,7 @@ def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None
 
 
 def _raw_copy(src: Path, dst: Path) -> None:
-    with open(src, "rb") as reader, open(dst, "xb") as writer:
+    with open(src, "rb") as reader, open(dst, "xb", opener=_private_opener) as writer:
         while chunk := reader.read(1024 * 1024):
             writer.write(chunk)
         writer.flush()

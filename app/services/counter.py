@@ -22,19 +22,21 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
-from app.i18n import N_, _, format_number
+from app.i18n import N_, _, format_date, format_number
 from app.models import Grid, RequestCategory, Resident, Staff, Ticket, TicketEvent
-from app.services import access, audit, grids
+from app.services import access, audit, centre, grids
 from app.services.calendar import Calendar, calendar_in
-from app.services.validators import InvalidValue, normalise_phone
+from app.services.fields import Field
+from app.services.validators import InvalidValue, normalise_phone, normalise_text
 
 # -- vocabularies ---------------------------------------------------------------------------
 
 GRID_LEVEL, CENTRE_LEVEL, TOWN_LEVEL = "grid", "centre", "town"
+# The town level is called what the centre's settings say (街道, 镇 …): see level_label().
 LEVELS: dict[str, str] = {
     GRID_LEVEL: N_("Grid"),
     CENTRE_LEVEL: N_("Centre"),
-    TOWN_LEVEL: N_("Town"),
+    TOWN_LEVEL: centre.UPPER_LEVELS[centre.DEFAULT_UPPER_LEVEL],
 }
 LEVEL_ORDER = [GRID_LEVEL, CENTRE_LEVEL, TOWN_LEVEL]
 
@@ -45,16 +47,26 @@ CHANNELS: dict[str, str] = {
     "home_visit": N_("Home visit"),
 }
 
+# The article's three ways of dealing with a matter; the codes stay as they were stored.
 URGENCIES: dict[str, str] = {
-    "normal": N_("Normal"),        # 小事简议
-    "urgent": N_("Urgent"),        # 急事快议
-    "difficult": N_("Difficult"),  # 难事众议
+    "normal": N_("Minor matter"),       # 小事简议
+    "urgent": N_("Urgent matter"),      # 急事快议
+    "difficult": N_("Complex matter"),  # 难事众议
 }
 
 SATISFACTIONS: dict[str, str] = {
     "satisfied": N_("Satisfied"),
     "basically": N_("Basically satisfied"),
     "unsatisfied": N_("Not satisfied"),
+}
+
+# How the resident was reached for the follow-up (回访方式).
+FOLLOW_UP_METHODS: dict[str, str] = {
+    "phone": N_("Phone call"),        # 电话回访
+    "home_visit": N_("Visit at home"),  # 上门回访
+    "sms": N_("Text message"),        # 短信回访
+    "wechat": N_("WeChat"),           # 微信回访
+    "in_person": N_("In person"),     # 当面回访
 }
 
 RECEIVED, DISPATCHED, HANDLING = "received", "dispatched", "handling"
@@ -135,6 +147,59 @@ def status_label(status: str) -> str:
     return _label(STATUSES, status)
 
 
+def level_label(level: str | None, upper_level: str | None = None) -> str:
+    """A level as people call it; the town level by the centre's setting (`upper_level`, a key of
+    centre.UPPER_LEVELS; None: the default)."""
+    if level == TOWN_LEVEL:
+        return centre.upper_level_label(upper_level)
+    return _label(LEVELS, level)
+
+
+def level_labels(db: Database) -> dict[str, str]:
+    """{level: label} in the order of LEVEL_ORDER, the town level by the centre's setting (for choices)."""
+    upper = centre.upper_level(db)
+    return {level: level_label(level, upper) for level in LEVEL_ORDER}
+
+
+def _show_level(value, lookup) -> str:
+    return level_label(value, lookup.settings.get(centre.UPPER_LEVEL_KEY)) if value in LEVELS else str(value)
+
+
+# The fields of a ticket and of a request category as the audit trail shows them (services/audit.py).
+TICKET_FIELDS: dict[str, Field] = {
+    "resident_id": Field(N_("Requester"), ref="resident"),
+    "walk_in_name": Field(N_("Requester (not registered)")),
+    "walk_in_phone": Field(N_("Requester's phone")),
+    "grid_id": Field(N_("Grid"), ref="grid"),
+    "channel": Field(N_("Came in"), codes=CHANNELS),
+    "category_id": Field(N_("Kind of request"), ref="request_category"),
+    "urgency": Field(N_("Urgency"), codes=URGENCIES),
+    "level": Field(N_("Level"), show=_show_level),
+    "assignee": Field(N_("Handled by")),
+    "proxy_errand": Field(N_("By proxy"), kind="bool"),
+    "proxy_principal": Field(N_("On behalf of")),
+    "proxy_agent": Field(N_("Errand run by")),
+    "proxy_matter": Field(N_("Authorised matter")),
+    "received_on": Field(N_("Received on"), kind="date"),
+    "due_on": Field(N_("Deadline"), kind="date"),
+    "status": Field(N_("Status"), codes=STATUSES),
+    "resolved_on": Field(N_("Resolved on"), kind="date"),
+    "held_since": Field(N_("On hold since"), kind="date"),
+    "held_days": Field(N_("Working days on hold"), kind="number"),
+    "satisfaction": Field(N_("Satisfaction"), codes=SATISFACTIONS),
+    "follow_up_method": Field(N_("Follow-up by"), codes=FOLLOW_UP_METHODS),
+    "followed_up_on": Field(N_("Followed up on"), kind="date"),
+    "archived_on": Field(N_("Archived on"), kind="date"),
+}
+CATEGORY_FIELDS: dict[str, Field] = {
+    "name": Field(N_("Kind of request")),
+    "default_level": Field(N_("Usually handled at"), show=_show_level),
+    "promised_working_days": Field(N_("Promised working days"), kind="number"),
+    "sort_order": Field(N_("Order")),
+    "active": Field(N_("In use"), kind="bool"),
+}
+
+
 # -- categories (admin) -----------------------------------------------------------------------
 
 @dataclass
@@ -153,14 +218,16 @@ class CategoryRow:
     promised_working_days: int
     active: bool
     sort_order: int
+    upper_level: str | None = None  # what the town level is called (centre.UPPER_LEVELS)
 
     @property
     def level_label(self) -> str:
-        return _label(LEVELS, self.default_level)
+        return level_label(self.default_level, self.upper_level)
 
 
-def _category_row(c: RequestCategory) -> CategoryRow:
-    return CategoryRow(c.id, c.name, c.default_level, c.promised_working_days, c.active, c.sort_order)
+def _category_row(c: RequestCategory, upper_level: str | None = None) -> CategoryRow:
+    return CategoryRow(c.id, c.name, c.default_level, c.promised_working_days, c.active, c.sort_order,
+                       upper_level)
 
 
 def list_categories(db: Database, *, include_inactive: bool = False) -> list[CategoryRow]:
@@ -168,7 +235,8 @@ def list_categories(db: Database, *, include_inactive: bool = False) -> list[Cat
     if not include_inactive:
         stmt = stmt.where(RequestCategory.active.is_(True))
     with db.session() as s:
-        return [_category_row(c) for c in s.scalars(stmt)]
+        upper = centre.upper_level_in(s)
+        return [_category_row(c, upper) for c in s.scalars(stmt)]
 
 
 def _validate_category(s, data: CategoryInput, own_id: int | None) -> dict:
@@ -304,6 +372,7 @@ class TicketInfo:
     held_days: int
     satisfaction: str | None
     follow_up_comment: str
+    follow_up_method: str | None
     proxy_errand: bool
     proxy_principal: str
     proxy_agent: str
@@ -311,6 +380,7 @@ class TicketInfo:
     overdue: bool
     due_today: bool
     escalated: bool = False  # moved up a level at least once (not 小事不出网格)
+    upper_level: str | None = None  # what the town level is called (centre.UPPER_LEVELS)
 
     @property
     def on_hold(self) -> bool:
@@ -327,7 +397,7 @@ class TicketInfo:
 
     @property
     def level_label(self) -> str:
-        return _label(LEVELS, self.level)
+        return level_label(self.level, self.upper_level)
 
     @property
     def channel_label(self) -> str:
@@ -341,6 +411,10 @@ class TicketInfo:
     def satisfaction_label(self) -> str:
         return _label(SATISFACTIONS, self.satisfaction)
 
+    @property
+    def follow_up_method_label(self) -> str:
+        return _label(FOLLOW_UP_METHODS, self.follow_up_method)
+
 
 TicketRow = TicketInfo  # one line of the tickets list
 
@@ -348,11 +422,12 @@ TicketRow = TicketInfo  # one line of the tickets list
 @dataclass
 class EventRow:
     at: dt.datetime
-    actor_name: str
+    actor_name: str   # as stored: the account name (or the command line's OS user)
     action: str
     from_status: str
     to_status: str
     note: str
+    actor: str = ""   # as people know them: the staff member's display name, else actor_name
 
     @property
     def action_label(self) -> str:
@@ -377,7 +452,7 @@ class _Requester:
 
 
 def _info(t: Ticket, category: str, resident: Resident | _Requester | None, grid: str, today: dt.date,
-          escalated: bool = False) -> TicketInfo:
+          escalated: bool = False, upper_level: str | None = None) -> TicketInfo:
     return TicketInfo(
         id=t.id, number=t.number,
         requester=resident.name if resident is not None else t.walk_in_name,
@@ -386,10 +461,10 @@ def _info(t: Ticket, category: str, resident: Resident | _Requester | None, grid
         description=t.description, urgency=t.urgency, level=t.level, assignee=t.assignee,
         grid_id=t.grid_id, grid=grid, status=t.status, received_on=t.received_on, due_on=t.due_on,
         resolved_on=t.resolved_on, held_since=t.held_since, held_days=t.held_days,
-        satisfaction=t.satisfaction, follow_up_comment=t.follow_up_comment,
+        satisfaction=t.satisfaction, follow_up_comment=t.follow_up_comment, follow_up_method=t.follow_up_method,
         proxy_errand=t.proxy_errand, proxy_principal=t.proxy_principal, proxy_agent=t.proxy_agent,
         proxy_matter=t.proxy_matter, overdue=_overdue(t, today), due_today=_due_today(t, today),
-        escalated=escalated)
+        escalated=escalated, upper_level=upper_level)
 
 
 def _escalated_ids(s, ticket_ids=None) -> set[int]:
@@ -404,7 +479,7 @@ def _load_info(s, t: Ticket, today: dt.date) -> TicketInfo:
     resident = s.get(Resident, t.resident_id) if t.resident_id is not None else None
     grid = s.get(Grid, t.grid_id) if t.grid_id is not None else None
     return _info(t, category.name if category else "", resident, grid.name if grid else "", today,
-                 bool(_escalated_ids(s, [t.id])))
+                 bool(_escalated_ids(s, [t.id])), centre.upper_level_in(s))
 
 
 def _get_ticket(s, ticket_id: int) -> Ticket:
@@ -589,6 +664,7 @@ class TicketState:
     held_days: int = 0
     satisfaction: str | None = None
     follow_up_comment: str = ""
+    follow_up_method: str | None = None
     followed_up_on: dt.date | None = None
     archived_on: dt.date | None = None
     number: str = ""  # only for the message of a refusal
@@ -626,7 +702,7 @@ def _refusal(state: TicketState, action: str) -> MoveRefused | None:
         return MoveRefused(_("Only a ticket whose requester was not satisfied can be reopened: {number}.")
                            .format(number=state.number))
     if action == "escalate" and state.level == TOWN_LEVEL:
-        return MoveRefused(_("Ticket {number} is already at the town level; it cannot be escalated further.")
+        return MoveRefused(_("Ticket {number} is already at the highest level; it cannot be escalated further.")
                            .format(number=state.number))
     if action == "resume" and not state.on_hold:
         return MoveRefused(_("Ticket {number} is not on hold.").format(number=state.number))
@@ -639,14 +715,16 @@ def step(state: TicketState, action: str, *, today: dt.date, calendar: Calendar,
 
     Raises MoveRefused when the state table `MOVES` or the ticket's state does not allow the step
     (on hold, not on hold, already at the town level, reopen without an unsatisfied follow-up),
-    ValidationError when the step lacks what it needs: `details` (assignee, satisfaction, comment)
-    and `note` as move() describes. `calendar` counts the working days a resume adds to the deadline.
+    ValidationError when the step lacks what it needs: `details` (assignee, satisfaction, method,
+    comment) and `note` as move() describes — a resolve says what came of it, a follow-up says how
+    satisfied the resident was and how they were reached. `calendar` counts the working days a
+    resume adds to the deadline.
     """
     refused = _refusal(state, action)
     if refused is not None:
         raise refused
     details = details or {}
-    unknown = set(details) - {"assignee", "satisfaction", "comment"}
+    unknown = set(details) - {"assignee", "satisfaction", "method", "comment"}
     if unknown:
         raise TypeError(f"unexpected details: {sorted(unknown)}")
     note = (note or "").strip()
@@ -657,13 +735,20 @@ def step(state: TicketState, action: str, *, today: dt.date, calendar: Calendar,
             raise ValidationError({"assignee": _("Please enter who the ticket is dispatched to.")})
         changes["assignee"] = assignee[:NAME_MAX]
     elif action == "resolve":
+        if not note:
+            raise ValidationError({"note": _("Please enter the result: what was done for the resident.")})
         changes["resolved_on"] = max(today, state.received_on)
     elif action == "follow_up":
-        satisfaction = details.get("satisfaction")
+        satisfaction, method = details.get("satisfaction"), details.get("method")
+        missing = {}
         if satisfaction not in SATISFACTIONS:
-            raise ValidationError({"satisfaction": _("Please choose how satisfied the resident is.")})
-        changes.update(satisfaction=satisfaction, follow_up_comment=(details.get("comment") or "").strip(),
-                       followed_up_on=today)
+            missing["satisfaction"] = _("Please choose how satisfied the resident is.")
+        if method not in FOLLOW_UP_METHODS:
+            missing["method"] = _("Please choose how the resident was reached.")
+        if missing:
+            raise ValidationError(missing)
+        changes.update(satisfaction=satisfaction, follow_up_method=method,
+                       follow_up_comment=(details.get("comment") or "").strip(), followed_up_on=today)
     elif action == "archive":
         if state.satisfaction == "unsatisfied" and not note:
             raise ValidationError({"note": _(
@@ -698,7 +783,8 @@ def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note
     """Move a ticket along the closed loop; step() decides, refusing any move the state table does not allow.
 
     Actions and their details:
-      dispatch (assignee required) · start · resolve · follow_up (satisfaction, comment) ·
+      dispatch (assignee required) · start · resolve (note: the result, required) ·
+      follow_up (satisfaction and method required, comment) ·
       archive (a note is required when the resident was not satisfied) · reopen (only after an
       unsatisfied follow-up; note: what is still to be done) · escalate (note: why; optional
       assignee) · hold (note: why) · resume.
@@ -712,7 +798,8 @@ def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note
     with db.session() as s:
         ticket = _get_ticket(s, ticket_id)
         before = {k: getattr(ticket, k) for k in (*AUDITED, "resolved_on", "held_since", "held_days",
-                                                  "satisfaction", "followed_up_on", "archived_on")}
+                                                  "satisfaction", "follow_up_method", "followed_up_on",
+                                                  "archived_on")}
         from_status = ticket.status
         after_step = step(TicketState.of(ticket), action, today=today, calendar=calendar_in(s), note=note,
                           details=details)
@@ -730,11 +817,12 @@ def move(db: Database, ticket_id: int, action: str, *, actor: access.Actor, note
         return _load_info(s, ticket, today)
 
 
-def follow_up(db: Database, ticket_id: int, satisfaction: str, comment: str = "", *, actor: access.Actor,
-              today: dt.date | None = None) -> TicketInfo:
-    """Record the resident's satisfaction (反馈评价); 'unsatisfied' leaves the ticket open to reopen."""
+def follow_up(db: Database, ticket_id: int, satisfaction: str, comment: str = "", *, method: str | None,
+              actor: access.Actor, today: dt.date | None = None) -> TicketInfo:
+    """Record the resident's satisfaction (反馈评价) and how they were reached (a key of
+    FOLLOW_UP_METHODS); 'unsatisfied' leaves the ticket open to reopen."""
     return move(db, ticket_id, "follow_up", actor=actor, today=today, satisfaction=satisfaction,
-                comment=comment)
+                method=method, comment=comment)
 
 
 def allowed_actions(ticket: TicketInfo | TicketState, today: dt.date | None = None) -> list[str]:
@@ -844,7 +932,7 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
         stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_on <= today)
     if on_hold_only:
         stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES), Ticket.held_since.is_not(None))
-    query = _clean(query)
+    query = _clean(normalise_text(query))  # full-width (全角) input finds what ASCII finds
     if query.upper().startswith(QR_PREFIX):
         query = query[len(QR_PREFIX):].strip()
     if query:
@@ -858,8 +946,9 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
         found = s.execute(stmt).all()
         # A short list (one resident's tickets) asks only about its own tickets.
         escalated = _escalated_ids(s, [row[0].id for row in found] if len(found) < 500 else None)
+        upper = centre.upper_level_in(s)
         rows = [_info(t, cat or "", _Requester(name, phone) if rid is not None else None, grid_name or "",
-                      today, t.id in escalated)
+                      today, t.id in escalated, upper)
                 for t, cat, rid, name, phone, grid_name in found]
     if overdue_only:
         rows = [r for r in rows if r.overdue]
@@ -872,16 +961,26 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
     return rows
 
 
-def resident_lines(db: Database, resident_id: int) -> list[tuple[str, str]]:
+RESIDENT_LINES_SHOWN = 5
+
+
+def resident_lines(db: Database, resident_id: int) -> list:
     """What the residents' detail pane shows of a resident's service requests (app/features.py):
-    how many are open and in all, and the numbers of the first open ones."""
+    how many are open and in all, then the latest few (open ones first) with date and status,
+    each opening the ticket on the counter tab."""
+    from app.features import DetailItem, DetailLine
+
     tickets = list_tickets(db, resident_id=resident_id)
     if not tickets:
         return []
     still_open = [t for t in tickets if t.status in OPEN_STATUSES]
     summary = _("Service requests: {open} open, {total} in all").format(
         open=format_number(len(still_open)), total=format_number(len(tickets)))
-    return [(summary, ", ".join(t.number for t in still_open[:3]))]
+    latest = sorted(tickets, key=lambda t: (t.status not in OPEN_STATUSES, -t.received_on.toordinal()))
+    items = tuple(DetailItem(_("{number} · {date} · {status}").format(
+        number=t.number, date=format_date(t.received_on), status=status_label(t.status)), t.number)
+        for t in latest[:RESIDENT_LINES_SHOWN])
+    return [DetailLine(summary, items)]
 
 
 def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
@@ -899,9 +998,14 @@ def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
 def ticket_history(db: Database, ticket_id: int) -> list[EventRow]:
     with db.session() as s:
         _get_ticket(s, ticket_id)
-        events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+        # Events keep the account name; the history shows the person's name, resolved now (an OS
+        # user of the command line or a deleted account keeps the stored name).
+        events = s.execute(select(TicketEvent, Staff.display_name)
+                           .outerjoin(Staff, Staff.username == TicketEvent.actor_name)
+                           .where(TicketEvent.ticket_id == ticket_id)
                            .order_by(TicketEvent.at, TicketEvent.id))
-        return [EventRow(e.at, e.actor_name, e.action, e.from_status, e.to_status, e.note) for e in events]
+        return [EventRow(e.at, e.actor_name, e.action, e.from_status, e.to_status, e.note,
+                         (display or "").strip() or e.actor_name) for e, display in events]
 
 
 # -- figures ----------------------------------------------------------------------------------

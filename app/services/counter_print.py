@@ -4,19 +4,37 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
 from app.i18n import N_, _, format_date
-from app.models import Grid, RequestCategory
+from app.models import Grid, RequestCategory, Resident, Staff, TicketEvent
 from app.reports import counter_forms
 from app.services import access, counter
 from app.services.printing import Progress, allowed, find_named, letterhead, month_of
+from app.services.validators import mask_id_number
+
+
+def received_by(db: Database, ticket_id: int) -> str:
+    """Who received the ticket (经办人): the staff member's display name, else the account name
+    (the command line's operating-system user has no account)."""
+    with db.session() as s:
+        found = s.execute(select(TicketEvent.actor_name, Staff.display_name)
+                          .outerjoin(Staff, Staff.username == TicketEvent.actor_name)
+                          .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "received")
+                          .order_by(TicketEvent.at, TicketEvent.id).limit(1)).first()
+    if found is None:
+        return ""
+    account, display = found
+    return display or account
 
 
 def receipt_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:
-    """受理回执 for the resident (phone masked)."""
+    """受理回执: the stub the centre keeps and the receipt for the resident (phone masked)."""
     allowed(actor, access.COUNTER_RECEIVE)
-    return counter_forms.receipt(counter.get_ticket(db, ticket_id), letterhead(db))
+    ticket = counter.get_ticket(db, ticket_id)
+    return counter_forms.receipt(ticket, letterhead(db), received_by(db, ticket_id))
 
 
 def dispatch_slip_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:
@@ -30,13 +48,24 @@ def dispatch_slip_pdf(db: Database, ticket_id: int, *, actor: access.Actor | Non
 
 
 def authorisation_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:
-    """委托书 for a proxy errand (代办); refused for any other ticket."""
+    """委托书 for a proxy errand (代办); refused for any other ticket. When the principal is the resident
+    who asked, it carries their ID number from the file: masked unless `actor` may see it in full."""
+    actor = actor or access.current_os_actor()
     allowed(actor, access.COUNTER_RECEIVE)
     ticket = counter.get_ticket(db, ticket_id)
     if not ticket.proxy_errand:
         raise DeskError(_("Ticket {number} is not a proxy errand, so it has no letter of authorisation.")
                         .format(number=ticket.number))
-    return counter_forms.authorisation_letter(ticket, letterhead(db))
+    principal_id = ""
+    if ticket.resident_id is not None:
+        with db.session() as s:
+            resident = s.get(Resident, ticket.resident_id)
+            # The principal may be someone else the desk named (the requester's parent …): no number then.
+            if resident is not None and resident.id_number and resident.name == ticket.proxy_principal:
+                principal_id = resident.id_number
+    if principal_id and not access.may(actor, access.PERSONAL_DATA_FULL):
+        principal_id = mask_id_number(principal_id)
+    return counter_forms.authorisation_letter(ticket, letterhead(db), principal_id)
 
 
 # The ledger's status choices: every status, and "open" (received, dispatched or being handled).
@@ -96,8 +125,25 @@ def ledger_pdf(db: Database, flt: LedgerFilter, progress: Progress | None = None
     # The figures follow the kind and grid filters; a status filter cannot apply to them.
     figures = counter.figures(db, flt.date_from, flt.date_to, today=today, category_id=flt.category_id,
                               grid=flt.grid_id)
-    return counter_forms.ledger(flt.rows(db, today), description, figures, letterhead(db, today), progress,
-                                filtered=bool(flt.status))
+    rows = flt.rows(db, today)
+    return counter_forms.ledger(rows, description, figures, letterhead(db, today), progress,
+                                filtered=bool(flt.status), results=results(db, rows))
+
+
+def results(db: Database, rows: list[counter.TicketRow]) -> dict[int, str]:
+    """办理结果 of the resolved tickets among `rows`: ticket id → the note of its latest resolution
+    (a reopened ticket being handled again has none yet)."""
+    resolved = [r.id for r in rows if r.resolved_on is not None]
+    found: dict[int, str] = {}
+    with db.session() as s:
+        for start in range(0, len(resolved), 500):  # SQLite limits the parameters of one statement
+            for ticket_id, note in s.execute(
+                    select(TicketEvent.ticket_id, TicketEvent.note)
+                    .where(TicketEvent.ticket_id.in_(resolved[start:start + 500]),
+                           TicketEvent.action == "resolve", TicketEvent.note != "")
+                    .order_by(TicketEvent.at, TicketEvent.id)):
+                found[ticket_id] = note  # the latest wins
+    return found
 
 
 # -- the command line's `print receipt|dispatch-slip|authorisation|ledger` ----------------------

@@ -1,7 +1,8 @@
 """Export residents to an Excel workbook (.xlsx).
 
 ID numbers and phones are masked unless full data is asked for by someone
-whose role allows it (access.PERSONAL_DATA_FULL). The workbook is written to
+whose role allows it (access.PERSONAL_DATA_FULL); a masked export has no
+birth-date and notes columns at all (see MASKED_LEAVES_OUT). The workbook is written to
 a temporary file beside the target and renamed at the end, so a failed export
 never leaves a half-written file.
 """
@@ -42,6 +43,10 @@ COLUMNS: list[tuple[str, str]] = [
     ("notes", N_("Notes")),
     ("status", N_("Status")),
 ]
+# Columns a masked export leaves out: the birth date would give the masked digits of the ID
+# number back, and notes may be health data. Left out rather than left empty, so nobody
+# reads an empty column as "not recorded".
+MASKED_LEAVES_OUT = frozenset({"birth_date", "notes"})
 STATUS = {True: N_("Active"), False: N_("Deactivated")}
 _CHUNK = 500
 
@@ -96,16 +101,21 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
     ids = search_ids(db, query, include_inactive)
     genders = {code: _(label) for code, label in GENDERS.items()}
     status = {state: _(label) for state, label in STATUS.items()}
-    # A masked export keeps the age but not the birth date (which, with the masked ID
-    # number, would give the whole number back) and leaves notes out (they may be health data).
-    rows = [[r.name, genders.get(r.gender, ""), r.birth_date if full else None, age_on(r.birth_date, today),
-             (r.id_number or "") if full else mask_id_number(r.id_number),
-             (r.phone or "") if full else mask_phone(r.phone),
-             r.estate, r.building, r.unit, r.room, grid, "、".join(tag_names), (r.notes or "") if full else "",
-             status[bool(r.active)]]
-            for r, grid, tag_names in _records(db, ids)]
-    xlsx.write_table(path, _("Residents"), [_(label) for _key, label in COLUMNS], rows,
-                     error=ExportError, text_columns=(4, 5))
+    # A masked export keeps the age but has no birth-date and notes columns (MASKED_LEAVES_OUT).
+    columns = [(key, label) for key, label in COLUMNS if full or key not in MASKED_LEAVES_OUT]
+    keys = [key for key, _label in columns]
+
+    def values(r, grid: str, tag_names: list[str]) -> dict:
+        return {"name": r.name, "gender": genders.get(r.gender, ""), "birth_date": r.birth_date,
+                "age": age_on(r.birth_date, today),
+                "id_number": (r.id_number or "") if full else mask_id_number(r.id_number),
+                "phone": (r.phone or "") if full else mask_phone(r.phone),
+                "estate": r.estate, "building": r.building, "unit": r.unit, "room": r.room, "grid": grid,
+                "tags": "、".join(tag_names), "notes": r.notes or "", "status": status[bool(r.active)]}
+
+    rows = [[row[key] for key in keys] for row in (values(*record) for record in _records(db, ids))]
+    xlsx.write_table(path, _("Residents"), [_(label) for _key, label in columns], rows,
+                     error=ExportError, text_columns=(keys.index("id_number"), keys.index("phone")))
     summary = (_("{count} residents to {file}, with full ID numbers and phones") if full
                else _("{count} residents to {file}, ID numbers and phones masked"))
     with db.session() as s:

@@ -6,6 +6,13 @@ for the given name alone. Surnames with a special reading use it (单 shan,
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
+# Han characters: radicals, Ext-A, the unified block, compatibility ideographs, Ext-B to Ext-H
+# (the rare characters, 生僻字, of the public-security registry and GB 18030-2022).
+CJK = re.compile("[\u2e80-\u2fdf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003347f]")
+
 # Compound surnames first: 尉迟 must not be read as 尉 + 迟.
 COMPOUND_SURNAMES = {
     "欧阳": "ou yang", "尉迟": "yu chi", "司马": "si ma", "诸葛": "zhu ge", "上官": "shang guan",
@@ -29,14 +36,20 @@ SURNAME_READINGS = {
 }
 
 
+def _no_pinyin(text: str) -> str:
+    """What pypinyin gives for text it has no reading for: Latin letters stay, a rare character
+    it does not know gives nothing (so no key is made of the character itself)."""
+    return CJK.sub("", text)
+
+
 def _syllables(text: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
-    return [p.strip().lower() for p in lazy_pinyin(text, style=Style.NORMAL) if p.strip()]
+    return [p.strip().lower() for p in lazy_pinyin(text, style=Style.NORMAL, errors=_no_pinyin) if p.strip()]
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return CJK.search(text) is not None
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -47,26 +60,32 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def surname_readings(surname: str) -> list[list[str]]:
-    """The surname reading first, then the everyday reading if it differs."""
+    """The surname reading first, then the everyday reading(s) if they differ.
+
+    A compound surname's everyday reading is each character's own: 尉迟 is yu chi as a
+    surname, but staff also type wei chi.
+    """
     common = _syllables(surname)
     special = COMPOUND_SURNAMES.get(surname) or SURNAME_READINGS.get(surname)
     if special is None:
         return [common]
-    readings = [special.split()]
-    if common != readings[0]:
-        readings.append(common)
-    return readings
+    readings = [special.split(), common]
+    if len(surname) > 1:
+        readings.append([s for ch in surname for s in _syllables(ch)])
+    return [list(r) for r in dict.fromkeys(tuple(r) for r in readings)]
 
 
 def search_keys(name: str) -> tuple[str, str]:
     """(keys, sort_key) of a name; keys are matched by word prefix with LIKE."""
     if not _has_cjk(name):
+        name = unicodedata.normalize("NFKC", name)
         words = name.lower().split()
         if not words:
             return " ", ""
         whole = list(dict.fromkeys(["".join(words), "".join(w[0] for w in words)]))
         return " " + " ".join(whole) + " | " + " ".join(words[1:]) + " ", " ".join(words)
-    name = "".join(name.split())
+    # Full-width letters and compatibility ideographs as the search query is normalised.
+    name = "".join(unicodedata.normalize("NFKC", name).split())
     surname, given = split_name(name)
     given_syl = _syllables(given)
     readings = surname_readings(surname)

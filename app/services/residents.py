@@ -14,7 +14,8 @@ from app.i18n import N_, _
 from app.models import FamilyLink, Grid, Resident, Tag, resident_tags
 from app.services import access, audit, pinyin
 from app.services.member_codes import code_from_scan, new_member_code
-from app.services.validators import InvalidValue, mask_id_number, normalise_phone, parse_id_number
+from app.services.validators import (InvalidValue, mask_id_number, normalise_phone, normalise_text,
+                                     parse_id_number)
 
 GENDERS = {"M": N_("Male"), "F": N_("Female")}
 
@@ -390,6 +391,9 @@ def unlink_family(db: Database, resident_id: int, relative_id: int, *, actor: ac
 # made by this desk or by another desk sharing the database.
 
 _DIGITS = re.compile(r"^\d{3,17}[\dX]$")
+# A phone typed the international way: +86 or 0086, then the number (a landline without its 0).
+# "0086" alone stays a tail: it is only the country code when a whole number follows.
+_COUNTRY_CODE = re.compile(r"^(?:\+86|0086(?=\d{9}))")
 _INDEX = "residents.search"
 _LAST = "residents.last_search"
 
@@ -420,7 +424,9 @@ def _index(db: Database, include_inactive: bool) -> list[_Entry]:
                                     Resident.id_number, Resident.active)
                              .order_by(Resident.sort_key, Resident.id))
             for rid, keys, name, phone, id_number, is_active in rows:
-                entry = (rid, keys, keys.partition("|")[0], name,
+                # The name as a query is normalised (NFKC), so 全角 letters and compatibility
+                # ideographs match either way.
+                entry = (rid, keys, keys.partition("|")[0], normalise_text(name),
                          f"{(phone or '').replace('-', '')}\n{(id_number or '').upper()}\n")
                 everyone.append(entry)
                 if is_active:
@@ -433,9 +439,10 @@ def search_ids(db: Database, query: str = "", include_inactive: bool = False) ->
     """Ids of the residents matching `query`, best matches first, then in pinyin order.
 
     The query is a name (or part of one), full pinyin or initials (cailiangjian,
-    clj), the last 4+ digits of a phone or ID number, or a scanned member card.
+    clj), the last 4+ digits of a phone or ID number (a phone also as +86 …), or a scanned
+    member card. Full-width (全角) input finds what half-width input finds.
     """
-    term = "".join((query or "").split())
+    term = "".join(normalise_text(query).split())
     entries = _index(db, include_inactive)
     if not term:
         return [e[0] for e in entries]
@@ -445,7 +452,8 @@ def search_ids(db: Database, query: str = "", include_inactive: bool = False) ->
             found = s.scalar(select(Resident.id).where(Resident.member_code == code))
         if found is not None:
             return [found]
-    digits = term.replace("-", "").upper()  # "0595-88881234", "138-1234-5678"
+    # "0595-88881234", "138-1234-5678", "(0595) 8888 1234", "+86 138 1234 5678"
+    digits = _COUNTRY_CODE.sub("", term.replace("-", "").replace("(", "").replace(")", "").upper())
     if _DIGITS.match(digits):
         if len(digits) < 4:
             return []

@@ -1,13 +1,14 @@
 """The residents' printable forms (app/features.py): 居民信息登记表, 花名册, member cards."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
-from app.i18n import _
+from app.i18n import _, format_number
 from app.models import Grid, Resident, Tag
 from app.reports import resident_forms
 from app.services import access, residents
@@ -61,7 +62,9 @@ def roster_pdf(db: Database, flt: ResidentFilter, progress: Progress | None = No
     return resident_forms.roster(rows, description, letterhead(db), progress)
 
 
-def member_cards_pdf(db: Database, resident_ids: list[int], *, actor: access.Actor | None = None) -> bytes:
+def member_cards_pdf(db: Database, resident_ids: list[int], *, actor: access.Actor | None = None,
+                     today: dt.date | None = None) -> bytes:
+    """Member cards, issued `today` (by default the real today), with the centre's service phone."""
     allowed(actor, access.RESIDENTS_PRINT)
     if not resident_ids:
         raise ValidationError({"residents": _("Choose at least one resident for member cards.")})
@@ -70,7 +73,7 @@ def member_cards_pdf(db: Database, resident_ids: list[int], *, actor: access.Act
             select(Resident.id, Resident.name, Resident.member_code).where(Resident.id.in_(resident_ids)))}
     cards = [resident_forms.MemberCard(found[i][0], found[i][1], qr_payload(found[i][1]))
              for i in resident_ids if i in found and found[i][1]]
-    return resident_forms.member_cards(cards, letterhead(db))
+    return resident_forms.member_cards(cards, letterhead(db, today))
 
 
 # -- the command line's `print registration|roster|member-cards` --------------------------------
@@ -82,19 +85,56 @@ def _filter(db: Database, options) -> ResidentFilter:
         tag_id=find_named(db, Tag, options.tag, _("tag")) if options.tag else None)
 
 
+def _named_residents(db: Database, options) -> list[int]:
+    """The residents named by --resident, in the order given, each once; an unknown
+    number is refused (never a form with someone missing)."""
+    wanted = list(dict.fromkeys(options.resident or []))
+    with db.session() as s:
+        found = set(s.scalars(select(Resident.id).where(Resident.id.in_(wanted)))) if wanted else set()
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        raise NotFoundError(_("No resident has the record number {numbers}.").format(
+            numbers=", ".join(missing)))
+    return wanted
+
+
+def registration_pdfs(db: Database, resident_ids: list[int], *, actor: access.Actor | None = None) -> bytes:
+    """One PDF with a registration form per resident, each starting on a new page."""
+    allowed(actor, access.RESIDENTS_PRINT)
+    return resident_forms.registration_forms([residents.get_resident(db, i) for i in resident_ids],
+                                             letterhead(db))
+
+
 def registration_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:
-    if not options.resident or len(options.resident) != 1:
-        raise DeskError(_("The registration form needs exactly one --resident."))
-    return registration_pdf(db, options.resident[0], actor=actor)
+    """Forms for the residents named by --resident, or for those --estate/--grid/--tag select
+    (never for everyone by accident: one of them is needed)."""
+    flt = _filter(db, options)  # an unknown grid or tag is refused even with --resident
+    if options.resident:
+        ids = _named_residents(db, options)
+    elif options.estate or options.grid or options.tag:
+        ids = flt.ids(db)
+        if not ids:
+            raise NotFoundError(_("No resident matches {selection}.").format(selection=flt.describe(db)))
+    else:
+        raise DeskError(_("The registration form needs --resident (or --estate, --grid or --tag)."))
+    return registration_pdfs(db, ids, actor=actor)
 
 
 def roster_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:
-    return roster_pdf(db, _filter(db, options), actor=actor)
+    """The roster of the residents the filters select, or with --resident of just those
+    residents (in the order given; the filters are still checked, as for member cards)."""
+    flt = _filter(db, options)
+    if not options.resident:
+        return roster_pdf(db, flt, actor=actor)
+    allowed(actor, access.RESIDENTS_PRINT)
+    ids = _named_residents(db, options)
+    description = _("Chosen residents ({count})").format(count=format_number(len(ids)))
+    return resident_forms.roster(residents.fetch_rows_in_order(db, ids), description, letterhead(db))
 
 
 def member_cards_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:
     flt = _filter(db, options)  # an unknown grid or tag is refused even with --resident
-    return member_cards_pdf(db, options.resident or flt.ids(db), actor=actor)
+    return member_cards_pdf(db, _named_residents(db, options) or flt.ids(db), actor=actor)
 
 
 def some_resident(db: Database) -> list[str]:

@@ -54,8 +54,13 @@ class IdNumber:
     upgraded: bool = False  # True when given as an old 15-digit number
 
 
-def _ascii(text: str) -> str:
-    # A Chinese input method in full-width mode types "１３８…" and "Ｘ"; NFKC makes them ASCII.
+def normalise_text(text: str | None) -> str:
+    """Text as typed, in its compatibility-normalised form (NFKC).
+
+    A Chinese input method in full-width (全角) mode types "１３８…", "Ｘ" and "ｓｘｘ"; NFKC makes
+    them ASCII, and a compatibility ideograph (U+F900…) its unified character. ID numbers,
+    phones and every search query (residents, counter tickets) go through this.
+    """
     return unicodedata.normalize("NFKC", text or "")
 
 
@@ -65,7 +70,7 @@ def _digits(text: str) -> bool:
 
 
 def clean_id_number(raw: str) -> str:
-    return re.sub(r"[\s\-]", "", _ascii(raw)).upper()
+    return re.sub(r"[\s\-]", "", normalise_text(raw)).upper()
 
 
 def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
@@ -126,7 +131,7 @@ def normalise_phone(raw: str) -> str:
 
     Returns the number in its stored form; raises InvalidValue otherwise.
     """
-    text = re.sub(r"[\s()]", "", _ascii(raw))
+    text = re.sub(r"[\s()]", "", normalise_text(raw))
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             text = text[len(prefix):].lstrip("-")

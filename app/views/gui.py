@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -26,9 +26,15 @@ _translators: list[QTranslator] = []
 
 
 def register_fonts() -> list[str]:
-    """Register the bundled Chinese font with Qt; returns its family names."""
-    font_id = QFontDatabase.addApplicationFont(str(resource_path(*FONT_FILE)))
-    return QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    """Register the bundled fonts with Qt; returns their family names: the Chinese font's,
+    then the rare-character fallbacks' (生僻字, CJK Ext-A and Ext-B to F; resources/fonts/README.md),
+    which the window lists last so a PC without such a font still shows every name."""
+    families: list[str] = []
+    for parts in (FONT_FILE, ("fonts", "RareHanA.ttf"), ("fonts", "RareHanB.ttf")):
+        font_id = QFontDatabase.addApplicationFont(str(resource_path(*parts)))
+        if font_id >= 0:
+            families += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f not in families]
+    return families
 
 
 def install_translations(app: QApplication, lang: str) -> str:
@@ -215,8 +221,11 @@ def _show_every_tab(app: QApplication, db, seconds: float) -> int:
         steps = [lambda i=i: window.tabs.setCurrentIndex(i) for i in range(window.tabs.count())]
         for n, step in enumerate(steps):
             QTimer.singleShot(200 * (n + 1), step)
-        QTimer.singleShot(int(max(seconds, 0.2 * (len(steps) + 1)) * 1000), app.quit)
-        app.exec()
+        # A loop of its own, not app.exec()/quit(): quitting the application ends its life
+        # for good (queued signals of later work would never arrive in the same process).
+        loop = QEventLoop()
+        QTimer.singleShot(int(max(seconds, 0.2 * (len(steps) + 1)) * 1000), loop.quit)
+        loop.exec()
         window.grab()  # paints every widget of the last tab once more
         window.close()
         return window.tabs.count()

@@ -2,10 +2,13 @@
 interface language changes."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QTabWidget, QWidget)
+from shiboken6 import isValid
 
 from app import __version__, features
 from app.db import Database
@@ -17,7 +20,7 @@ from app.services.access import Actor
 from app.views import notices
 from app.views.settings.centre_dialog import edit_centre
 from app.views.shared import writes
-from app.views.shared.forms import show_error
+from app.views.shared.forms import SavingDialog, show_error
 from app.views.worker import run_in_background
 
 
@@ -79,7 +82,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self._update_title()
         self.db_label.setText(_("Database: {name}").format(name=self.db.label))
-        self.user_label.setText(_("Signed in: {name} ({role})").format(name=self.actor.name,
+        self.user_label.setText(_("Signed in: {name} ({role})").format(name=self._display_name(),
                                                                       role=self.actor.role_label))
         old = self.centralWidget()
         kept_tab = old.currentIndex() if isinstance(old, QTabWidget) else 0
@@ -100,8 +103,9 @@ class MainWindow(QMainWindow):
         """A feature's tab. What a tab may offer besides being a widget: `label_changed(text, alert)`
         with `current_label()` (e.g. overdue counts on the label), `resident_action(feature, id)`
         (a button beside a resident that hands over to another feature's tab, whose
-        `for_resident(id)` takes it), and `view_state()`/`restore_view_state()` to keep what was
-        typed across a rebuild."""
+        `for_resident(id)` takes it), `item_opened(feature, ref)` (a link to another feature's
+        item, whose tab's `open_item(ref)` shows it), and `view_state()`/`restore_view_state()`
+        to keep what was typed across a rebuild."""
         tab = features.resolve(feature.tab)(self.db, self.notice, actor=self.actor)
         self.tabs.addTab(tab, _(feature.label))
         self.feature_tabs[feature.name] = tab
@@ -110,6 +114,8 @@ class MainWindow(QMainWindow):
             self._set_tab_label(tab, *tab.current_label())
         if hasattr(tab, "resident_action"):
             tab.resident_action.connect(self.act_for_resident)
+        if hasattr(tab, "item_opened"):
+            tab.item_opened.connect(self.open_item)
 
     def tab_of(self, feature_name: str) -> QWidget:
         """The tab of the feature called `feature_name` (app/features.py)."""
@@ -123,8 +129,19 @@ class MainWindow(QMainWindow):
             if name in self.feature_tabs:
                 self.feature_tabs[name].restore_view_state(state)
 
+    def _display_name(self) -> str:
+        """The signed-in person's full name for the status bar (their account name without one)."""
+        from app.services import accounts
+
+        try:
+            account = accounts.own_account(self.db, actor=self.actor)
+        except DeskError:
+            account = None  # the database is busy: the account name will do
+        return (account.display_name if account is not None else "") or self.actor.name
+
     def _update_title(self) -> None:
         name = centre.get_centre(self.db).name
+        self.centre_name = name
         title = _("Neighbourhood Desk")
         self.setWindowTitle(f"{name} — {title}" if name else title)
 
@@ -216,12 +233,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(_("Your role is now {role}.").format(role=self.actor.role_label), 10000)
 
     def lock(self) -> None:
+        """Hide everything personal behind the sign-in box (accounts/lock_screen.py) until
+        someone signs in: the same person finds everything as it was, anyone else a fresh window."""
+        from app.views.accounts.lock_screen import LockScreen
         from app.views.accounts.login_dialog import LoginDialog
 
         if getattr(self, "_locked", False):
             return
         self._locked = True
         self.idle_timer.stop()
+        screen = LockScreen(self, getattr(self, "centre_name", ""))
+        dialog = None
         try:
             dialog = LoginDialog(self.db, self, locked_by=self.actor)
             self.locker = dialog
@@ -229,12 +251,20 @@ class MainWindow(QMainWindow):
         finally:
             self._locked = False
             self.locker = None
-        if dialog.actor is not None and dialog.actor != self.actor:
-            # Someone else is at the desk: close what the previous person left open
+            someone_else = dialog is not None and dialog.actor is not None and dialog.actor != self.actor
+            left_open = screen.covered_windows()
+            screen.lift(restore_focus=not someone_else)
+        if someone_else:
+            # Someone else is at the desk: close what the previous person left open, unasked
             # (a staff or settings dialog would otherwise go on acting as them).
-            for child in self.findChildren(QDialog):
-                if child is not dialog and child.isVisible():
-                    child.reject()
+            for child in left_open:
+                if isValid(child) and child.isVisible():
+                    if isinstance(child, SavingDialog):
+                        child.discard()
+                    elif isinstance(child, QDialog):
+                        child.reject()
+                    else:
+                        child.close()
             self.set_actor(dialog.actor)
         self.set_idle_minutes(self.idle_minutes)
 
@@ -242,6 +272,7 @@ class MainWindow(QMainWindow):
         from app.views.accounts.login_dialog import LoginDialog
 
         dialog = LoginDialog(self.db, self)
+        dialog.setWindowTitle(_("Switch user"))
         if dialog.exec() and dialog.actor is not None:
             self.set_actor(dialog.actor)
 
@@ -295,7 +326,7 @@ class MainWindow(QMainWindow):
             show_error(self, DeskError(_("Only a database file can be restored here; a database server "
                                          "restores its own backups.")))
             return
-        chosen = choose_backup_to_restore(self)
+        chosen = choose_backup_to_restore(self, self.db)
         if chosen is None:
             return
         path, passphrase = chosen
@@ -354,6 +385,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(tab)
         tab.for_resident(resident_id)
 
+    def open_item(self, feature_name: str, ref: str) -> None:
+        """A feature's item clicked elsewhere (in a resident's detail pane): its tab shows it."""
+        tab = self.feature_tabs[feature_name]
+        self.tabs.setCurrentWidget(tab)
+        tab.open_item(ref)
+
     def _set_tab_label(self, tab: QWidget, text: str, alert: bool) -> None:
         """A tab's label may say what must not be missed (e.g. what is overdue), in red."""
         index = self.tabs.indexOf(tab)
@@ -361,11 +398,12 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().setTabTextColor(index, QColor("#b71c1c") if alert else QColor())
 
     def about(self) -> None:
+        parts = _(", ").join(_(feature.label) for feature in features.FEATURES)  # what exists, no promises
         QMessageBox.about(self, _("About Neighbourhood Desk"), _(
             "<h3>Neighbourhood Desk {version}</h3>"
-            "<p>The front desk of a neighbourhood centre: residents, service requests, "
-            "day-care, after-school classes, merchant alliance and monthly reports. "
-            "Works offline.</p><p>Database: {db}</p>").format(version=__version__, db=self.db.label))
+            "<p>The front desk of a neighbourhood centre: {parts}. Works offline.</p>"
+            "<p>Database: {db}</p>").format(version=__version__, parts=html.escape(parts),
+                                            db=html.escape(self.db.label)))
 
     def _everything_changed(self) -> None:
         """After a restore or the demo: every topic, so every tab refreshes itself."""
@@ -406,7 +444,7 @@ class MainWindow(QMainWindow):
                           on_done=done, on_error=failed, on_progress=progress)
 
     def daily_backup(self) -> None:
-        """Today's automatic backup (once a day), in the background."""
+        """Today's automatic backup of this database (remade when it changed since), in the background."""
         from app.services import backup
 
         def failed(exc) -> None:

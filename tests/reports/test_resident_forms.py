@@ -84,3 +84,64 @@ def test_member_cards_need_someone(db, people):
 
     with pytest.raises(ValidationError):
         residents_print.member_cards_pdf(db, [])
+
+
+def test_member_cards_carry_the_issue_date_and_the_centres_service_phone(db, people):
+    import datetime as dt
+
+    pages = pdf_text(residents_print.member_cards_pdf(db, [people["cai"], people["wife"]] * 5,
+                                                      today=dt.date(2026, 11, 27)))
+    flat = ["".join(page.split()) for page in pages]
+    assert [page.count("服务电话：0595-88881234") for page in flat] == [8, 2]
+    assert [page.count("发卡日期：2026年11月27日") for page in flat] == [8, 2]
+
+
+def test_member_cards_without_a_centre_phone_leave_it_out(db, people, english):
+    import datetime as dt
+
+    from app.services import centre
+
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心"), actor=ADMIN)
+    [page] = pdf_text(residents_print.member_cards_pdf(db, [people["cai"]], today=dt.date(2026, 11, 27)))
+    assert "Service phone" not in page and "Issued on: Nov 27, 2026" in page
+
+
+# 䶮 U+4DAE is CJK Ext-A, 𠇔 U+201D4 Ext-B, 𪨶 U+2AA36 Ext-C: the bundled font has none of them.
+RARE_NAMES = ("王䶮", "李𠇔", "陈𪨶华")
+
+
+@pytest.fixture
+def rare(db, people):
+    return [residents.add_resident(db, ResidentInput(name=name, phone="13912345678", estate="𠇔村花园"), actor=ADMIN)
+            for name in RARE_NAMES]
+
+
+def test_rare_characters_print_on_the_roster_registration_form_and_member_cards(db, people, rare):
+    roster = residents_print.roster_pdf(db, residents_print.ResidentFilter())
+    text = "".join("".join(pdf_text(roster)).split())
+    for name in RARE_NAMES:
+        assert f"{name}" in text, name
+    assert text.count("𠇔村花园") == 3 and roster.missing_glyphs == 0
+    assert {font.split("+", 1)[1] for font in embedded_fonts(roster)} == {"WenQuanYiMicroHei-0", "RareHanA", "RareHanB"}
+    assert all_font_names(roster) == embedded_fonts(roster)
+    for rid, name in zip(rare, RARE_NAMES):
+        page = "".join(pdf_text(residents_print.registration_pdf(db, rid))[0].split())
+        assert f"姓名{name}" in page and "𠇔村花园" in page, name
+    cards = "".join("".join(pdf_text(residents_print.member_cards_pdf(db, rare))).split())
+    assert all(name in cards for name in RARE_NAMES)
+
+
+def test_an_english_roster_never_breaks_a_word(db, people, english):
+    import re
+
+    pages = pdf_text(residents_print.roster_pdf(db, residents_print.ResidentFilter()))
+    words = {"No", "Name", "Gender", "Age", "ID", "number", "Phone", "Address", "Grid", "Tags", "Female", "Male"}
+    broken = []
+    for page in pages:
+        lines = page.split("\n")
+        for first, second in zip(lines, lines[1:]):
+            tail, head = re.search(r"[A-Za-z]+$", first), re.match(r"[A-Za-z]+", second)
+            if tail and head and tail.group() + head.group() in words:
+                broken.append((first, second))
+    assert broken == []
+    assert "Gender" in pages[0] and "Female" in pages[0]  # 蔡良剑 (王秀英 has no gender on record)

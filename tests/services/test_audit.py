@@ -204,7 +204,90 @@ def test_query_filters_by_person_record_action_and_dates(db, history):
     assert len(audit.query(db, limit=1, actor=ADMIN)) == 1
     entry = audit.query(db, action="create", person="小李", actor=ADMIN)[0]
     assert entry.action_label == "新增" and entry.entity_label == "居民" and entry.role_label == "前台"
-    assert "联系电话: — → 138****5678" in entry.changes_text
+    assert "联系电话：— → 138****5678" in entry.changes_text
+
+
+# -- the change column in words --------------------------------------------------------------
+
+@pytest.fixture
+def counter_story(db):
+    """A resident in 五组, a request received for her as a proxy errand and taken to its end, and a
+    change to her record; the ticket's events by an account whose display name is 林燕."""
+    from app.services import accounts, counter
+
+    root = grids.add_grid(db, None, "莲坂村", actor=ADMIN)
+    group = grids.add_grid(db, root, "五组", "黄鹏强", actor=ADMIN)
+    who = residents.add_resident(db, ResidentInput(name="陈阿姨", gender="F", phone="13812345678", grid_id=group),
+                                 actor=ADMIN)
+    category = counter.add_category(db, counter.CategoryInput("社保", "grid", 5), actor=ADMIN)
+    accounts.add_staff(db, "linyan", "林燕", access.DESK, "Lianban-2026!", actor=ADMIN)
+    desk = Actor("linyan", access.DESK)
+    today = dt.date(2026, 11, 2)
+    ticket = counter.receive_ticket(db, counter.TicketInput(
+        category_id=category, description="代办医保", resident_id=who, proxy_errand=True,
+        proxy_agent="林燕", proxy_matter="代办医保参保"), actor=desk, today=today)
+    counter.move(db, ticket.id, "dispatch", actor=desk, today=today, assignee="黄鹏强")
+    counter.move(db, ticket.id, "start", actor=desk, today=today)
+    counter.move(db, ticket.id, "escalate", actor=desk, today=today, note="需要中心办理")
+    counter.move(db, ticket.id, "resolve", actor=desk, today=today, note="已办好医保参保")
+    counter.move(db, ticket.id, "follow_up", actor=desk, today=today, satisfaction="satisfied", method="phone")
+    residents.update_resident(db, who, ResidentInput(name="陈阿姨", gender="F", phone="13900001111"), actor=ADMIN)
+    return ticket
+
+
+def _texts(db) -> dict[tuple[str, str], str]:
+    """{(record type, summary): change text} of the trail, oldest first."""
+    return {(e.entity, e.summary): e.changes_text for e in reversed(audit.query(db, actor=ADMIN))}
+
+
+def test_the_change_column_reads_as_chinese(db, counter_story):
+    texts = _texts(db)
+    number = counter_story.number
+    received = texts["ticket", number]
+    for part in ("申请人：— → 陈阿姨", "网格：— → 五组", "来源渠道：— → 窗口受理", "事项类别：— → 社保",
+                 "紧急程度：— → 小事简议", "办理层级：— → 网格", "代办：— → 是", "受理日期：— → 2026年11月2日",
+                 "状态：— → 已受理"):
+        assert part in received, (part, received)
+    assert "resident_id" not in received and "#" not in received and "grid_worker" not in received
+    assert texts["ticket", f"{number} 转办"] == "经办人：— → 黄鹏强；状态：已受理 → 已转办"
+    assert texts["ticket", f"{number} 上报"] == "办理层级：网格 → 中心"
+    assert texts["ticket", f"{number} 办结"] == "状态：处置中 → 已办结；办结日期：— → 2026年11月2日"
+    assert "回访方式：— → 电话回访" in texts["ticket", f"{number} 回访"]
+    assert "满意度：— → 满意" in texts["ticket", f"{number} 回访"]
+    created = audit.query(db, entity="resident", action="create", actor=ADMIN)[0].changes_text
+    assert created.startswith("姓名：— → 陈阿姨；性别：— → 女") and "网格：— → 五组" in created
+    assert texts["resident", "陈阿姨"] == "联系电话：138****5678 → 139****1111；网格：五组 → —"
+
+
+def test_the_change_column_reads_as_english(db, counter_story, english):
+    texts = {e.summary.split(" ")[-1] if e.entity == "ticket" else e.entity: e.changes_text
+             for e in reversed(audit.query(db, entity="ticket", actor=ADMIN))}
+    received = texts[counter_story.number]
+    for part in ("Requester: — → 陈阿姨", "Grid: — → 五组", "Came in: — → At the counter",
+                 "Urgency: — → Minor matter", "By proxy: — → Yes", "Status: — → Received"):
+        assert part in received, (part, received)
+    assert "Status: In progress → Resolved" in texts["办结"]
+    assert "Follow-up by: — → Phone call" in texts["回访"]
+    resident = audit.query(db, entity="resident", action="create", actor=ADMIN)[0]
+    assert "Gender: — → Female" in resident.changes_text
+
+
+def test_old_rows_and_gone_records_still_read(db, counter_story):
+    with db.session() as s:  # a row from an older program: fields it no longer has, a value it does not know
+        s.add(AuditLog(at=dt.datetime(2026, 1, 5), actor_name="旧系统", actor_role="", action="update",
+                       entity="ticket", entity_id=None, summary="旧记录",
+                       changes=json.dumps({"old_field": [1, 2], "status": ["lost", "resolved"],
+                                           "grid_id": [None, 999999]}, ensure_ascii=False)))
+    old = next(e for e in audit.query(db, actor=ADMIN) if e.summary == "旧记录")
+    assert old.changes_text == "old_field：1 → 2；状态：lost → 已办结；网格：— → #999999"
+
+
+def test_the_export_has_the_same_change_text(db, counter_story, tmp_path):
+    path = tmp_path / "trail.xlsx"
+    audit.export_xlsx(db, path, entity="ticket", actor=ADMIN)
+    sheet = openpyxl.load_workbook(path).active
+    changes = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "状态：处置中 → 已办结；办结日期：— → 2026年11月2日" in changes
 
 
 def test_only_administrators_read_or_export_the_trail(db, history, tmp_path):

@@ -57,24 +57,27 @@ def usb(tmp_path):
 # -- round trips -------------------------------------------------------------------
 
 def test_backup_and_restore_preserve_every_row_of_every_table(filled, db_path):
+    backup.database_id(filled)  # stored in the database by its first backup
     before = all_rows(db_path)
     assert sum(len(rows) for rows in before.values()) > 100
     assert len(before) >= 7
     made = backup.backup_now(filled)
-    assert made.path.parent == data_dir() / "backups"
+    assert made.path.parent == backup.database_folder(filled)
+    assert made.path.parent.parent == data_dir() / "backups"
     assert made.path.name.startswith("desk-") and made.path.name.endswith("-manual.sqlite3")
     assert not made.encrypted and made.revision == known_revisions()[1]
     assert all_rows(made.path) == before
 
     residents.add_resident(filled, ResidentInput(name="备份之后"), actor=ADMIN)
     changed = all_rows(db_path)
+    own_folder = backup.database_folder(filled)
     filled.dispose()
 
     result = backup.restore(db_path, made.path)
     assert all_rows(db_path) == before
     assert not result.upgrade_needed
-    # the state just before the restore was kept as a safety copy
-    assert result.safety_copy is not None and result.safety_copy.parent == data_dir() / "backups"
+    # the state just before the restore was kept as a safety copy, with this database's backups
+    assert result.safety_copy is not None and result.safety_copy.parent == own_folder
     assert result.safety_copy.name.startswith("desk-before-restore-")
     assert all_rows(result.safety_copy) == changed
     assert backup_sqlite.integrity_ok(result.safety_copy)
@@ -108,7 +111,7 @@ def test_encrypted_round_trip(filled, db_path, usb):
 
 def test_a_backup_inside_the_data_folder_may_be_encrypted_too(db):
     made = backup.backup_now(db, passphrase=PASS)
-    assert made.encrypted and made.path.parent == data_dir() / "backups"
+    assert made.encrypted and made.path.parent == backup.database_folder(db)
 
 
 def test_an_older_backup_is_migrated_when_opened(tmp_path, db_path):
@@ -337,7 +340,7 @@ def _full_disk_copy(src, dest):
 
 def test_a_full_disk_leaves_no_backup_and_no_temporary_file(db, monkeypatch, english):
     monkeypatch.setattr(backup_sqlite, "copy_sqlite", _full_disk_copy)
-    folder = data_dir() / "backups"
+    folder = backup.database_folder(db)
     with pytest.raises(BackupError) as caught:
         backup.backup_now(db)
     assert "disk is full" in caught.value.message and "disk may be full" in caught.value.message
@@ -365,7 +368,7 @@ def test_a_real_sqlite_write_error_is_reported(db, monkeypatch):
     monkeypatch.setattr(backup_sqlite, "copy_sqlite", broken)
     with pytest.raises(BackupError):
         backup.backup_now(db)
-    assert files_in(data_dir() / "backups") == []
+    assert files_in(backup.database_folder(db)) == []
 
 
 def test_a_failed_safety_copy_stops_the_restore(db, db_path, monkeypatch):
@@ -378,7 +381,7 @@ def test_a_failed_safety_copy_stops_the_restore(db, db_path, monkeypatch):
         backup.restore(db_path, made.path)
     assert digest(db_path) == before
     assert files_in(db_path.parent) == ["desk.sqlite3"]
-    assert [b.kind for b in backup.list_backups()] == ["manual"]
+    assert [b.kind for b in backup.list_backups(made.path.parent)] == ["manual"]
 
 
 # -- automatic backups and rotation ------------------------------------------------
@@ -394,15 +397,14 @@ def test_auto_backup_makes_one_daily_and_one_monthly_backup(db):
 
 
 def test_rotation_keeps_7_daily_and_12_monthly_backups(db):
-    folder = data_dir() / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = backup.database_folder(db)
     (folder / "notes.txt").write_text("not a backup")
     (folder / "desk-2020-01-01-daily.sqlite3.bak").write_text("not ours either")
     days = [dt.date(2025, m, d) for m in range(1, 13) for d in (1, 2)]   # 24 days, 12 months
     days += [dt.date(2026, 1, 5)] + [dt.date(2026, 2, d) for d in range(1, 11)]
     for day in days:
         backup.auto_backup(db, today=day)
-    infos = backup.list_backups()
+    infos = backup.list_backups(db=db)
     daily = [b.date for b in infos if b.kind == "daily"]
     monthly = [b.date for b in infos if b.kind == "monthly"]
     assert daily == [dt.date(2026, 2, d) for d in range(10, 3, -1)]
@@ -416,7 +418,7 @@ def test_rotation_leaves_safety_copies_and_manual_backups(db):
         backup.backup_now(db, kind="manual", today=dt.date(2026, 3, d))
     for d in range(1, 10):
         backup.auto_backup(db, today=dt.date(2026, 3, d))
-    kinds = [b.kind for b in backup.list_backups()]
+    kinds = [b.kind for b in backup.list_backups(db=db)]
     assert kinds.count("manual") == 9 and kinds.count("daily") == 7 and kinds.count("monthly") == 1
 
 
@@ -424,8 +426,7 @@ def test_stale_temporary_files_are_removed(db):
     import os
     import time
 
-    folder = data_dir() / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = backup.database_folder(db)
     stale = folder / ".ndtmp-0123456789abcdef.tmp"
     stale.write_bytes(b"half a backup")
     old = time.time() - 2 * 3600
@@ -442,7 +443,7 @@ def test_list_backups_newest_first(db, usb):
     a = backup.backup_now(db, today=dt.date(2026, 1, 3))
     b = backup.backup_now(db, today=dt.date(2026, 5, 1), kind="daily")
     c = backup.backup_now(db, today=dt.date(2026, 3, 9))
-    infos = backup.list_backups()
+    infos = backup.list_backups(db=db)
     assert [i.path for i in infos] == [b.path, c.path, a.path]
     assert [i.kind for i in infos] == ["daily", "manual", "manual"]
     assert infos[0].date == dt.date(2026, 5, 1) and infos[0].size == b.size and not infos[0].encrypted
@@ -475,3 +476,146 @@ def test_the_key_derivation_stays_quick():
     start = time.perf_counter()
     backup._derive_key(PASS, b"\x00" * 16, backup.SCRYPT_LOG2_N, backup.SCRYPT_R, backup.SCRYPT_P)
     assert time.perf_counter() - start < 1.0
+
+
+# -- one backup folder per database ---------------------------------------------------
+
+@pytest.fixture
+def second_db(tmp_path, blank_database):
+    import shutil
+
+    path = tmp_path / "other" / "branch.sqlite3"
+    path.parent.mkdir()
+    shutil.copyfile(blank_database, path)
+    database = open_database(sqlite_url(path))
+    yield database
+    database.dispose()
+
+
+def names(infos) -> list[str]:
+    return [i.path.name for i in infos]
+
+
+def test_two_databases_keep_separate_automatic_backups(db, second_db):
+    residents.add_resident(db, ResidentInput(name="总部居民"), actor=ADMIN)
+    residents.add_resident(second_db, ResidentInput(name="分部居民"), actor=ADMIN)
+    made_a = backup.auto_backup(db)
+    made_b = backup.auto_backup(second_db)  # the same day: the second database gets its own
+    assert [m.kind for m in made_a] == ["daily", "monthly"] == [m.kind for m in made_b]
+    folder_a, folder_b = backup.database_folder(db), backup.database_folder(second_db)
+    assert folder_a != folder_b and folder_a.parent == folder_b.parent == data_dir() / "backups"
+    assert folder_a.name.startswith("desk-") and folder_b.name.startswith("branch-")
+    assert backup.database_id(db) != backup.database_id(second_db)
+    assert {m.path.parent for m in made_a} == {folder_a} and {m.path.parent for m in made_b} == {folder_b}
+    # each list shows only its own database's backups
+    assert set(names(backup.list_backups(db=db))) == {m.path.name for m in made_a}
+    assert {i.path for i in backup.list_backups(db=second_db)} == {m.path for m in made_b}
+    [daily_a] = [m.path for m in made_a if m.kind == "daily"]
+    [daily_b] = [m.path for m in made_b if m.kind == "daily"]
+    assert "总部居民" in str(all_rows(daily_a)["residents"]) and "分部居民" not in str(all_rows(daily_a))
+    assert "分部居民" in str(all_rows(daily_b)["residents"])
+    # a manual backup and the safety copy of a restore go to the database's own folder too
+    assert backup.backup_now(second_db).path.parent == folder_b
+
+
+def test_the_identity_is_kept_and_travels_with_a_restored_backup(db, tmp_path):
+    ident = backup.database_id(db)
+    assert len(ident) == 32 and backup.database_id(db) == ident  # made once, then kept
+    made = backup.backup_now(db)
+    elsewhere = tmp_path / "new-pc" / "centre.sqlite3"
+    backup.restore(elsewhere, made.path)
+    restored = open_database(sqlite_url(elsewhere))
+    try:
+        # the same centre's database: the same identity, the same backup folder
+        assert backup.database_id(restored) == ident
+        assert backup.database_folder(restored) == backup.database_folder(db)
+    finally:
+        restored.dispose()
+
+
+def test_closing_after_a_change_refreshes_todays_backup(db):
+    made = backup.auto_backup(db)  # at start
+    [daily] = [m.path for m in made if m.kind == "daily"]
+    residents.add_resident(db, ResidentInput(name="下午登记"), actor=ADMIN)
+    assert backup.changed_since(db, daily)
+    refreshed = backup.backup_on_close(db)
+    assert [(r.kind, r.path) for r in refreshed] == [("daily", daily)]  # replaced, not a second file
+    assert "下午登记" in str(all_rows(daily)["residents"])
+    assert not backup.changed_since(db, daily)
+    assert sorted(b.kind for b in backup.list_backups(db=db)) == ["daily", "monthly"]
+
+
+def test_closing_without_a_change_rewrites_nothing(db):
+    residents.add_resident(db, ResidentInput(name="上午登记"), actor=ADMIN)
+    made = backup.auto_backup(db)
+    before = {m.path: (m.path.stat().st_mtime_ns, m.path.stat().st_ino, digest(m.path)) for m in made}
+    residents.search_ids(db, "上午")  # reading changes nothing
+    assert backup.backup_on_close(db) == []
+    assert backup.auto_backup(db) == []  # nor does a second start the same day
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino, digest(p)) for p in before} == before
+
+
+def test_a_restore_that_brings_the_trail_back_to_the_same_length_still_counts_as_a_change(db, db_path):
+    early = backup.backup_now(db)
+    residents.add_resident(db, ResidentInput(name="之后的人"), actor=ADMIN)
+    [daily] = [m.path for m in backup.auto_backup(db) if m.kind == "daily"]
+    db.dispose()
+    result = backup.restore(db_path, early.path)  # one audit row fewer than the daily backup...
+    reopened = open_database(sqlite_url(db_path))
+    try:
+        backup.record_restore(reopened, result, actor=None)  # ...and one more: the same last id
+        assert backup.changed_since(reopened, daily)
+        assert [r.kind for r in backup.backup_on_close(reopened)] == ["daily"]
+        assert "之后的人" not in str(all_rows(daily)["residents"])
+    finally:
+        reopened.dispose()
+
+
+def test_rotation_leaves_the_other_databases_backups_alone(db, second_db):
+    for d in range(1, 4):
+        backup.auto_backup(second_db, today=dt.date(2026, 1, d))
+    others = files_in(backup.database_folder(second_db))
+    for d in range(1, 21):
+        backup.auto_backup(db, today=dt.date(2026, 3, d))
+    assert files_in(backup.database_folder(second_db)) == others
+    assert [b.kind for b in backup.list_backups(db=db)].count("daily") == backup.KEEP_DAILY
+
+
+def test_backups_from_before_the_per_database_folders_are_listed_restorable_and_never_rotated(db, db_path):
+    residents.add_resident(db, ResidentInput(name="老备份里的人"), actor=ADMIN)
+    shared = data_dir() / "backups"
+    shared.mkdir(parents=True, exist_ok=True)
+    old_daily = [shared / f"desk-2025-06-{d:02}-daily.sqlite3" for d in range(1, 10)]
+    for path in old_daily:  # as the earlier version wrote them: one folder for every database
+        backup_sqlite.copy_sqlite(db_path, path)
+    old_safety = shared / "desk-before-restore-20250610-101010.sqlite3"
+    backup_sqlite.copy_sqlite(db_path, old_safety)
+    for d in range(1, 10):
+        backup.auto_backup(db, today=dt.date(2026, 3, d))
+    assert all(p.exists() for p in old_daily)  # not this database's to rotate
+    listed = backup.list_backups(db=db)
+    assert {i.path for i in listed if i.legacy} == {*old_daily, old_safety}
+    assert all(i.path.parent == backup.database_folder(db) for i in listed if not i.legacy)
+    assert listed[0].date == dt.date(2026, 3, 9)  # newest first, old ones after
+    assert {i.path for i in backup.list_backups()} == {*old_daily, old_safety}
+    db.dispose()
+    result = backup.restore(db_path, old_daily[0])
+    assert not result.upgrade_needed
+    reopened = open_database(sqlite_url(db_path))
+    try:
+        assert residents.search_ids(reopened, "老备份里的人")
+    finally:
+        reopened.dispose()
+
+
+@pytest.mark.skipif(__import__("os").name == "nt", reason="POSIX permissions")
+def test_backups_are_private_to_the_user(db, db_path):
+    made = backup.auto_backup(db)
+    folder = backup.database_folder(db)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert all(m.path.stat().st_mode & 0o777 == 0o600 for m in made)
+    encrypted = backup.backup_now(db, passphrase=PASS)
+    assert encrypted.path.stat().st_mode & 0o777 == 0o600
+    db.dispose()
+    result = backup.restore(db_path, made[0].path)
+    assert result.safety_copy.stat().st_mode & 0o777 == 0o600

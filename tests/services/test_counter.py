@@ -135,8 +135,8 @@ def test_an_inactive_category_cannot_be_chosen(db, cats):
 DETAILS = {
     "dispatch": dict(assignee="李网格员"),
     "start": {},
-    "resolve": {},
-    "follow_up": dict(satisfaction="satisfied"),
+    "resolve": dict(note="已补办，社保卡已交居民"),
+    "follow_up": dict(satisfaction="satisfied", method="phone"),
     "archive": dict(note="已办结归档"),
     "reopen": dict(note="居民仍不满意"),
     "escalate": dict(note="需要街道协调"),
@@ -176,7 +176,7 @@ LEGAL = {
 def drive(db, ticket_id, actions, today=TODAY):
     for action in actions:
         if action == "follow_up!":
-            counter.follow_up(db, ticket_id, "unsatisfied", "还没解决", actor=ADMIN, today=today)
+            counter.follow_up(db, ticket_id, "unsatisfied", "还没解决", method="phone", actor=ADMIN, today=today)
         else:
             counter.move(db, ticket_id, action, actor=ADMIN, today=today, **DETAILS[action])
 
@@ -214,7 +214,7 @@ def test_an_illegal_move_says_why(db, cats):
     assert t.number in str(err.value)
     u = receive(db, cats[0])
     with pytest.raises(DeskError, match="不能回访"):
-        counter.follow_up(db, u.id, "satisfied", actor=ADMIN, today=TODAY)
+        counter.follow_up(db, u.id, "satisfied", method="phone", actor=ADMIN, today=TODAY)
     with pytest.raises(DeskError, match="不满意"):
         counter.move(db, t.id, "reopen", actor=ADMIN, today=TODAY)
 
@@ -228,11 +228,29 @@ def test_details_each_move_needs(db, cats):
         with pytest.raises(ValidationError) as err:
             counter.move(db, t.id, action, actor=ADMIN, today=TODAY)
         assert "note" in err.value.fields
-    drive(db, t.id, ["dispatch", "start", "resolve"])
+    drive(db, t.id, ["dispatch", "start"])
+    for note in ("", "  \n "):  # a resolve without its result (办理结果), whoever calls
+        with pytest.raises(ValidationError) as err:
+            counter.move(db, t.id, "resolve", actor=ADMIN, today=TODAY, note=note)
+        assert list(err.value.fields) == ["note"]
+    assert "resolve" in counter.allowed_actions(counter.get_ticket(db, t.id, TODAY))  # asked for when taken
+    assert counter.get_ticket(db, t.id, TODAY).status == "handling"
+    drive(db, t.id, ["resolve"])
     with pytest.raises(ValidationError) as err:
-        counter.follow_up(db, t.id, "so-so", actor=ADMIN, today=TODAY)
+        counter.follow_up(db, t.id, "so-so", method="phone", actor=ADMIN, today=TODAY)
     assert "satisfaction" in err.value.fields
-    counter.follow_up(db, t.id, "unsatisfied", "没解决", actor=ADMIN, today=TODAY)
+    for method in (None, "", "carrier pigeon"):  # and a follow-up without how the resident was reached
+        with pytest.raises(ValidationError) as err:
+            counter.follow_up(db, t.id, "satisfied", "好", method=method, actor=ADMIN, today=TODAY)
+        assert list(err.value.fields) == ["method"]
+    with pytest.raises(ValidationError) as err:
+        counter.move(db, t.id, "follow_up", actor=ADMIN, today=TODAY)
+    assert sorted(err.value.fields) == ["method", "satisfaction"]
+    assert counter.get_ticket(db, t.id, TODAY).status == "resolved"
+    info = counter.follow_up(db, t.id, "unsatisfied", "没解决", method="sms", actor=ADMIN, today=TODAY)
+    assert (info.follow_up_method, info.follow_up_method_label) == ("sms", "短信回访")
+    with db.session() as s:
+        assert s.get(Ticket, t.id).follow_up_method == "sms"
     with pytest.raises(ValidationError) as err:  # archiving an unsatisfied ticket needs a reason
         counter.move(db, t.id, "archive", actor=ADMIN, today=TODAY)
     assert "note" in err.value.fields
@@ -264,17 +282,27 @@ def test_step_is_a_pure_function_of_the_state():
     with pytest.raises(ValidationError) as err:  # allowed, but an escalation needs its reason
         counter.step(up, "escalate", today=D(2026, 10, 8), calendar=cal)
     assert "note" in err.value.fields
-    done = counter.step(counter.step(up, "start", today=D(2026, 10, 8), calendar=cal), "resolve",
-                        today=D(2026, 10, 9), calendar=cal)
+    started = counter.step(up, "start", today=D(2026, 10, 8), calendar=cal)
+    with pytest.raises(ValidationError) as err:  # a resolve says what came of it
+        counter.step(started, "resolve", today=D(2026, 10, 9), calendar=cal, note="  ")
+    assert list(err.value.fields) == ["note"]
+    done = counter.step(started, "resolve", today=D(2026, 10, 9), calendar=cal, note="已调解")
     assert (done.status, done.resolved_on) == ("resolved", D(2026, 10, 9))
     with pytest.raises(counter.MoveRefused, match="已办结"):  # the state table: not from resolved
         counter.step(done, "reopen", today=D(2026, 10, 9), calendar=cal, note="x")
+    with pytest.raises(ValidationError) as err:  # a follow-up says how satisfied, and how reached
+        counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal, details={"satisfaction": "satisfied"})
+    assert list(err.value.fields) == ["method"]
+    with pytest.raises(ValidationError) as err:
+        counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal, details={"comment": "好"})
+    assert sorted(err.value.fields) == ["method", "satisfaction"]
     happy = counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal,
-                         details={"satisfaction": "satisfied"})
+                         details={"satisfaction": "satisfied", "method": "home_visit"})
+    assert (happy.satisfaction, happy.follow_up_method) == ("satisfied", "home_visit")
     with pytest.raises(counter.MoveRefused, match="不满意"):
         counter.step(happy, "reopen", today=D(2026, 10, 12), calendar=cal, note="x")
     unhappy = counter.step(done, "follow_up", today=D(2026, 10, 12), calendar=cal,
-                           details={"satisfaction": "unsatisfied", "comment": " 还漏水 "})
+                           details={"satisfaction": "unsatisfied", "method": "phone", "comment": " 还漏水 "})
     assert (unhappy.status, unhappy.follow_up_comment, unhappy.followed_up_on) == \
         ("followed_up", "还漏水", D(2026, 10, 12))
     assert counter.allowed_actions(unhappy) == ["archive", "reopen"]
@@ -290,13 +318,14 @@ def test_step_is_a_pure_function_of_the_state():
 def test_the_closed_loop_with_reopen(db, cats):
     t = receive(db, cats[0])
     drive(db, t.id, ["dispatch", "start"])
-    assert counter.move(db, t.id, "resolve", actor=ADMIN, today=D(2026, 11, 4)).resolved_on == D(2026, 11, 4)
-    info = counter.follow_up(db, t.id, "unsatisfied", "还是漏水", actor=ADMIN, today=D(2026, 11, 5))
+    assert counter.move(db, t.id, "resolve", actor=ADMIN, note="已维修", today=D(2026, 11, 4)).resolved_on == \
+        D(2026, 11, 4)
+    info = counter.follow_up(db, t.id, "unsatisfied", "还是漏水", method="phone", actor=ADMIN, today=D(2026, 11, 5))
     assert counter.allowed_actions(info) == ["archive", "reopen"]
     info = counter.move(db, t.id, "reopen", actor=ADMIN, note="重新上门", today=D(2026, 11, 5))
     assert (info.status, info.resolved_on) == ("handling", None)
-    counter.move(db, t.id, "resolve", actor=ADMIN, today=D(2026, 11, 6))
-    info = counter.follow_up(db, t.id, "satisfied", actor=ADMIN, today=D(2026, 11, 9))
+    counter.move(db, t.id, "resolve", actor=ADMIN, note="重新维修", today=D(2026, 11, 6))
+    info = counter.follow_up(db, t.id, "satisfied", method="phone", actor=ADMIN, today=D(2026, 11, 9))
     assert counter.allowed_actions(info) == ["archive"]
     info = counter.move(db, t.id, "archive", actor=ADMIN, today=D(2026, 11, 9))
     assert counter.allowed_actions(info) == []
@@ -314,11 +343,27 @@ def test_escalation_goes_grid_centre_town_and_no_further(db, cats):
                         today=TODAY)
     assert (info.level, info.assignee, info.status) == ("centre", "中心张主任", "received")
     assert counter.move(db, t.id, "escalate", actor=ADMIN, note="需要街道", today=TODAY).level == "town"
-    with pytest.raises(DeskError, match="街道"):
+    with pytest.raises(DeskError, match="最高"):
         counter.move(db, t.id, "escalate", actor=ADMIN, note="再往上", today=TODAY)
     history = counter.ticket_history(db, t.id)
     assert [(e.action, e.actor_name, e.note) for e in history[1:]] == [
         ("escalate", "王主任", "网格解决不了"), ("escalate", "王主任", "需要街道")]
+
+
+def test_the_history_shows_the_persons_name_not_the_account(db, cats):
+    from app.services import accounts
+
+    accounts.add_staff(db, "linyan", "林燕", DESK, "Lianban-2026!", actor=ADMIN)
+    t = receive(db, cats[0], actor=Actor("linyan", DESK))
+    counter.move(db, t.id, "dispatch", actor=Actor("linyan", DESK), today=TODAY, assignee="李网格员")
+    counter.move(db, t.id, "start", actor=Actor("zhang", DESK), today=TODAY)  # the command line's OS user
+    history = counter.ticket_history(db, t.id)
+    assert [(e.actor_name, e.actor) for e in history] == [
+        ("linyan", "林燕"), ("linyan", "林燕"), ("zhang", "zhang")]
+    with db.session() as s:  # an account deleted since: the stored name
+        from app.models import Staff
+        s.delete(s.scalar(select(Staff).where(Staff.username == "linyan")))
+    assert [e.actor for e in counter.ticket_history(db, t.id)] == ["linyan", "linyan", "zhang"]
 
 
 def test_a_hold_stops_the_deadline_clock(db, cats, national_day):
@@ -380,18 +425,18 @@ def test_figures_on_a_hand_built_month(db, cats):
     # T1: 社保 at the counter, Mon 2 Nov, due Mon 9 Nov, resolved Thu 5 Nov (3 days), satisfied.
     t1 = receive(db, a, today=D(2026, 11, 2), channel="counter")
     drive(db, t1.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 5))
-    counter.follow_up(db, t1.id, "satisfied", actor=ADMIN, today=D(2026, 11, 6))
+    counter.follow_up(db, t1.id, "satisfied", method="phone", actor=ADMIN, today=D(2026, 11, 6))
     # T2: 纠纷 by phone, Mon 2 Nov, due Thu 5 Nov, resolved Wed 4 Nov (2 days) in the grid, unsatisfied.
     t2 = receive(db, b, today=D(2026, 11, 2), channel="phone")
     drive(db, t2.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 4))
-    counter.follow_up(db, t2.id, "unsatisfied", actor=ADMIN, today=D(2026, 11, 6))
+    counter.follow_up(db, t2.id, "unsatisfied", method="phone", actor=ADMIN, today=D(2026, 11, 6))
     # T3: 纠纷 found by a grid worker, Tue 3 Nov, due Fri 6 Nov, escalated to the centre, 代办,
     # resolved Mon 9 Nov (4 days, late), basically satisfied.
     t3 = receive(db, b, today=D(2026, 11, 3), channel="grid_worker", proxy_errand=True, proxy_agent="李网格员",
                  proxy_matter="代办调解申请")
     counter.move(db, t3.id, "escalate", actor=ADMIN, note="双方争执", today=D(2026, 11, 3))
     drive(db, t3.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 9))
-    counter.follow_up(db, t3.id, "basically", actor=ADMIN, today=D(2026, 11, 10))
+    counter.follow_up(db, t3.id, "basically", method="phone", actor=ADMIN, today=D(2026, 11, 10))
     # T4: 社保 on a home visit, Wed 4 Nov, due Wed 11 Nov, still open on 12 Nov: overdue.
     receive(db, a, today=D(2026, 11, 4), channel="home_visit")
 
@@ -499,6 +544,7 @@ def test_the_search_finds_a_ticket_by_number_scanned_receipt_name_phone_and_word
     assert found("ndt:" + b.number) == [b.number]          # as a scanner types the receipt's QR code
     assert found("陈阿姨") == [a.number] and found("5678") == [a.number]
     assert found("蔡良剑") == [b.number] and found("1111") == [b.number]
+    assert found("１１１１") == [b.number] and found("ｎｄｔ：" + b.number) == [b.number]  # 全角 input
     assert found("杂物_100%") == [b.number] and found("物%0") == []  # LIKE wildcards are literal
     assert sorted(found("")) == sorted([a.number, b.number])
     assert found("不存在") == []
@@ -509,7 +555,7 @@ def test_escalated_tickets_are_marked_and_grid_resolutions_are_not(db, cats):
     raised = counter.receive_ticket(db, walk_in(cats[1]), actor=ADMIN, today=TODAY)
     counter.move(db, raised.id, "escalate", actor=ADMIN, note="网格解决不了", today=TODAY)
     for t in (grid_ticket, raised):
-        for action, kw in (("dispatch", {"assignee": "黄鹏强"}), ("start", {}), ("resolve", {})):
+        for action, kw in (("dispatch", {"assignee": "黄鹏强"}), ("start", {}), ("resolve", {"note": "已处理"})):
             counter.move(db, t.id, action, actor=ADMIN, today=TODAY, **kw)
     rows = {t.id: t for t in counter.list_tickets(db, today=TODAY)}
     assert not rows[grid_ticket.id].escalated and rows[grid_ticket.id].resolved_within_grid
@@ -602,12 +648,18 @@ def test_any_sequence_of_steps_obeys_the_state_table(db, cats, data):
         action = data.draw(st.sampled_from(pool))
         days_later = data.draw(st.integers(0, 3))
         satisfaction = data.draw(st.sampled_from(sorted(counter.SATISFACTIONS)))
+        method = data.draw(st.sampled_from(sorted(counter.FOLLOW_UP_METHODS)))
+        bare = data.draw(st.integers(0, 5)) == 0  # sometimes without what the step needs
         day = calendar.add_working_days(day, days_later)
         before = counter.get_ticket(db, t.id, day)
         offered = action in counter.allowed_actions(before)
-        details = STEP_DETAILS[action] or dict(satisfaction=satisfaction, comment="")
+        details = {} if bare else STEP_DETAILS[action] or dict(satisfaction=satisfaction, method=method, comment="")
         try:
             after = counter.move(db, t.id, action, actor=ADMIN, today=day, **details)
+        except ValidationError:
+            assert offered and bare, (action, before.status)  # only a step short of its details
+            assert counter.get_ticket(db, t.id, day) == before  # nothing half-saved
+            continue
         except DeskError:
             assert not offered, (action, before.status)
             assert counter.get_ticket(db, t.id, day) == before  # nothing half-saved

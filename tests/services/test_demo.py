@@ -60,8 +60,8 @@ def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: calendar.Cal
         elif event.action == "resume":
             held = cal.between(held_since, event.at.date())
             due, held_days, held_since = cal.add(due, held), held_days + held, None
-        elif event.action == "escalate":
-            assert event.note
+        elif event.action in ("escalate", "resolve"):
+            assert event.note.strip(), (ticket.number, event.action)  # why it went up; what came of it
         status = target or status
         assert event.to_status == status
     for event in events:
@@ -80,6 +80,9 @@ def _replay_history(ticket: Ticket, events: list[TicketEvent], cal: calendar.Cal
     dates = [d for d in dates if d is not None]
     assert dates == sorted(dates), ticket.number
     assert ticket.followed_up_on is None or ticket.received_on <= ticket.followed_up_on <= TODAY
+    # Every follow-up says how satisfied the resident was and how they were reached.
+    assert (ticket.followed_up_on is None) == (ticket.satisfaction is None) == (ticket.follow_up_method is None)
+    assert ticket.follow_up_method is None or ticket.follow_up_method in counter.FOLLOW_UP_METHODS
 
 
 def test_village_demo_has_a_year_of_service_counter_tickets(db):
@@ -148,6 +151,8 @@ def test_village_demo_has_a_year_of_service_counter_tickets(db):
     assert year_figures.proxy_errands > 0.04 * len(tickets)
     assert year_figures.resolved_within_grid > 0
     assert set(year_figures.by_channel) == set(counter.CHANNELS)
+    methods = Counter(t.follow_up_method for t in tickets if t.follow_up_method)
+    assert set(methods) == set(counter.FOLLOW_UP_METHODS) and methods.most_common(1)[0][0] == "phone"
 
     again = demo.fill_demo(db, "village", seed=5, today=TODAY, actor=ADMIN)
     assert not again.added

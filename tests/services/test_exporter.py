@@ -15,6 +15,8 @@ ADMIN = Actor("王主任", access.ADMINISTRATOR)
 DESK = Actor("小李", access.DESK)
 HEADERS = ("姓名", "性别", "出生日期", "年龄", "身份证号", "联系电话", "小区", "楼栋", "单元", "房号", "网格",
            "标签", "备注", "状态")
+# A masked export has no birth-date and notes columns (rather than empty ones).
+MASKED_HEADERS = tuple(h for h in HEADERS if h not in ("出生日期", "备注"))
 
 
 @pytest.fixture
@@ -44,12 +46,14 @@ def test_masked_export_has_chinese_headers_real_dates_and_widths(db, people, tmp
     path = tmp_path / "居民.xlsx"
     assert export_residents(db, path, actor=DESK) == 2
     ws, rows = rows_of(path)
-    assert rows[0] == HEADERS
-    by_name = {r[0]: dict(zip(HEADERS, r)) for r in rows[1:]}
+    assert rows[0] == MASKED_HEADERS
+    by_name = {r[0]: dict(zip(MASKED_HEADERS, r)) for r in rows[1:]}
     cai = by_name["蔡良剑"]
     assert cai["身份证号"] == "110105********002X" and cai["联系电话"] == "138****5678"
-    # The birth date would give the masked digits back, and notes may be health data.
-    assert cai["性别"] == "女" and cai["出生日期"] is None and cai["备注"] is None
+    # The birth date would give the masked digits back, and notes may be health data: the
+    # masked file has no such columns, so nobody takes an empty one for "not recorded".
+    assert cai["性别"] == "女" and "出生日期" not in cai and "备注" not in cai
+    assert not any(value in ("腿脚不便", dt.datetime(1949, 12, 31)) for row in rows for value in row)
     assert cai["年龄"] == residents.age_on(dt.date(1949, 12, 31))
     assert (cai["小区"], cai["楼栋"], cai["单元"], cai["房号"]) == ("宝源花园", "3", "2", "1101")
     assert cai["网格"] == "第一网格 / 一组" and cai["标签"] == "老年人、党员"
@@ -58,18 +62,21 @@ def test_masked_export_has_chinese_headers_real_dates_and_widths(db, people, tmp
     assert lin["联系电话"] == "0595-****1234" and lin["身份证号"] is None
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.bold
-    widths = {c: ws.column_dimensions[c].width for c in "ABGE"}
-    assert widths["A"] >= display_width("蔡良剑") and widths["E"] >= len("110105********002X")
-    assert widths["G"] >= display_width("宝源花园") == 8  # CJK characters count double
+    widths = {c: ws.column_dimensions[c].width for c in "ABFD"}
+    assert widths["A"] >= display_width("蔡良剑") and widths["D"] >= len("110105********002X")
+    assert widths["F"] >= display_width("宝源花园") == 8  # CJK characters count double
+    assert ws["D2"].number_format == "@" and ws["E2"].number_format == "@"  # ID and phone stay text
 
 
 def test_a_full_export_has_real_dates_and_the_notes(db, people, tmp_path):
     path = tmp_path / "full.xlsx"
     export_residents(db, path, full=True, actor=ADMIN)
     ws, rows = rows_of(path)
+    assert rows[0] == HEADERS
     cai = {r[0]: dict(zip(HEADERS, r)) for r in rows[1:]}["蔡良剑"]
     assert cai["出生日期"] == dt.datetime(1949, 12, 31) and cai["备注"] == "腿脚不便"
     assert ws["C2"].is_date and "yy" in ws["C2"].number_format
+    assert ws["E2"].number_format == "@" and ws["F2"].number_format == "@"
 
 
 def test_order_and_query_follow_the_residents_list(db, people, tmp_path):
@@ -115,8 +122,8 @@ def test_a_masked_export_does_not_import_as_data(db, people, tmp_path):
 def test_english_headers(db, people, tmp_path, english):
     export_residents(db, tmp_path / "en.xlsx")
     header = rows_of(tmp_path / "en.xlsx")[1][0]
-    assert header[:6] == ("Name", "Gender", "Birth date", "Age", "ID number", "Contact phone")
-    assert header[-1] == "Status"
+    assert header[:5] == ("Name", "Gender", "Age", "ID number", "Contact phone")
+    assert header[-1] == "Status" and "Birth date" not in header and "Notes" not in header
 
 
 def test_text_that_looks_like_a_formula_stays_text(db, tmp_path):
@@ -151,7 +158,7 @@ def test_missing_folder_is_a_clear_error(db, tmp_path):
 
 def test_an_empty_registry_exports_the_header(db, tmp_path):
     assert export_residents(db, tmp_path / "e.xlsx") == 0
-    assert rows_of(tmp_path / "e.xlsx")[1] == [HEADERS]
+    assert rows_of(tmp_path / "e.xlsx")[1] == [MASKED_HEADERS]
 
 
 def test_display_width():

@@ -1,7 +1,7 @@
 import pytest
 
 from app.errors import ValidationError
-from app.services import centre, grids, residents, tags
+from app.services import audit, centre, grids, residents, tags
 from app.services.residents import ResidentInput
 from tests.conftest import ADMIN
 
@@ -70,10 +70,42 @@ def test_default_tags_are_in_the_interface_language_and_editable(db):
 def test_centre_details_are_saved_and_validated(db):
     assert centre.get_centre(db).name == ""
     centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "059588881234"), actor=ADMIN)
-    assert centre.get_centre(db) == centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234")
+    assert centre.get_centre(db) == centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", "0595-88881234",
+                                                      "subdistrict")  # the level above: 街道 until told
     with pytest.raises(ValidationError) as err:
-        centre.save_centre(db, centre.CentreInfo("", "", "1"), actor=ADMIN)
-    assert set(err.value.fields) == {"name", "phone"}
+        centre.save_centre(db, centre.CentreInfo("", "", "1", "county"), actor=ADMIN)
+    assert set(err.value.fields) == {"name", "phone", "upper_level"}
+
+
+def test_the_level_above_the_centre_is_named_in_its_details(db):
+    from app.services import counter
+
+    assert (centre.upper_level(db), centre.upper_level_label(centre.upper_level(db))) == ("subdistrict", "街道")
+    assert counter.level_labels(db) == {"grid": "网格", "centre": "中心", "town": "街道"}
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", upper_level="town"), actor=ADMIN)
+    assert counter.level_labels(db)["town"] == "镇"
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村"), actor=ADMIN)  # None: kept
+    assert centre.get_centre(db).upper_level == "town"
+    category = counter.add_category(db, counter.CategoryInput("上级事项", "town", 5), actor=ADMIN)
+    assert [c.level_label for c in counter.list_categories(db) if c.id == category] == ["镇"]
+    ticket = counter.receive_ticket(db, counter.TicketInput(category_id=category, description="需要镇里协调",
+                                                            walk_in_name="陈阿姨", walk_in_phone="13812345678"),
+                                    actor=ADMIN)
+    assert counter.get_ticket(db, ticket.id).level_label == "镇"
+    assert [t.level_label for t in counter.list_tickets(db)] == ["镇"]
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", upper_level="township"),
+                       actor=ADMIN)
+    assert counter.get_ticket(db, ticket.id).level_label == "乡"
+    trail = audit.query(db, entity="centre", actor=ADMIN)[0]
+    assert trail.changes_text == "上级名称：镇 → 乡"
+
+
+def test_the_level_above_reads_in_english_too(db, english):
+    from app.services import counter
+
+    assert counter.level_labels(db)["town"] == "Subdistrict"
+    centre.save_centre(db, centre.CentreInfo("Lianban centre", upper_level="town"), actor=ADMIN)
+    assert counter.level_labels(db)["town"] == "Town"
 
 
 def test_the_responsible_grid_worker_is_the_nearest_one_up_the_tree(db):

@@ -36,3 +36,33 @@ def test_lv_can_be_typed_lu():
 
 def test_latin_names_are_searchable():
     assert {"tomlee", "tl", "lee"} <= keys("Tom Lee")
+
+
+@pytest.mark.parametrize("name, surname_reading, everyday_reading, everyday_initials", [
+    ("尉迟恭", "yuchi", "weichi", "wcg"), ("万俟卨", "moqi", "wanqi", "wqx"), ("澹台灭明", "tantai", "dantai", "dtmm"),
+])
+def test_compound_surnames_also_accept_each_characters_everyday_reading(
+        name, surname_reading, everyday_reading, everyday_initials):
+    found = keys(name)
+    given = "".join(search_keys(name)[1].split()[2:])
+    assert {surname_reading + given, everyday_reading + given, everyday_initials} <= found
+    assert search_keys(name)[1].replace(" ", "").startswith(surname_reading)  # sorted by the surname reading
+
+
+# 䶮 U+4DAE is Ext-A, 𡈼 U+2123C and 𠇔 U+201D4 are Ext-B, 𪨶 U+2AA36 is Ext-C; pypinyin reads all but 𠇔.
+@pytest.mark.parametrize("name, full, initials", [
+    ("王䶮", "wangyan", "wy"), ("王𡈼", "wangting", "wt"), ("陈𪨶华", "chenshehua", "csh"),
+])
+def test_rare_characters_pypinyin_knows_get_their_reading(name, full, initials):
+    assert {full, initials} <= keys(name)
+
+
+def test_a_rare_character_without_a_reading_gets_no_key_of_its_own():
+    # pypinyin has no reading for 𠇔: the keys are the surname's, never the character itself
+    assert keys("李𠇔") == {"li", "l"}
+    assert search_keys("李𠇔")[1] == "li"
+    assert all(key.isascii() for key in keys("𠇔𠇔"))
+
+
+def test_full_width_latin_names_are_keyed_as_half_width():
+    assert {"tomlee", "tl", "lee"} <= keys("Ｔｏｍ　Ｌｅｅ")

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.errors import NotFoundError, ValidationError
@@ -184,3 +186,59 @@ def test_every_resident_gets_an_opaque_member_code_that_scanning_finds(db):
     assert VALID_ID[-4:] not in code
     assert residents.search_ids(db, qr_payload(code)) == [rid]
     assert residents.search_ids(db, code.lower()) == [rid]
+
+
+# -- full-width (全角) input, +86 phones, rare characters ------------------------------------------
+
+# What a Chinese input method types in full-width mode: ASCII 0x21-0x7E as U+FF01-FF5E, space as U+3000.
+FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)} | {0x20: 0x3000}
+
+
+@pytest.mark.parametrize("query, name", [
+    ("５６７８", "蔡良剑"), ("ｓｘｘ", "单雄信"), ("ＣＬＪ", "蔡良剑"), ("ｃａｉ　ｌｉａｎｇ", "蔡良剑"), ("００２Ｘ", "蔡良剑"),
+    ("１３８－１２３４－５６７８", "蔡良剑"), ("０５９５－８８８８１２３４", "单雄信"),
+    ("+86 138 1234 5678", "蔡良剑"), ("+8613812345678", "蔡良剑"), ("0086 138-1234-5678", "蔡良剑"),
+    ("＋８６　１３８　１２３４　５６７８", "蔡良剑"), ("+86 595 8888 1234", "单雄信"), ("+86-595-88881234", "单雄信"),
+    ("(0595) 8888-1234", "单雄信"), ("weichigong", "尉迟恭"), ("wcg", "尉迟恭"), ("ｗｅｉｃｈｉ", "尉迟恭"),
+])
+def test_search_accepts_full_width_input_international_phones_and_everyday_compound_readings(db, people, query, name):
+    assert people[name] in residents.search_ids(db, query)
+
+
+def test_0086_alone_is_still_the_tail_of_a_number(db):
+    rid = residents.add_resident(db, ResidentInput(name="林秀", phone="13900000086"), actor=ADMIN)
+    assert residents.search_ids(db, "0086") == [rid]
+
+
+def test_a_compatibility_ideograph_finds_its_unified_character_and_back(db):
+    # U+F90A is the compatibility form of 金 (U+91D1), as old registry exports sometimes carry it
+    plain = residents.add_resident(db, ResidentInput(name="金小明"), actor=ADMIN)
+    compat = residents.add_resident(db, ResidentInput(name="\uf90a小红"), actor=ADMIN)
+    assert residents.search_ids(db, "\uf90a小明") == [plain]
+    assert residents.search_ids(db, "金小红") == [compat]
+    assert set(residents.search_ids(db, "jin")) == {plain, compat}
+
+
+@pytest.fixture
+def rare(db):
+    # 䶮 U+4DAE Ext-A (yan), 𠇔 U+201D4 Ext-B (pypinyin has no reading), 𪨶 U+2AA36 Ext-C (she)
+    return {name: residents.add_resident(db, ResidentInput(name=name), actor=ADMIN)
+            for name in ("王䶮", "李𠇔", "陈𪨶华", "李四")}
+
+
+@pytest.mark.parametrize("query, names", [
+    ("䶮", ["王䶮"]), ("𠇔", ["李𠇔"]), ("𪨶", ["陈𪨶华"]), ("𪨶华", ["陈𪨶华"]), ("李𠇔", ["李𠇔"]),
+    ("wangyan", ["王䶮"]), ("wy", ["王䶮"]), ("chenshehua", ["陈𪨶华"]), ("csh", ["陈𪨶华"]), ("she", ["陈𪨶华"]),
+])
+def test_rare_characters_are_found_by_name_and_by_the_pinyin_pypinyin_knows(db, rare, query, names):
+    assert residents.search_ids(db, query) == [rare[n] for n in names]
+
+
+def test_a_rare_character_without_pinyin_is_found_by_the_rest_of_the_name(db, rare):
+    assert set(residents.search_ids(db, "li")) == {rare["李𠇔"], rare["李四"]}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="0123456789abcdeghijlnoqsuvwxyzCGLX -+()", max_size=14))
+def test_a_full_width_query_finds_exactly_what_its_half_width_query_finds(db, people, query):
+    assert residents.search_ids(db, query.translate(FULL_WIDTH)) == residents.search_ids(db, query)

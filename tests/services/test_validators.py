@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services.validators import (KIND_FOREIGN_PR, KIND_HMT, KIND_MAINLAND, InvalidValue, check_char,
-                                     mask_id_number, mask_phone, normalise_phone, parse_id_number)
+                                     mask_id_number, mask_phone, normalise_phone, normalise_text,
+                                     parse_id_number)
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -138,3 +139,26 @@ def test_any_text_gives_a_result_or_a_message_never_another_error(text):
             check()
         except InvalidValue:
             pass
+
+
+FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)} | {0x20: 0x3000}  # what a 全角 input method types
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30))
+def test_normalise_text_turns_full_width_input_back_into_ascii(text):
+    assert normalise_text(text.translate(FULL_WIDTH)) == text
+    assert normalise_text(text) == text
+
+
+def test_normalise_text_maps_compatibility_ideographs_and_keeps_rare_characters():
+    assert normalise_text("\uf90a小红") == "金小红"         # U+F90A, the compatibility form of 金
+    assert normalise_text("王䶮 李𠇔 陈𪨶华") == "王䶮 李𠇔 陈𪨶华"  # Ext-A, B, C are left alone
+    assert normalise_text(None) == ""
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["", "+86", "+86 ", "0086", "0086-"]), st.sampled_from([" ", "-", ""]))
+def test_a_mobile_typed_any_usual_way_normalises_to_its_eleven_digits(mobile, prefix, sep):
+    typed = prefix + sep.join((mobile[:3], mobile[3:7], mobile[7:]))
+    assert normalise_phone(typed) == mobile
+    assert normalise_phone(typed.translate(FULL_WIDTH)) == mobile

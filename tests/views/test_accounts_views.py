@@ -1,4 +1,4 @@
-
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 
@@ -72,7 +72,7 @@ def test_lock_screen_cannot_be_dismissed_and_switches_user(window, db, qtbot, ad
     monkeypatch.setattr(LoginDialog, "exec", sign_in_as_viewer)
     window.lock()
     assert window.actor == Actor("linyan", VIEWER)
-    assert window.user_label.text() == "当前用户：linyan（只读用户）"
+    assert window.user_label.text() == "当前用户：林燕（只读用户）"
     tab = window.tab_of("residents")
     assert not tab.add_button.isEnabled() and not tab.import_button.isEnabled()
     assert not tab.deactivate_button.isEnabled()
@@ -176,3 +176,109 @@ def test_changing_my_password_saves_on_the_worker_and_says_so(app, db, ui_settin
     settle(qtbot)
     assert win.statusBar().currentMessage() == "您的密码已修改。"
     assert accounts.login(db, "linyan", "new-desk-pass") == desk_person
+
+
+def _visible_texts(widget) -> str:
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    return " ".join(w.text() for w in widget.findChildren(QLabel) + widget.findChildren(QLineEdit)
+                    if w.isVisible() and w.window() is widget)  # the window's own, not its dialogs'
+
+
+def test_a_locked_desk_shows_no_personal_data_and_gives_it_back(window, db, registry, qtbot, admin, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.views.accounts.lock_screen import LockCover, LockedPanel
+    from app.views.residents.dialog import ResidentDialog
+
+    tab = window.tab_of("residents")
+    tab.search.box.setText("蔡良剑")
+    assert "蔡良剑" in _visible_texts(window)  # the detail pane shows the resident
+    record = ResidentDialog(db, registry["蔡良剑"], window, actor=admin)
+    qtbot.addWidget(record)
+    record.show()
+    record.phone_edit.setText("1391234")  # half typed when the desk locks
+    seen = {}
+
+    def while_locked(self):
+        seen["tabs visible"] = window.tabs.isVisible() or tab.detail.isVisible()
+        seen["panel"] = isinstance(window.centralWidget(), LockedPanel)
+        seen["window texts"] = _visible_texts(window)
+        cover = record.findChild(LockCover)
+        seen["record open"] = record.isVisible()
+        # The cover is on top and opaque: the record looks exactly like the bare cover.
+        seen["record covered"] = cover is not None and record.grab().toImage() == cover.grab().toImage()
+        window.grab().save("/tmp/g-locked-window.png")
+        record.grab().save("/tmp/g-locked-record.png")
+        self.actor = admin  # the same person signs in again
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LoginDialog, "exec", while_locked)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("nobody is asked anything"))
+    window.lock()
+    assert seen["panel"] and not seen["tabs visible"]
+    for secret in ("蔡良剑", "宝源花园", "13812345678", "1391234"):
+        assert secret not in seen["window texts"]
+    assert seen["record open"] and seen["record covered"]
+    # Signed in again: everything as it was, the half-typed phone included.
+    assert window.centralWidget() is window.tabs and tab.detail.isVisible() and "蔡良剑" in tab.detail.text()
+    assert record.isVisible() and record.findChild(LockCover) is None and record.phone_edit.text() == "1391234"
+
+
+def test_when_someone_else_signs_in_the_previous_persons_forms_close_unasked(window, db, registry, qtbot,
+                                                                             admin, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.views.residents.dialog import ResidentDialog
+
+    accounts.add_staff(db, "linyan", "林燕", DESK, "desk-pass-1", actor=admin)
+    record = ResidentDialog(db, registry["蔡良剑"], window, actor=admin)
+    qtbot.addWidget(record)
+    record.show()
+    record.phone_edit.setText("1391234")
+
+    def someone_else(self):
+        self.actor = accounts.login(db, "linyan", "desk-pass-1")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LoginDialog, "exec", someone_else)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("nobody is asked anything"))
+    window.lock()
+    assert not record.isVisible() and record.result() == QDialog.DialogCode.Rejected
+    assert window.actor.name == "linyan"
+    qtbot.waitUntil(window.tabs.isVisible)  # the rebuilt tabs
+    assert window.user_label.text() == "当前用户：林燕（前台）"
+
+
+def test_the_idle_lock_hides_the_data_too(window, qtbot, admin, monkeypatch):
+    seen = []
+
+    def while_locked(self):
+        seen.append(window.tabs.isVisible())
+        self.actor = admin
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LoginDialog, "exec", while_locked)
+    window.idle_timer.setInterval(50)
+    window.idle_timer.start()
+    qtbot.waitUntil(lambda: seen == [False], timeout=3000)
+    assert window.tabs.isVisible()
+
+
+def test_the_status_bar_names_the_person_not_the_account(app, db, ui_settings, qtbot, admin):
+    accounts.add_staff(db, "linyan", "林燕", DESK, "desk-pass-1", actor=admin)
+    win = MainWindow(db, ui_settings, actor=accounts.login(db, "linyan", "desk-pass-1"))
+    qtbot.addWidget(win)
+    assert win.user_label.text() == "当前用户：林燕（前台）"
+    win = MainWindow(db, ui_settings, actor=admin)  # no staff row (like the command line's user)
+    qtbot.addWidget(win)
+    assert win.user_label.text() == "当前用户：王主任（管理员）"
+
+
+def test_switch_user_is_titled_like_its_menu_entry(window, monkeypatch):
+    titles = []
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: titles.append(self.windowTitle()) or 0)
+    file_menu = window.menuBar().actions()[0].menu()
+    entry = next(a for a in file_menu.actions() if a.text() == "切换用户…")
+    entry.trigger()
+    assert titles == ["切换用户"]

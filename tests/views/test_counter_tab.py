@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from app.services import calendar, counter, residents
+from app.services import calendar, centre, counter, residents
 from app.services.access import VIEWER, Actor
 from app.services.counter import TicketInput
 from app.views.counter import model as ticket_model
@@ -184,17 +184,26 @@ def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, 
     tab.reload()
     tab.select_ticket(t.id)
     steps = []
+    refused = {}
 
     def answer(dialog: MoveDialog):
         steps.append(dialog.action)
         if dialog.assignee is not None and dialog.action == "dispatch":
             dialog.assignee.setEditText("黄鹏强")
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
         if dialog.action == "follow_up":
             dialog.choose_satisfaction("unsatisfied")
             type_chinese(dialog.note, "噪音还在")
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # how the resident was reached is missing
+            settle(qtbot)
+            refused["follow_up"] = (dialog.errors.fields["method"][1].text(), dialog.result())
+            dialog.choose_method("home_visit")
         if dialog.action == "resolve":
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # no result yet: the service refuses
+            settle(qtbot)
+            refused["resolve"] = (dialog.errors.fields["note"][1].text(), dialog.result())
             type_chinese(dialog.note, "已上门协调")
-        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
         settle(qtbot)
         return dialog.result()
 
@@ -206,11 +215,14 @@ def test_the_closed_loop_from_the_buttons_with_an_unsatisfied_follow_up(window, 
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     settle(qtbot)  # the reopen after the answer
     assert steps == ["dispatch", "start", "resolve", "follow_up"]
+    assert refused == {"resolve": ("请填写办理结果：为居民办了什么、结果如何。", QDialog.DialogCode.Rejected),
+                       "follow_up": ("请选择回访方式。", QDialog.DialogCode.Rejected)}
     # Not satisfied: the desk was asked and the ticket is being handled again.
     assert tab.current.status == "handling" and tab.current.satisfaction == "unsatisfied"
     history = [tab.history_model.rows[i][2] for i in range(len(tab.history_model.rows))]
     assert history == ["受理", "转办", "开始处置", "办结", "回访", "重新办理"]
     assert tab.history_model.rows[4][4] == "噪音还在"
+    assert "上门回访" in tab.detail.text()  # the last follow-up: how the resident was reached
     assert not tab.action_buttons["archive"].isVisibleTo(tab)
 
 
@@ -235,8 +247,8 @@ def test_a_missing_reason_keeps_the_step_dialog_open(window, db, catalogue, qtbo
 
 def test_scanning_a_receipt_finds_the_ticket_even_when_archived(window, db, catalogue, qtbot):
     t = received(db, catalogue["法律咨询"], TODAY)
-    for action, kw in (("dispatch", {"assignee": "林燕"}), ("start", {}), ("resolve", {}),
-                       ("follow_up", {"satisfaction": "satisfied"}), ("archive", {})):
+    for action, kw in (("dispatch", {"assignee": "林燕"}), ("start", {}), ("resolve", {"note": "已解答"}),
+                       ("follow_up", {"satisfaction": "satisfied", "method": "phone"}), ("archive", {})):
         counter.move(db, t.id, action, actor=ADMIN, **kw)
     tab = window.tab_of("counter")
     tab.reload()
@@ -419,6 +431,31 @@ def test_step_dialogs_say_what_the_desk_needs_to_know(window, db, catalogue, qtb
     qtbot.addWidget(follow)
     intro = follow.findChild(type(tab.detail)).text()
     assert "回访电话：13812345678" in intro and "办理结果：已调解" in intro
+
+
+def test_the_level_above_the_centre_is_called_as_the_centre_says(window, db, catalogue, qtbot):
+    from app.services import accounts
+
+    accounts.add_staff(db, "linyan", "林燕", "desk", "Lianban-2026!", actor=ADMIN)
+    t = received(db, catalogue["社会保险和医疗保险"], TODAY)
+    counter.move(db, t.id, "dispatch", actor=Actor("linyan", "desk"), assignee="林燕", today=TODAY)
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", upper_level="town"), actor=ADMIN)
+    tab = window.tab_of("counter")
+    tab.reload()
+    tab.select_ticket(t.id)
+    escalate = MoveDialog(db, tab.current, "escalate", window, actor=ADMIN)
+    qtbot.addWidget(escalate)
+    assert "工单将从“中心”上报到“镇”。" in escalate.findChild(type(tab.detail)).text()
+    counter.move(db, t.id, "escalate", actor=ADMIN, note="需要镇里协调", today=TODAY)
+    tab.reload()
+    tab.select_ticket(t.id)
+    assert "镇（已上报）" in tab.detail.text()
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.rows[r].id == t.id)
+    level_column = [key for key, _header in ticket_model.COLUMNS].index("level")
+    assert tab.model.index(row, level_column).data() == "镇（已上报）"
+    # The history names the person, not the account.
+    assert [tab.history_model.rows[i][1] for i in range(len(tab.history_model.rows))][1:] == ["林燕", "王主任"]
+    assert tab.current.urgency_label == "小事简议"
 
 
 def test_a_request_for_a_resident_found_on_the_residents_tab(window, db, catalogue, registry, qtbot, monkeypatch,

@@ -56,6 +56,7 @@ def test_bundled_chinese_font_is_registered(app):
     assert "WenQuanYi Micro Hei" in families
     assert "WenQuanYi Micro Hei" in QFontDatabase.families()
     assert "WenQuanYi Micro Hei" in app.font().families()
+    assert families[-2:] == ["RareHanA", "RareHanB"]  # rare characters (生僻字) as the last fallbacks
 
 
 def test_qt_dialog_buttons_follow_the_language(app):
@@ -101,3 +102,21 @@ def test_the_about_box_shows_the_package_version(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     window.about()
     assert f"邻里中心前台 {__version__}" in shown[0]
+
+
+def test_the_about_box_lists_the_parts_that_exist(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import features
+    from app.i18n import _
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    window.about()
+    # The features there are, in the order of the tabs; nothing promised that is not built yet.
+    parts = "、".join(_(f.label) for f in features.FEATURES)
+    assert parts.startswith("居民档案、便民服务") and f"邻里中心前台工作软件：{parts}。无需联网" in shown[0]
+    window.switch_language("en")
+    window.about()
+    parts = ", ".join(f.label for f in features.FEATURES)
+    assert f"centre: {parts}. Works offline." in shown[1] and "day-care" not in shown[1]

@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
+from tests.conftest import ADMIN
 from tests.views.conftest import settle, type_chinese
 
 
@@ -90,3 +91,49 @@ def test_editing_a_resident_with_a_bad_id_marks_the_field_and_saves_nothing(app,
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     saved = residents.get_resident(db, rid).data
     assert (saved.name, saved.phone) == ("单雄", "0595-88881234")
+
+
+def test_the_detail_pane_lists_the_latest_tickets_and_a_click_opens_one(window, db, registry, qtbot, admin):
+    import re
+
+    from app.services import counter
+    from app.services.counter import TicketInput
+
+    counter.ensure_default_catalogue(db, actor=admin)
+    category = counter.list_categories(db)[0].id
+    made = [counter.receive_ticket(db, TicketInput(category_id=category, resident_id=registry["陈良"],
+                                                   description=f"第{i}件事"), actor=admin) for i in range(7)]
+    tab = window.tab_of("residents")
+    type_chinese(tab.search.box, "陈良")
+    text = tab.detail.text()
+    assert "便民服务诉求：办理中 7 件，共 7 件" in text
+    links = re.findall(r"href='counter:([^']+)'", text)
+    assert len(links) == counter.RESIDENT_LINES_SHOWN and set(links) <= {t.number for t in made}
+    assert "已受理" in text  # each with its status (and date)
+    tab.detail.linkActivated.emit(f"counter:{links[0]}")  # what a click on the link does
+    assert window.tabs.currentWidget() is window.tab_of("counter")
+    assert window.tab_of("counter").current.number == links[0]
+
+
+def test_family_members_are_listed_with_the_punctuation_of_the_language(window, db, registry, app):
+    residents.link_family(db, registry["陈良"], registry["陈安"], "spouse", actor=ADMIN)
+    tab = window.tab_of("residents")
+    type_chinese(tab.search.box, "陈良")
+    assert "配偶：陈安" in tab.detail.text()
+    window.switch_language("en")
+    tab = window.tab_of("residents")
+    assert "Spouse: 陈安" in tab.detail.text() and "：" not in tab.detail.text().split("Family")[1]
+
+
+def test_a_cell_cut_by_its_column_shows_the_whole_value_as_a_tooltip(window, db, registry):
+    model = window.tab_of("residents").search.model
+    row = model.row_of(registry["蔡良剑"])
+    for column in range(model.columnCount()):
+        index = model.index(row, column)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) == (index.data() or "")
+
+
+def test_the_resident_dialog_is_titled_as_a_file(window, db, registry, admin):
+    dialog = ResidentDialog(db, registry["陈良"], actor=admin)
+    assert dialog.windowTitle() == "居民档案"
+    dialog.close()

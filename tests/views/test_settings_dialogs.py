@@ -105,3 +105,23 @@ def test_settings_dialogs_send_their_notice_once_saved(window, db, qtbot, monkey
     monkeypatch.setattr(TagsDialog, "exec", lambda self: self.add())
     tags_dialog.edit_tags(window)
     assert heard == ["tags"]
+
+
+def test_every_settings_window_is_titled_like_its_menu_entry(window, monkeypatch):
+    """Settings → 审计日志… must not open a window called 操作日志: the names are the same, in Chinese
+    and in English."""
+    from PySide6.QtWidgets import QDialog, QInputDialog
+
+    titles = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: titles.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(
+        lambda parent, title, *args, **kwargs: titles.append(title) or (0, False)))
+    for language in ("zh_CN", "en"):
+        window.switch_language(language)
+        settings = window.menuBar().actions()[1].menu()
+        entries = [a for a in settings.actions() if not a.isSeparator()]
+        assert len(entries) >= 9
+        for entry in entries:
+            titles.clear()
+            entry.trigger()
+            assert titles == [entry.text().removesuffix("…")], entry.text()

@@ -122,7 +122,19 @@ ESCALATION_REASONS = {
     counter.CENTRE_LEVEL: ("网格内协调未果，提交中心处理", "涉及多户居民，需中心统筹协调"),
     counter.TOWN_LEVEL: ("涉及多个部门，提请上级协调", "超出中心职权，上报处理"),
 }
-FOLLOW_UP_COMMENTS = {"satisfied": ("电话回访，居民表示满意", "居民对办理结果满意", ""),
+# What came of a request (办理结果): a consultation answered on the spot, or the matter done.
+RESULTS_ON_THE_SPOT = ("当场解答，居民已了解办理流程和所需材料", "当场办结，材料已交居民本人",
+                       "已现场指导居民在线办理完成")
+RESULTS = {
+    counter.GRID_LEVEL: ("网格员上门协调，双方达成一致", "已联系物业现场处理，问题已解决",
+                         "网格员现场查看并督促整改完毕"),
+    counter.CENTRE_LEVEL: ("材料审核通过，已按政策办理完毕并告知居民", "已办理完成，结果已电话告知居民",
+                           "已协调相关部门办理完毕"),
+    counter.TOWN_LEVEL: ("上级部门已受理并答复，结果已告知居民", "经上级协调处理完毕，已告知居民"),
+}
+# How residents are reached for the follow-up: mostly by phone (电话回访).
+FOLLOW_UP_METHOD_MIX = {"phone": 70, "home_visit": 10, "sms": 5, "wechat": 7, "in_person": 8}
+FOLLOW_UP_COMMENTS = {"satisfied": ("居民表示满意", "居民对办理结果满意", ""),
                       "basically": ("居民表示基本满意，希望办理再快一些", "基本满意"),
                       "unsatisfied": ("居民对处理结果不满意", "居民认为问题未彻底解决")}
 ARCHIVED_ANYWAY = ("诉求超出政策范围，已向居民解释说明", "已多次协调，居民仍有意见，转入常态跟踪")
@@ -141,6 +153,7 @@ class _Step:
     note: str = ""
     assignee: str = ""
     satisfaction: str = ""
+    method: str = ""
     comment: str = ""
     from_status: str = ""   # set by _replay
     to_status: str = ""
@@ -389,20 +402,22 @@ def _plan_request(desk: _Desk, day: dt.date, kinds: list | None = None) -> _Requ
         plan[position:position] = [(held_at, _Step(day, "hold", closer, rng.choice(HOLD_REASONS))),
                                    (held_at + held, _Step(day, "resume", closer))]
         resolve += held
-    plan.append((resolve, _Step(day, "resolve", closer)))
-    # A follow-up call a few days later; a resident not satisfied may have the ticket reopened.
+    spot = resolve == 0 and not escalations and rng.random() < 0.7
+    plan.append((resolve, _Step(day, "resolve", closer, rng.choice(RESULTS_ON_THE_SPOT if spot else
+                                                                   RESULTS[at_level]))))
+    # A follow-up a few days later; a resident not satisfied may have the ticket reopened.
     offset = resolve + rng.choice((0, 1, 1, 2, 2, 3, 4))
     satisfaction = rng.choices(list(counter.SATISFACTIONS), weights=(66, 22, 26 if late else 11))[0]
-    plan.append((offset, _Step(day, "follow_up", receiver, satisfaction=satisfaction,
+    plan.append((offset, _Step(day, "follow_up", receiver, satisfaction=satisfaction, method=_method(rng),
                                comment=rng.choice(FOLLOW_UP_COMMENTS[satisfaction]))))
     if satisfaction == "unsatisfied" and rng.random() < 0.3:
         offset += rng.choice((0, 1))
         plan.append((offset, _Step(day, "reopen", receiver, REOPEN_NOTE)))
         offset += rng.randint(1, 4)
-        plan.append((offset, _Step(day, "resolve", closer)))
+        plan.append((offset, _Step(day, "resolve", closer, rng.choice(RESULTS[at_level]))))
         offset += rng.randint(1, 2)
         satisfaction = rng.choices(list(counter.SATISFACTIONS), weights=(55, 40, 5))[0]
-        plan.append((offset, _Step(day, "follow_up", receiver, satisfaction=satisfaction,
+        plan.append((offset, _Step(day, "follow_up", receiver, satisfaction=satisfaction, method=_method(rng),
                                    comment=rng.choice(FOLLOW_UP_COMMENTS[satisfaction]))))
     note = rng.choice(ARCHIVED_ANYWAY) if satisfaction == "unsatisfied" else ""
     offset += rng.randint(0, 8) if rng.random() < 0.98 else rng.randint(20, 40)  # some wait for month's end
@@ -412,9 +427,13 @@ def _plan_request(desk: _Desk, day: dt.date, kinds: list | None = None) -> _Requ
     return _Request(row, level, desk.add(day, promised), [step for _o, step in plan])
 
 
+def _method(rng: random.Random) -> str:
+    return rng.choices(list(FOLLOW_UP_METHOD_MIX), weights=list(FOLLOW_UP_METHOD_MIX.values()))[0]
+
+
 # The fields of a tickets row that counter.step() may change.
 _LOOP_FIELDS = ("status", "level", "assignee", "due_on", "resolved_on", "held_since", "held_days", "satisfaction",
-                "follow_up_comment", "followed_up_on", "archived_on")
+                "follow_up_comment", "follow_up_method", "followed_up_on", "archived_on")
 
 
 def _replay(request: _Request, cal: calendar.Calendar) -> dict:
@@ -428,7 +447,7 @@ def _replay(request: _Request, cal: calendar.Calendar) -> dict:
         try:
             state = counter.step(state, planned.action, today=planned.day, calendar=cal, note=planned.note,
                                  details=dict(assignee=planned.assignee, satisfaction=planned.satisfaction,
-                                              comment=planned.comment))
+                                              method=planned.method, comment=planned.comment))
         except DeskError as exc:
             raise AssertionError(f"demo plan: {planned.action} from {state.status}: {exc}") from exc
         planned.to_status = state.status

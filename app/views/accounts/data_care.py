@@ -88,9 +88,9 @@ def back_up_to_folder(parent: QWidget, db: Database, actor: Actor) -> None:
                       on_error=lambda exc: show_error(parent, exc))
 
 
-def choose_backup_to_restore(parent: QWidget) -> tuple[str, str | None] | None:
+def choose_backup_to_restore(parent: QWidget, db: Database) -> tuple[str, str | None] | None:
     """Ask for the backup file (and its passphrase); None when the person gives up."""
-    path, _filter = QFileDialog.getOpenFileName(parent, _("Restore from a backup"), str(backup.default_folder()),
+    path, _filter = QFileDialog.getOpenFileName(parent, _("Restore from a backup"), str(backup.default_folder(db)),
                                                 _("Backups (*.sqlite3 *.ndbk)"))
     if not path:
         return None

@@ -16,6 +16,8 @@ from app.views.shared.forms import FormDialog
 class LedgerDialog(FormDialog):
     """Defaults to the current month, the period the town asks about."""
 
+    confirm_discard = False  # it only chooses a period and filters: nothing to lose
+
     def __init__(self, db: Database, parent=None, today: dt.date | None = None):
         from app.services.counter_print import LEDGER_STATUSES, month_of
 

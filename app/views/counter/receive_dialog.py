@@ -18,7 +18,7 @@ from app.errors import DeskError, ValidationError
 from app.i18n import _, format_date
 from app.services import counter, grids, residents
 from app.services.access import Actor
-from app.services.counter import CHANNELS, LEVELS, URGENCIES, TicketInfo, TicketInput
+from app.services.counter import CHANNELS, URGENCIES, TicketInfo, TicketInput
 from app.views import notices
 from app.views.shared.forms import FieldErrors, SavingDialog, error_label
 from app.views.shared.resident_search import ResidentSearch
@@ -141,8 +141,8 @@ class ReceiveDialog(SavingDialog):
         self.urgency_combo = QComboBox()
         for code, label in URGENCIES.items():
             self.urgency_combo.addItem(_(label), code)
-        self.urgency_combo.setToolTip(_("Normal: small matters, settled simply; urgent: handled at once; "
-                                        "difficult: discussed together"))
+        self.urgency_combo.setToolTip(_("Minor matters are settled simply, urgent ones at once, and complex "
+                                        "ones discussed together"))
         self._build_handler_fields()
         self.received_edit = QDateEdit()
         self.received_edit.setCalendarPopup(True)
@@ -157,8 +157,8 @@ class ReceiveDialog(SavingDialog):
     def _build_handler_fields(self) -> None:
         """Level, grid and assignee: a grid-level matter is offered to that grid's worker."""
         self.level_combo = QComboBox()
-        for code, label in LEVELS.items():
-            self.level_combo.addItem(_(label), code)
+        for code, label in counter.level_labels(self.db).items():  # the level above: as the centre calls it
+            self.level_combo.addItem(label, code)
         self.level_combo.setCurrentIndex(self.level_combo.findData(counter.CENTRE_LEVEL))  # most kinds' level
         self.level_combo.activated.connect(lambda _i: setattr(self, "_level_touched", True))
         self.grid_combo = QComboBox()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayou
 from app.db import Database
 from app.errors import DeskError
 from app.i18n import N_, _, format_date, format_datetime, format_number
-from app.services import access, counter, grids
+from app.services import access, centre, counter, grids
 from app.services.access import Actor
 from app.services.counter import ACTION_LABELS, TicketInfo
 from app.views import notices
@@ -244,7 +244,8 @@ class CounterTab(QWidget):
             id=0, number="FW202612-0000", requester="", requester_phone="", resident_id=None, category_id=0,
             category="", channel="", description="", urgency="", level="", assignee="", grid_id=None, grid="",
             status="", received_on=dt.date(2026, 12, 28), due_on=dt.date(2026, 12, 28), resolved_on=None,
-            held_since=None, held_days=0, satisfaction=None, follow_up_comment="", proxy_errand=False,
+            held_since=None, held_days=0, satisfaction=None, follow_up_comment="", follow_up_method=None,
+            proxy_errand=False,
             proxy_principal="", proxy_agent="", proxy_matter="", overdue=True, due_today=False)
         statuses = []
         for status in counter.STATUSES:
@@ -253,7 +254,9 @@ class CounterTab(QWidget):
                              for held in (None, sample.received_on)]
             else:
                 statuses.append(status_text(dataclasses.replace(sample, status=status, overdue=False)))
-        levels = [level_text(dataclasses.replace(sample, level=level, escalated=True)) for level in counter.LEVELS]
+        upper = centre.upper_level(self.db)
+        levels = [level_text(dataclasses.replace(sample, level=level, escalated=True, upper_level=upper))
+                  for level in counter.LEVELS]
         levels.append(level_text(dataclasses.replace(sample, level=counter.GRID_LEVEL,
                                                      resolved_on=sample.received_on)))
         samples = {"number": [sample.number], "received_on": [format_date(sample.received_on, "short")],
@@ -422,8 +425,8 @@ class CounterTab(QWidget):
     def _on_notice(self, what: str) -> None:
         if what in (notices.CATALOGUE, notices.GRIDS) and self._loaded:
             self._fill_filter_choices()
-        if what in (notices.TICKETS, notices.CATALOGUE, notices.GRIDS, notices.RESIDENTS):
-            self.refresh()
+        if what in (notices.TICKETS, notices.CATALOGUE, notices.GRIDS, notices.RESIDENTS, notices.CENTRE):
+            self.refresh()  # the centre's details name the level above it
 
     # -- the detail pane ----------------------------------------------------------------------------
     def _show_ticket(self, ticket_id: int | None) -> None:
@@ -457,7 +460,7 @@ class CounterTab(QWidget):
         self.detail.setText(self._detail_html(t))
         events = counter.ticket_history(self.db, t.id)
         self.history_model.beginResetModel()
-        self.history_model.rows = [(format_datetime(e.at, "short"), e.actor_name, e.action_label,
+        self.history_model.rows = [(format_datetime(e.at, "short"), e.actor, e.action_label,
                                     counter.status_label(e.to_status), e.note) for e in events]
         self.history_model.endResetModel()
         self.history.resizeRowsToContents()
@@ -489,10 +492,11 @@ class CounterTab(QWidget):
             line(_("Resolved on"), format_date(t.resolved_on)),
         ]
         if t.status in (counter.FOLLOWED_UP, counter.ARCHIVED):
-            rows += [line(_("Satisfaction"), t.satisfaction_label), line(_("Comment"), t.follow_up_comment)]
+            rows += [line(_("Satisfaction"), t.satisfaction_label), line(_("Follow-up by"), t.follow_up_method_label),
+                     line(_("Comment"), t.follow_up_comment)]
         elif t.satisfaction:  # reopened: the last follow-up says why
-            rows.append(line(_("Last follow-up"), " — ".join(x for x in (t.satisfaction_label, t.follow_up_comment)
-                                                              if x)))
+            rows.append(line(_("Last follow-up"), " — ".join(
+                x for x in (t.satisfaction_label, t.follow_up_method_label, t.follow_up_comment) if x)))
         proxy = ""
         if t.proxy_errand:
             proxy = "<p><b>{}</b> {}</p>".format(esc(_("Proxy errand:")), esc(_(
@@ -502,6 +506,15 @@ class CounterTab(QWidget):
                 f"<table>{''.join(rows)}</table>{proxy}")
 
     # -- actions ------------------------------------------------------------------------------------
+    def open_item(self, number: str) -> None:
+        """A ticket clicked in a resident's detail pane (app/features.py DetailItem): show it."""
+        try:
+            ticket_id = counter.find_ticket_id(self.db, number)
+        except DeskError as exc:
+            show_error(self, exc)
+            return
+        self.select_ticket(ticket_id)
+
     def for_resident(self, resident_id: int) -> None:
         """From the residents tab: receive a request from this resident."""
         self.new_request(query="", resident_id=resident_id)

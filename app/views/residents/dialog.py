@@ -35,7 +35,7 @@ class ResidentDialog(SavingDialog):
         self.db = db
         self.actor = actor
         self.resident_id = resident_id
-        self.setWindowTitle(_("New resident") if resident_id is None else _("Resident record"))
+        self.setWindowTitle(_("New resident") if resident_id is None else _("Resident's file"))
         self.setMinimumWidth(640)
         self._build()
         if resident_id is not None:

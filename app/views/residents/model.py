@@ -95,11 +95,13 @@ class ResidentTableModel(QAbstractTableModel):
             return found[1][index.column()] if found else None
         if role == ID_ROLE:
             return self.ids[index.row()]
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole value, where a narrow column cuts it
             found = self._row(index.row())
-            if found is None or found[0].active:
+            if found is None:
                 return None
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return INACTIVE_BRUSH
-            return _("Moved away or no longer served")
+            text = found[1][index.column()] or ""
+            return text if found[0].active else "\n".join(filter(None, [text, _("Moved away or no longer served")]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            found = self._row(index.row())
+            return INACTIVE_BRUSH if found is not None and not found[0].active else None
         return None

@@ -27,6 +27,9 @@ class ResidentsTab(QWidget):
     # A feature's button beside a resident (app/features.py, resident_action): the main window
     # opens that feature's tab and hands it the resident.
     resident_action = Signal(str, int)  # feature name, resident id
+    # A feature's item in the detail pane was clicked (a ticket): the main window opens it in
+    # that feature's tab, whose `open_item(ref)` takes it.
+    item_opened = Signal(str, str)  # feature name, item reference
 
     def __init__(self, db: Database, notice: notices.Notices, parent: QWidget | None = None, *, actor: Actor):
         super().__init__(parent)
@@ -91,7 +94,9 @@ class ResidentsTab(QWidget):
         self.detail.setObjectName("residentDetail")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                            | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.detail.linkActivated.connect(self._open_link)
         self.detail.setMinimumWidth(260)
         self.detail.setStyleSheet("QLabel#residentDetail { padding: 10px; background: #fafafa;"
                                   " border: 1px solid #dddddd; }")
@@ -147,6 +152,10 @@ class ResidentsTab(QWidget):
             return
         dialog.saved.connect(self._saved)
         dialog.exec()  # its saves, family links included, send their own notices
+
+    def _open_link(self, link: str) -> None:
+        feature_name, _sep, ref = link.partition(":")
+        self.item_opened.emit(feature_name, ref)
 
     def _act_for_current(self, feature_name: str) -> None:
         rid = self.search.current_id()
@@ -314,8 +323,9 @@ class ResidentsTab(QWidget):
             line(_("Tags"), "、".join(d.tag_names)),
             line(_("Member code"), d.member_code),
         ]
-        links = "".join(f"<li>{esc(_(RELATIONS[ln.relation][0]))}：{esc(ln.relative_name)} "
-                        f"{esc(ln.relative_phone)}</li>" for ln in d.links)
+        links = "".join("<li>{}</li>".format(esc(_("{relation}: {name} {phone}").format(
+            relation=_(RELATIONS[ln.relation][0]), name=ln.relative_name, phone=ln.relative_phone).strip()))
+            for ln in d.links)
         status = ""
         if not d.active:
             inactive = _("Inactive since {date}: {reason}").format(
@@ -326,9 +336,11 @@ class ResidentsTab(QWidget):
             title = esc(_("Family and carers"))
             family = f"<p><b>{title}</b></p><ul style='margin-left:-20px'>{links}</ul>"
         notes = f"<p>{esc(data.notes)}</p>" if data.notes else ""
-        for feature in features.FEATURES:  # what each feature knows of the resident
+        for feature in features.FEATURES:  # what each feature knows of the resident, each item a link
             if feature.resident_lines:
-                for heading, text in features.resolve(feature.resident_lines)(self.db, resident_id):
-                    notes += f"<p><b>{esc(heading)}</b>{('<br>' + esc(text)) if text else ''}</p>"
+                for line in features.resolve(feature.resident_lines)(self.db, resident_id):
+                    items = "".join(f"<br><a href='{esc(feature.name)}:{esc(item.ref)}'>{esc(item.text)}</a>"
+                                    for item in line.items)
+                    notes += f"<p><b>{esc(line.heading)}</b>{items}</p>"
         self.detail.setText(f"<h2 style='margin:0'>{esc(data.name)}</h2>{status}"
                             f"<table>{''.join(rows)}</table>{family}{notes}")

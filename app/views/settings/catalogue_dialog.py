@@ -9,7 +9,7 @@ from app.db import Database
 from app.i18n import _
 from app.services import access, counter
 from app.services.access import Actor
-from app.services.counter import LEVELS, CategoryInput, CategoryRow
+from app.services.counter import CategoryInput, CategoryRow
 from app.views import notices
 from app.views.shared.forms import FormDialog
 from app.views.shared.list_manager import Action, Column, ListManagerDialog
@@ -23,8 +23,8 @@ class CategoryDialog(FormDialog):
         self.name_edit = QLineEdit(category.name if category else "")
         self.name_edit.setMaxLength(counter.NAME_MAX)
         self.level_combo = QComboBox()
-        for code, label in LEVELS.items():
-            self.level_combo.addItem(_(label), code)
+        for code, label in counter.level_labels(db).items():  # the level above: as the centre calls it
+            self.level_combo.addItem(label, code)
         self.level_combo.setCurrentIndex(self.level_combo.findData(
             category.default_level if category else counter.CENTRE_LEVEL))
         self.days_spin = QSpinBox()

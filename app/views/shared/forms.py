@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDateTimeEdit, QDialog,
+                               QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QMessageBox,
+                               QPlainTextEdit, QSpinBox, QTextEdit, QVBoxLayout, QWidget)
 
 from app.errors import DeskError, ValidationError
 from app.i18n import _
@@ -32,8 +35,27 @@ def _set_invalid(widget: QWidget, invalid: bool) -> None:
     widget.style().polish(widget)
 
 
+def change_signals(widget: QWidget) -> list[SignalInstance]:
+    """The signals an input widget sends when its value changes; none for a container (a row of
+    several fields), whose parts are watched one by one where it matters."""
+    if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit)):
+        return [widget.textChanged]
+    if isinstance(widget, QComboBox):
+        return [widget.currentIndexChanged, widget.editTextChanged] if widget.isEditable() \
+            else [widget.currentIndexChanged]
+    if isinstance(widget, QDateTimeEdit):  # QDateEdit and QTimeEdit too
+        return [widget.dateTimeChanged]
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return [widget.valueChanged]
+    if isinstance(widget, QAbstractButton):
+        return [widget.toggled]
+    changed = getattr(widget, "changed", None)  # a shared input widget such as DateRange
+    return [changed] if isinstance(changed, SignalInstance) else []
+
+
 class FieldErrors:
-    """Maps a service's field names to the widgets that show them."""
+    """Maps a service's field names to the widgets that show them. A field's error goes away
+    as soon as that field is changed."""
 
     def __init__(self, general: QLabel):
         self.general = general
@@ -42,7 +64,17 @@ class FieldErrors:
     def add(self, name: str, widget: QWidget, label: QLabel | None = None) -> QLabel:
         label = label or error_label()
         self.fields[name] = (widget, label)
+        for signal in change_signals(widget):
+            signal.connect(lambda *_args, n=name: self.clear_field(n))
         return label
+
+    def clear_field(self, name: str) -> None:
+        widget, label = self.fields[name]
+        if label.isHidden() and not widget.property("invalid"):
+            return  # nothing shown: no restyling on every key press
+        _set_invalid(widget, False)
+        label.hide()
+        label.clear()
 
     def clear(self) -> None:
         for widget, label in self.fields.values():
@@ -83,11 +115,52 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     QMessageBox.warning(parent, _("Neighbourhood Desk"), message)
 
 
+# The widgets whose changes count as input the user would lose by closing a form.
+_INPUT_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox, QAbstractButton)
+
+
 class SavingDialog(QDialog):
     """A dialog whose OK runs its write through views/shared/writes.py; while the write runs,
-    Cancel (or Esc) waits for it: the save under way decides whether the dialog closes."""
+    Cancel (or Esc) waits for it: the save under way decides whether the dialog closes.
 
+    Cancel, Esc or the window's close button on a form the user has changed since it was
+    opened asks before the input is thrown away; `discard()` closes without asking. A dialog
+    that only chooses something (a period, a filter) sets `confirm_discard = False`."""
+
+    confirm_discard = True
     _saving = False
+    _dirty = False
+    _watching = False
+
+    def showEvent(self, event) -> None:
+        if not self._watching:
+            # From the first showing on: what the constructor filled in is not the user's input.
+            self._watching = True
+            for widget in self.findChildren(QWidget):
+                if isinstance(widget, _INPUT_WIDGETS) and widget.window() is self:
+                    for signal in change_signals(widget):
+                        signal.connect(self._mark_dirty)
+        super().showEvent(event)
+
+    def _mark_dirty(self, *_args) -> None:
+        self._dirty = True
+
+    def is_dirty(self) -> bool:
+        """Whether the user changed anything since the dialog was first shown."""
+        return self._dirty
+
+    def discard(self) -> None:
+        """Close at once, throwing away what was filled in (e.g. when someone else signs in)."""
+        QDialog.reject(self)
+
+    def closeEvent(self, event) -> None:
+        if event.spontaneous():  # the window's close button: like Cancel
+            super().closeEvent(event)
+        elif not self._saving:  # close() from the program: it has decided, nobody to ask
+            self.discard()
+            event.accept()
+        else:
+            event.ignore()
 
     def save_through(self, call, *, topic: str | None, errors: FieldErrors | None, on_saved,
                      on_failed=None, busy: QWidget | None = None) -> None:
@@ -107,8 +180,15 @@ class SavingDialog(QDialog):
         writes.save(self, call, topic=topic, errors=errors, on_saved=saved, on_failed=failed, busy=busy)
 
     def reject(self) -> None:
-        if not self._saving:
-            super().reject()
+        if self._saving:
+            return
+        if self.confirm_discard and self._dirty and QMessageBox.question(
+                self, self.windowTitle(),
+                _("Discard what you have filled in? Cancel goes back to the form."),
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel) != QMessageBox.StandardButton.Discard:
+            return
+        super().reject()
 
 
 class FormDialog(SavingDialog):
