@@ -35,6 +35,15 @@ def _connect(path: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(str(path), timeout=_LOCK_TIMEOUT, isolation_level=None)
 
 
+def _connect_existing(path: str | Path) -> sqlite3.Connection:
+    """Like _connect, but never creates the file: a database deleted meanwhile raises
+    sqlite3.OperationalError instead of leaving an empty file under its name."""
+    from app.paths import sqlite_file_uri
+
+    return sqlite3.connect(f"{sqlite_file_uri(Path(path))}?mode=rw", uri=True, timeout=_LOCK_TIMEOUT,
+                           isolation_level=None)
+
+
 def copy_sqlite(src_path: str | Path, dest_path: str | Path) -> None:
     """Copy a live database to `dest_path` with SQLite's online backup API.
 
@@ -44,7 +53,7 @@ def copy_sqlite(src_path: str | Path, dest_path: str | Path) -> None:
     file; SQLite syncs it to disk when the copy commits. `dest_path` must not
     be in use by anyone else (it is normally a fresh temporary file).
     """
-    src = _connect(src_path)
+    src = _connect_existing(src_path)
     try:
         dest = _connect(dest_path)
         try:
@@ -63,7 +72,7 @@ def snapshot_bytes(src_path: str | Path) -> tuple[bytes, bool, str | None]:
     Returns (image, integrity ok, schema revision). Used for encrypted backups
     so that no unencrypted copy ever lands on the (removable) target medium.
     """
-    src = _connect(src_path)
+    src = _connect_existing(src_path)
     try:
         mem = sqlite3.connect(":memory:", isolation_level=None)
         try:
@@ -101,7 +110,7 @@ def revision_of(con: sqlite3.Connection) -> str | None:
 
 def read_setting(path: str | Path, key: str) -> str | None:
     """One value of the settings table of a database file (None when it has none)."""
-    con = _connect(path)
+    con = _connect_existing(path)
     try:
         has = con.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='settings'").fetchone()
@@ -124,7 +133,7 @@ def change_marker(path: str | Path) -> tuple[str | None, int | None, str | None]
     same id. Two index lookups, whatever the size of the database; works on the
     live database (other connections open) and on a backup file alike, reading only.
     """
-    con = _connect(path)
+    con = _connect_existing(path)
     try:
         revision = revision_of(con)
         has = con.execute(
@@ -142,7 +151,7 @@ def integrity_ok(path: str | Path) -> bool:
     try:
         if not is_sqlite_file(path):
             return False
-        con = _connect(path)
+        con = _connect_existing(path)
         try:
             return _integrity(con)
         finally:
@@ -153,7 +162,7 @@ def integrity_ok(path: str | Path) -> bool:
 
 def read_revision(path: str | Path) -> str | None:
     """The Alembic schema revision stored in a database file (None when it has none)."""
-    con = _connect(path)
+    con = _connect_existing(path)
     try:
         return revision_of(con)
     finally:
@@ -167,7 +176,7 @@ def make_standalone(path: str | Path) -> None:
     Raises InUse when another connection still has the database open, and
     sqlite3.Error when the file is not a readable database.
     """
-    con = _connect(path)
+    con = _connect_existing(path)
     try:
         try:
             mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()
@@ -202,3 +211,33 @@ def fsync_dir(folder: str | Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# Temporary files of app/services/backup.py (`_TEMP_PREFIX`): backups in progress and, beside the
+# database, the checked (decrypted) copy a restore puts in its place.
+TEMP_PATTERN = ".ndtmp-*.tmp"
+STALE_SECONDS = 600  # no restore or backup in progress takes this long between two writes
+
+
+def remove_stale_copies(folder: str | Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Delete temporary copies (and their side files) that a killed backup or restore left in
+    `folder`: a decrypted copy of the whole database must not stay behind. Those younger than
+    `older_than` seconds may belong to a restore still running and are kept."""
+    import time
+
+    removed: list[Path] = []
+    limit = time.time() - older_than
+    try:
+        found = list(Path(folder).glob(TEMP_PATTERN))
+    except OSError:
+        return removed
+    for path in found:
+        try:
+            if path.stat().st_mtime >= limit:
+                continue
+            for p in (path, *sidecar_files(path)):
+                p.unlink(missing_ok=True)
+            removed.append(path)
+        except OSError:
+            pass  # in use or gone: next time
+    return removed

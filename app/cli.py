@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from app import __version__, features
-from app.errors import DeskError
+from app.errors import DatabaseError, DeskError
 from app.i18n import _, format_number, set_language, translate_argparse
 
 
@@ -68,14 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs = dict(option.kwargs)
             if kwargs.get("type") == "date":
                 kwargs["type"] = _date_argument
+            elif kwargs.get("type") is int:  # record numbers: what an SQLite integer holds
+                kwargs["type"] = _record_number
             prn.add_argument(*option.flags, help=_(option.help), **kwargs)
 
     bak = commands.add_parser("backup", parents=[common], help=_("back up the database"))
     bak.add_argument("--to", metavar="DIR", help=_("folder for the backup (e.g. a USB stick); outside the "
-                                                   "program's folder the backup is encrypted with a "
-                                                   "passphrase read from standard input"))
-    res = commands.add_parser("restore", parents=[common], help=_("restore the database from a backup"))
+                                                   "program's folder an administrator's name and password, "
+                                                   "then a passphrase to encrypt it, are read from standard "
+                                                   "input"))
+    bak.add_argument("--recovery", action="store_true", help=_(
+        "no administrator can sign in: act as one without a password (recorded in the audit trail)"))
+    res = commands.add_parser("restore", parents=[common], help=_(
+        "restore the database from a backup (an administrator's name and password are read from "
+        "standard input)"))
     res.add_argument("file", metavar="FILE", help=_("the backup file"))
+    res.add_argument("--recovery", action="store_true", help=_(
+        "no administrator can sign in (or the database cannot be opened): restore without signing "
+        "in (recorded in the audit trail)"))
 
     check = commands.add_parser("self-test", parents=[common], help=_(
         "open the window offscreen for a few seconds, as the command line's user, and report any "
@@ -91,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     users_add.add_argument("--role", required=True, metavar="ROLE",
                            help=_("administrator, desk, grid_worker or viewer"))
     users_add.add_argument("--display-name", default="", metavar="TEXT", help=_("the name shown to others"))
+    users_add.add_argument("--recovery", action="store_true", help=_(
+        "required: this is the way back in when no administrator can sign in (recorded in the audit "
+        "trail); otherwise an administrator adds staff in the program"))
+    users_add.add_argument("--force", action="store_true", help=_(
+        "add the account even though an active administrator exists"))
     return parser
 
 
@@ -100,6 +117,16 @@ def _date_argument(text: str) -> dt.date:
     except ValueError:
         raise argparse.ArgumentTypeError(_("{value} is not a date; write it as YYYY-MM-DD.").format(
             value=text)) from None
+
+
+def _record_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 0 < value < 2 ** 63:
+        raise argparse.ArgumentTypeError(_("{value} is not a record number.").format(value=text))
+    return value
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -135,12 +162,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app.services import access, importer
     from app.services.importer import ImportFileError, import_residents
 
+    if not args.file.strip():
+        raise ImportFileError(_("No file to import was given."))
     source = Path(args.file)
     if not source.exists():  # before the database is opened (or created)
         raise ImportFileError(_("The file {path} does not exist.").format(path=source))
+    if not source.is_file():
+        raise ImportFileError(_("{path} is not a file.").format(path=source))
     rejects = Path(args.rejects) if args.rejects else None
     if rejects is None and not args.dry_run:
         rejects = importer.default_rejects_path(source)
+    if rejects is not None:
+        from app.services.xlsx import check_target
+
+        check_target(rejects, ImportFileError)
     db = open_database(database_url(args))
     try:
         result = import_residents(db, source, dry_run=args.dry_run, rejects_path=rejects,
@@ -182,7 +217,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.services import access
     from app.services.exporter import export_residents
 
-    target = Path(args.output)
+    from app.services.xlsx import check_target
+
+    target = check_target(args.output)
     actor = access.current_os_actor()
     access.require(actor, access.RESIDENTS_EXPORT)  # refused before the database is opened
     if args.full:
@@ -200,21 +237,37 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(path.name + ".part")
+    """Write `data` to a temporary file beside `path`, then rename it over `path`: only a new
+    name or a regular file is ever replaced (never a device, a FIFO, a folder or a link)."""
+    from app.services.xlsx import check_target
+
+    path = check_target(path)
+    temp = None
     try:
-        # Private to the user from the first byte: forms carry names, phones and ID numbers.
-        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        # Private to the user from the first byte (mkstemp: mode 0600, a new file, no link
+        # followed): forms carry names, phones and ID numbers.
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".part", dir=path.parent)
+        with open(fd, "wb") as out:
             out.write(data)
-        temp.replace(path)
+        check_target(path)  # still not replaced by something else meanwhile
+        os.replace(temp, path)
+        temp = None
     except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise DeskError(_("The file could not be saved: {error}").format(error=exc.strerror)) from exc
+        raise DeskError(_("The file could not be saved: {error}").format(
+            error=exc.strerror or exc)) from exc
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):  # cleanup never hides the error above
+                os.unlink(temp)
 
 
 def cmd_print(args: argparse.Namespace) -> int:
     needs = features.forms()[args.form][1].needs
     if needs and not getattr(args, needs[0], None):  # before the database is opened (or created)
         raise DeskError(_(needs[1]))
+    from app.services.xlsx import check_target
+
+    check_target(args.output)
     from app.db import open_database
     from app.services import printing
 
@@ -243,17 +296,45 @@ def _read_passphrase(confirm: bool = False) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _read_line(prompt: str, secret: bool = False) -> str:
+    """One line of standard input; at a terminal asked for with `prompt` (a secret without echo)."""
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        import getpass
+
+        if secret:
+            return getpass.getpass(prompt)
+        print(prompt, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _administrator(db, args: argparse.Namespace, permission: str, what: str):
+    """The administrator the window would ask for: a name and a password from standard input,
+    or --recovery (nobody can sign in), which is recorded in the audit trail."""
+    from app.services import access, accounts
+
+    if args.recovery:
+        accounts.record_recovery(db, what)
+        return access.Actor(access.os_user_name(), access.ADMINISTRATOR)
+    name = _read_line(_("Administrator's user name: "))
+    actor = accounts.login(db, name, _read_line(_("Password: "), secret=True))
+    access.require(actor, permission)
+    return actor
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from app.db import open_database
-    from app.services import backup
+    from app.services import access, backup
 
     db = open_database(database_url(args))
     try:
-        passphrase = None
+        passphrase = actor = None
         if args.to and not backup.is_private_folder(args.to):
+            actor = _administrator(db, args, access.BACKUP_COPY, _("Backup to {folder}").format(folder=args.to))
             print(backup.passphrase_warning(), file=sys.stderr)  # before the passphrase is chosen
             passphrase = _read_passphrase(confirm=True)
-        result = backup.backup_now(db, folder=args.to, passphrase=passphrase)
+        result = backup.backup_now(db, folder=args.to, passphrase=passphrase, actor=actor)
     finally:
         db.dispose()
     print(_("Backup written to {path}.").format(path=result.path))
@@ -270,13 +351,29 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise DeskError(_("Only a database file can be restored here; a database server restores "
                           "its own backups."))
     source = Path(args.file)
+    from app.db import open_database
+    from app.services import access
+
+    actor = None
+    if not args.recovery:  # an administrator of the database being replaced signs in
+        if not Path(url.database).is_file():
+            raise DeskError(_("There is no database {path} to sign in to; to restore anyway, add "
+                              "--recovery.").format(path=url.database))
+        current = open_database(database_url(args))
+        try:
+            actor = _administrator(current, args, access.BACKUP_RESTORE, "")
+        finally:
+            current.dispose()
     passphrase = _read_passphrase() if backup.is_encrypted(source) else None
     result = backup.restore(url.database, source, passphrase=passphrase)
-    from app.db import open_database
 
     db = open_database(database_url(args))  # migrates an older backup; records the restore
     try:
-        backup.record_restore(db, result, actor=None)
+        if args.recovery:
+            from app.services import accounts
+
+            accounts.record_recovery(db, _("Restore from {path}").format(path=source))
+        backup.record_restore(db, result, actor=actor)
     finally:
         db.dispose()
     if result.safety_copy:
@@ -307,12 +404,15 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.role not in access.ROLES:  # checked before anything is read or opened
         raise ValidationError({"role": _("Unknown role {role}; choose one of: {roles}.").format(
             role=args.role, roles=", ".join(access.ROLES))})
+    if not args.recovery:
+        raise DeskError(_("Staff are added in the program by an administrator; the command line adds "
+                          "an account only to regain access: add --recovery."))
     password = _read_new_password()
     accounts.check_password_rules(password)
     db = open_database(database_url(args))
     try:
         accounts.add_administrator_for_recovery(db, args.name, password, display_name=args.display_name,
-                                                role=args.role)
+                                                role=args.role, force=args.force)
     finally:
         db.dispose()
     print(_("Staff account {name} added with the role {role}.").format(
@@ -336,15 +436,44 @@ def main(argv: list[str] | None = None) -> int:
         elif arg.startswith("--lang="):
             lang = arg.split("=", 1)[1]
     set_language(lang)
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        from app.views.gui import run_gui
+    from sqlalchemy.exc import SQLAlchemyError
 
-        return run_gui(database_url(args), args.lang)
-    handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
-                "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users, "self-test": cmd_self_test}
     try:
-        return handlers[args.command](args)
+        try:
+            args = build_parser().parse_args(argv)
+            if args.command is None:
+                from app.views.gui import run_gui
+
+                return run_gui(database_url(args), args.lang)
+            handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
+                        "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
+                        "self-test": cmd_self_test}
+            return handlers[args.command](args)
+        except SQLAlchemyError as exc:  # e.g. locked by another desk: no statement, no parameters
+            reason = " ".join(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines())
+            raise DatabaseError(_("The database could not be used ({error}).").format(
+                error=reason)) from None
     except DeskError as exc:
         print(" ".join(exc.message.splitlines()), file=sys.stderr)  # one line
         return 2
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line here, the traceback in the log
+        where = _log_unexpected(exc)
+        print(_("An unexpected error occurred ({error}); details in the log {path}.").format(
+            error=type(exc).__name__, path=where), file=sys.stderr)
+        return 1
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    """Append the traceback to the program's log (never to the terminal); returns where."""
+    import traceback
+
+    try:
+        from app.paths import data_dir
+
+        path = data_dir() / "desk.log"
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} ERROR app.cli: unexpected error\n")
+            log.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except Exception:  # noqa: BLE001 - no log to write to: still no traceback on the terminal
+        return "-"

@@ -6,8 +6,10 @@ else, so the rest of the program stays portable to PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -30,11 +32,52 @@ def sqlite_url(path: str | Path) -> str:
 class Database:
     """An open, migrated database: hands out short-lived sessions."""
 
-    def __init__(self, engine: Engine, created: bool = False):
+    def __init__(self, engine: Engine, created: bool = False, path: Path | None = None):
         self.engine = engine
         self.created = created  # True when this start created the database
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.cache: dict = {}  # per-database caches kept by services (e.g. the search index)
+        # The file under the connections (SQLite) and its identity when opened: a file moved,
+        # deleted or replaced meanwhile is noticed before anything is written (check_file).
+        self.path = path
+        self._identity = _file_identity(path) if path is not None else None
+        if path is not None:
+            event.listen(engine, "commit", self._before_commit)
+
+    def _before_commit(self, connection) -> None:
+        # Only a transaction that wrote anything has one open on the DB-API connection.
+        dbapi = getattr(connection.connection, "dbapi_connection", None)
+        if getattr(dbapi, "in_transaction", True):
+            self.check_file()
+
+    def check_file(self) -> None:
+        """Raise DatabaseError when the database file is no longer the one opened."""
+        if self.path is None or self._identity is None:
+            return
+        try:
+            now = _file_identity(self.path)
+        except OSError:
+            now = None
+        if now != self._identity:
+            raise DatabaseError(_(
+                "The database file {path} was moved, deleted or replaced while the program was "
+                "running, so nothing more can be saved to it. Close the program, put the database "
+                "file back (or restore the latest backup) and start the program again.").format(
+                    path=self.path))
+
+    def check_integrity(self) -> None:
+        """Before an export or a backup: the file is still the one opened and passes SQLite's
+        quick check; otherwise DatabaseError saying to restore the latest backup."""
+        self.check_file()
+        if self.path is None:
+            return
+        try:
+            with self.engine.connect() as con:
+                rows = con.exec_driver_sql("PRAGMA quick_check").fetchall()
+        except SQLAlchemyError as exc:
+            raise DatabaseError(damaged_message(self.path)) from exc
+        if [tuple(row) for row in rows] != [("ok",)]:
+            raise DatabaseError(damaged_message(self.path))
 
     @property
     def url(self) -> str:
@@ -47,9 +90,40 @@ class Database:
             return self.engine.url.database or ":memory:"
         return self.url
 
-    def session(self) -> contextlib.AbstractContextManager[Session]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        return self._sessions.begin()
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error. The
+        database locked longer than the busy timeout (another desk, an antivirus scan) becomes
+        a DatabaseError that says so, for the window to show while it keeps what was typed."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self._sessions.begin() as s:
+                yield s
+        except OperationalError as exc:
+            if not re.search(r"database (table )?is (locked|busy)", str(exc.orig)):
+                raise
+            raise DatabaseError(_("The database is in use by another computer or program; "
+                                  "please try again in a moment.")) from exc
+
+    @contextlib.contextmanager
+    def write_session(self, wait_seconds: int = 120):
+        """Like session(), but holding the database's write lock from its first statement, so
+        a second writer doing the same waits (up to `wait_seconds`), then sees this one's rows:
+        check-then-insert (an import's match-or-insert) is safe. SQLite: BEGIN IMMEDIATE;
+        PostgreSQL: a transaction-scoped advisory lock."""
+        with self._sessions.begin() as s:
+            con = s.connection()
+            if self.engine.url.get_backend_name() == "sqlite":
+                con.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_seconds) * 1000}")
+                try:
+                    con.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    con.exec_driver_sql("PRAGMA busy_timeout=5000")
+            elif self.engine.url.get_backend_name() == "postgresql":
+                con.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_seconds)}s'")
+                con.exec_driver_sql("SELECT pg_advisory_xact_lock(7362001)")  # "desk write"
+            yield s
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -64,7 +138,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def build_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # hide_parameters: an error's text (logged, printed) never carries ID numbers, phones or hashes.
+    engine = create_engine(url, hide_parameters=True)
     if engine.url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -105,8 +180,144 @@ def known_revisions() -> tuple[set[str], str]:
     return set(parents), heads.pop()
 
 
-def _sqlite_revision(path: Path) -> str | None:
-    """Read the schema revision of an existing SQLite file without writing to it."""
+def _file_identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+# -- which database files this desk has opened before -------------------------------------
+# A list of absolute paths (no personal data) in the data folder, beside the default database.
+# A path on it that now holds an empty or table-less file is not a new database: the centre's
+# data went somewhere, and filling the file with demo data would hide that.
+KNOWN_DATABASES = "known-databases.txt"
+_KNOWN_LIMIT = 200
+
+
+def _known_key(path: Path) -> str:
+    return os.path.normcase(str(Path(path).expanduser().resolve()))
+
+
+def _known_list() -> list[str]:
+    from app.paths import data_folder
+
+    try:
+        text_ = (data_folder() / KNOWN_DATABASES).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line for line in text_.splitlines() if line.strip()]
+
+
+def was_opened_before(path: Path) -> bool:
+    return _known_key(path) in _known_list()
+
+
+def _remember(path: Path) -> None:
+    """Add `path` to the list of databases opened before (best effort: a safety net). Only
+    where the program's data folder exists: a script opening a scratch database makes none."""
+    from app.paths import data_folder
+
+    folder = data_folder()
+    key = _known_key(path)
+    known = _known_list()
+    if key in known or not folder.is_dir():
+        return
+    known = (known + [key])[-_KNOWN_LIMIT:]
+    try:
+        target = folder / KNOWN_DATABASES
+        temp = target.with_name(f".{KNOWN_DATABASES}.{os.getpid()}.tmp")
+        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            out.write("\n".join(known) + "\n")
+        os.replace(temp, target)
+    except OSError:
+        pass
+
+
+# -- damaged databases ----------------------------------------------------------------------
+
+def _latest_backup(path: Path) -> Path | None:
+    """The newest backup of the database file at `path` in the program's folder, if any."""
+    try:
+        from app.services import backup
+
+        folder = backup._folder_of_file(path)
+        found = backup.list_backups(folder)
+        if folder != backup.default_folder():
+            found += backup.list_backups()
+        found.sort(key=lambda b: (b.date, b.modified), reverse=True)
+        return found[0].path if found else None
+    except Exception:  # only a hint in an error message: never in its way
+        return None
+
+
+def damaged_message(path: Path) -> str:
+    """What to tell when the database failed its integrity check: restore the latest backup."""
+    latest = _latest_backup(Path(path))
+    if latest is not None:
+        return _("The database {path} is damaged (its integrity check failed), so it was not used. "
+                 "Restore the latest backup, {backup}, and keep the damaged file for now.").format(
+                     path=path, backup=latest)
+    return _("The database {path} is damaged (its integrity check failed), so it was not used. "
+             "Restore it from your latest backup (for example from the USB stick); no backup of it "
+             "was found in the program's folder.").format(path=path)
+
+
+# -- opening a file safely ----------------------------------------------------------------------
+
+def _table_names(con: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _looks_ours(tables: set[str]) -> bool:
+    if "alembic_version" in tables:
+        return True
+    from app.models import Base
+
+    return bool(tables & set(Base.metadata.tables))
+
+
+def _foreign_message(path: Path) -> str:
+    return _("{path} is the database of another program, not of Neighbourhood Desk; it has not been "
+             "changed. Choose a Neighbourhood Desk database, or a new file name for a new one.").format(
+                 path=path)
+
+
+def _empty_known_message(path: Path) -> str:
+    return _("The database file {path} is empty, but it held this centre's data before: it may have "
+             "been deleted, moved or replaced. Restore the latest backup. To start a new, empty "
+             "database there instead, delete the file {path} first.").format(path=path)
+
+
+def _roll_back_hot_journal(path: Path, uri: str) -> None:
+    """A rollback journal left by a killed program makes a read-only connection fail; when the
+    file is ours, one read-write connection lets SQLite roll the unfinished transaction back."""
+    journal = path.with_name(path.name + "-journal")
+    try:
+        if not journal.exists() or journal.stat().st_size == 0:
+            return
+    except OSError:
+        return
+    peek = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)  # ignores locks and journal
+    try:
+        tables = _table_names(peek)
+    except sqlite3.DatabaseError:
+        return  # unreadable: the read-only probe will say so
+    finally:
+        peek.close()
+    if tables and not _looks_ours(tables):
+        raise DatabaseError(_foreign_message(path))
+    con = sqlite3.connect(f"{uri}?mode=rw", uri=True)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # rolls the journal back
+    finally:
+        con.close()
+
+
+def _probe(path: Path, *, known: bool = False, allow_new: bool = False) -> tuple[str | None, bool]:
+    """Read an existing SQLite file without writing to it: (schema revision, table-less).
+
+    Refuses (DatabaseError, file untouched) a file that is not SQLite, another program's
+    database, a damaged one, and a table-less one at a path opened before (unless allow_new).
+    """
     with open(path, "rb") as fh:
         header = fh.read(16)
     if header and header != SQLITE_HEADER:
@@ -116,13 +327,32 @@ def _sqlite_revision(path: Path) -> str | None:
 
     from app.paths import sqlite_file_uri  # as_uri() gives a network path an authority SQLite refuses
 
-    con = sqlite3.connect(f"{sqlite_file_uri(path)}?mode=ro", uri=True)
+    uri = sqlite_file_uri(path)
     try:
-        return revision_of(con)
-    except sqlite3.DatabaseError as exc:
+        _roll_back_hot_journal(path, uri)
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        try:
+            tables = _table_names(con)
+            if not tables:
+                if known and not allow_new:
+                    raise DatabaseError(_empty_known_message(path))
+                return None, True
+            if not _looks_ours(tables):
+                raise DatabaseError(_foreign_message(path))
+            if con.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                raise DatabaseError(damaged_message(path))
+            return revision_of(con), False
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
         raise DatabaseError(_("The database {path} cannot be read: {error}").format(path=path, error=exc)) from exc
-    finally:
-        con.close()
+    except sqlite3.DatabaseError as exc:  # "malformed", "not a database": damaged
+        raise DatabaseError(damaged_message(path)) from exc
+
+
+def _sqlite_revision(path: Path) -> str | None:
+    """Read the schema revision of an existing SQLite file without writing to it."""
+    return _probe(path)[0]
 
 
 def _generic_revision(engine: Engine) -> str | None:
@@ -159,11 +389,14 @@ def upgrade(engine: Engine, target: str = "head") -> None:
                 con.commit()
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
+def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
+                  remember: bool = True) -> Database:
     """Open (creating if needed) and migrate the database at `url`.
 
-    A database written by a newer version of the program, or a file that is not
-    a database, raises DatabaseError and is left untouched.
+    A database written by a newer version of the program, a file that is not
+    a database, another program's database and a damaged one raise DatabaseError
+    and are left untouched. An empty file at a path opened before (`remember`
+    lists it) is refused too, unless `allow_new`: the data was expected there.
     """
     try:
         parsed = make_url(url)
@@ -173,12 +406,20 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     path = Path(parsed.database) if is_sqlite and parsed.database not in (None, "", ":memory:") else None
     created = path is None or not path.exists() or path.stat().st_size == 0
     try:
-        if path is not None and not created:
-            revision = _sqlite_revision(path)
-        else:
-            revision = None
+        revision = None
+        if path is not None:
+            from app.backup_sqlite import remove_stale_copies
+
+            remove_stale_copies(path.parent)  # decrypted copies left by a killed restore
+            known_path = was_opened_before(path)
+            if not created:
+                revision = _probe(path, known=known_path, allow_new=allow_new)[0]
+            elif known_path and path.exists() and not allow_new:
+                raise DatabaseError(_empty_known_message(path))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # a new database is the user's only (-wal/-shm follow)
+                path.touch(mode=0o600, exist_ok=False)
         engine = build_engine(url)
         if not is_sqlite:
             revision = _generic_revision(engine)
@@ -197,4 +438,6 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     except (SQLAlchemyError, sqlite3.Error, OSError, ImportError) as exc:  # ImportError: no driver
         raise DatabaseError(_("The database {path} cannot be opened: {error}").format(
             path=path or parsed.render_as_string(hide_password=True), error=exc)) from exc
-    return Database(engine, created=created)
+    if path is not None and remember:
+        _remember(path)
+    return Database(engine, created=created, path=path)

@@ -9,7 +9,9 @@ tests/test_paths.py runs these helpers with Windows paths.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 import unicodedata
 from pathlib import Path, PurePath
@@ -39,9 +41,18 @@ def data_folder() -> Path:
 
 
 def data_dir() -> Path:
-    """The per-user data folder (created on first use)."""
+    """The per-user data folder (created on first use), readable by the user only: it holds the
+    database, backups and the log. On POSIX an older folder open to others is closed; on
+    Windows the user's profile already keeps others out (docs/WINDOWS.md)."""
     path = data_folder()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "nt":
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
+        except OSError:  # not ours to change (a shared folder set up by an administrator)
+            pass
     return path
 
 

@@ -52,6 +52,19 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", create_connection)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_folders(tmp_path_factory):
+    """The same for session- and module-scoped fixtures, which run before `user_folders`
+    (open_database lists every database it opened in the data folder)."""
+    home = tmp_path_factory.mktemp("session-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.setenv("WIN_PD_OVERRIDE_LOCAL_APPDATA", str(home / "AppData" / "Local"))
+        yield home
+
+
 @pytest.fixture(autouse=True)
 def user_folders(tmp_path_factory, monkeypatch):
     """Keep the default data folder (database, ini, log) out of the real home."""

@@ -317,9 +317,11 @@ def test_backup_and_restore_from_the_command_line(tmp_path, capsys, monkeypatch)
 
     db = tmp_path / "b.sqlite3"
     assert main(["--db", str(db), "demo"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("lianban-2026\n"))
+    assert main(["--db", str(db), "users", "add", "wangfang", "--role", "administrator", "--recovery"]) == 0
     usb = tmp_path / "usb"
     usb.mkdir()
-    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("wangfang\nlianban-2026\ncorrect horse battery\n"))
     assert main(["--db", str(db), "backup", "--to", str(usb)]) == 0
     [made] = list(usb.iterdir())
     assert made.suffix == ".ndbk"
@@ -329,9 +331,9 @@ def test_backup_and_restore_from_the_command_line(tmp_path, capsys, monkeypatch)
     con.execute("DELETE FROM residents")
     con.commit()
     con.close()
-    monkeypatch.setattr("sys.stdin", io.StringIO("wrong passphrase!\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("wangfang\nlianban-2026\nwrong passphrase!\n"))
     assert main(["--db", str(db), "restore", str(made)]) == 2
-    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("wangfang\nlianban-2026\ncorrect horse battery\n"))
     assert main(["--db", str(db), "restore", str(made)]) == 0
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM residents").fetchone()[0] == 1500
@@ -358,7 +360,7 @@ def test_users_add_reads_the_password_from_stdin_and_is_audited(tmp_path, capsys
     db = tmp_path / "d.sqlite3"
     monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
     assert main(["--db", str(db), "users", "add", "WangFang", "--role", "administrator",
-                 "--display-name", "王芳"]) == 0
+                 "--display-name", "王芳", "--recovery"]) == 0
     assert "wangfang" in capsys.readouterr().out
     assert _staff(db) == [("wangfang", "王芳", "administrator")]
     database = open_database(sqlite_url(db))
@@ -367,12 +369,16 @@ def test_users_add_reads_the_password_from_stdin_and_is_audited(tmp_path, capsys
     finally:
         database.dispose()
     con = sqlite3.connect(db)
-    actor, action = con.execute("SELECT actor_name, action FROM audit_log WHERE entity='staff'").fetchone()
+    rows = con.execute("SELECT actor_name, action FROM audit_log WHERE entity='staff' "
+                       "AND action IN ('create', 'recovery') ORDER BY id").fetchall()
     con.close()
-    assert (actor, action) == (getpass.getuser(), "create")
-    # Recovery: works again when accounts exist.
+    assert rows == [(getpass.getuser(), "create"), (getpass.getuser(), "recovery")]
+    # While an active administrator exists, only with --force.
     monkeypatch.setattr(sys, "stdin", io.StringIO("desk-pass-1\n"))
-    assert main(["--db", str(db), "users", "add", "xiaoli", "--role", "desk"]) == 0
+    assert main(["--db", str(db), "--lang", "en", "users", "add", "xiaoli", "--role", "desk", "--recovery"]) == 2
+    assert "--force" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("desk-pass-1\n"))
+    assert main(["--db", str(db), "users", "add", "xiaoli", "--role", "desk", "--recovery", "--force"]) == 0
     assert _staff(db)[1] == ("xiaoli", "xiaoli", "desk")
 
 
@@ -387,10 +393,10 @@ def test_users_add_bad_input_exits_2_with_one_line(tmp_path, capsys, monkeypatch
 
     db = tmp_path / "d.sqlite3"
     monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
-    assert main(["--db", str(db), "users", "add", "wangfang", "--role", "administrator"]) == 0
+    assert main(["--db", str(db), "users", "add", "wangfang", "--role", "administrator", "--recovery"]) == 0
     capsys.readouterr()
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    assert main(["--db", str(db)] + argv) == 2
+    assert main(["--db", str(db)] + argv + ["--recovery", "--force"]) == 2
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0 and message in err, err
     assert len(_staff(db)) == 1
@@ -408,7 +414,8 @@ def test_users_add_at_a_terminal_asks_twice(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", Terminal())
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     db = tmp_path / "d.sqlite3"
-    assert main(["--db", str(db), "--lang", "en", "users", "add", "wangfang", "--role", "administrator"]) == 2
+    assert main(["--db", str(db), "--lang", "en", "users", "add", "wangfang", "--role", "administrator",
+                 "--recovery"]) == 2
     assert "not the same" in capsys.readouterr().err
     assert not db.exists()
 
@@ -604,3 +611,171 @@ def test_a_printed_form_is_private_to_the_user_and_unknown_card_holders_are_refu
     cards = tmp_path / "cards.pdf"
     assert main(["--db", str(db), "print", "member-cards", "--resident", "999999", "-o", str(cards)]) == 2
     assert "999999" in capsys.readouterr().err and not cards.exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "directory", "empty"])
+def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path, capsys, kind):
+    db = tmp_path / "o.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    capsys.readouterr()
+    target = tmp_path / "target"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink":
+        target.symlink_to(victim)
+    elif kind == "directory":
+        target.mkdir()
+    output = "" if kind == "empty" else str(target)
+    for argv in (["print", "roster", "-o", output], ["export", "residents", "-o", output]):
+        assert main(["--db", str(db), *argv]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    if kind == "fifo":
+        import stat
+
+        assert stat.S_ISFIFO(os.lstat(target).st_mode)
+    elif kind == "symlink":
+        assert target.is_symlink() and victim.read_text() == "keep me"
+    elif kind == "directory":
+        assert target.is_dir() and not any(target.iterdir())
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
+
+
+def test_the_rejects_file_must_be_a_regular_file(tmp_path, capsys):
+    from app.errors import DeskError
+    from app.services import spreadsheet
+
+    link = tmp_path / "rejects.xlsx"
+    link.symlink_to(tmp_path / "elsewhere.xlsx")
+    layout = spreadsheet.Layout(header_row=1, headers=["姓名"], mapping={0: "name"}, unknown=[])
+    with pytest.raises(DeskError):
+        spreadsheet.write_rejects(link, layout, [(2, ["张三"], "reason")])
+    assert link.is_symlink() and not (tmp_path / "elsewhere.xlsx").exists()
+
+
+def test_an_out_of_range_record_number_is_a_user_error(tmp_path, capsys):
+    db = tmp_path / "n.sqlite3"
+    for value in ("99999999999999999999", "0", "-5"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--db", str(db), "print", "member-cards", "--resident", value, "-o", str(tmp_path / "c.pdf")])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert value in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("failure", ["full-disk", "unwritable-folder"])
+def test_a_form_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch, failure):
+    import errno
+
+    db = tmp_path / "w.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    capsys.readouterr()
+    code = errno.ENOSPC if failure == "full-disk" else errno.EACCES
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "replace", refuse)
+    if failure == "unwritable-folder":  # the cleanup fails too, inside the error handler
+        monkeypatch.setattr(os, "unlink", refuse)
+    assert main(["--db", str(db), "print", "roster", "-o", str(tmp_path / "r.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert os.strerror(code) in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r.pdf").exists()
+    monkeypatch.undo()
+    if failure == "full-disk":
+        assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_rejects_file_that_cannot_be_written_leaves_no_noise(tmp_path, capsys, monkeypatch):
+    import errno
+    import gc
+    import sys as sys_
+
+    from openpyxl import Workbook
+
+    source = tmp_path / "in.csv"
+    source.write_text("姓名,身份证号\n张三,123\n", encoding="utf-8")
+
+    def full(self, filename):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Workbook, "save", full)
+    noise = []
+    monkeypatch.setattr(sys_, "unraisablehook", noise.append)
+    assert main(["--db", str(tmp_path / "r.sqlite3"), "import", "residents", str(source),
+                 "--rejects", str(tmp_path / "rej.xlsx")]) == 2
+    gc.collect()
+    err = capsys.readouterr().err
+    assert os.strerror(errno.ENOSPC) in err and len(err.strip().splitlines()) == 1
+    assert noise == []
+
+
+def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(tmp_path, capsys, monkeypatch):
+    from app import cli
+    from app.paths import data_dir
+
+    def broken(args):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(cli, "cmd_demo", broken)
+    assert main(["--db", str(tmp_path / "x.sqlite3"), "demo", "--lang", "en"]) == 1
+    captured = capsys.readouterr()
+    assert "unexpected error" in captured.err and "details in the log" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+    assert "Traceback" not in captured.err + captured.out
+    log = (data_dir() / "desk.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "something inside broke" in log
+
+
+def test_users_add_without_recovery_is_refused(tmp_path, capsys, monkeypatch):
+    import io
+
+    db = tmp_path / "d.sqlite3"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
+    assert main(["--db", str(db), "--lang", "en", "users", "add", "boss", "--role", "administrator"]) == 2
+    assert "--recovery" in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_restore_and_backup_to_a_folder_need_an_administrator_or_recovery(tmp_path, capsys, monkeypatch):
+    import io
+
+    db = tmp_path / "b.sqlite3"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("lianban-2026\n"))
+    assert main(["--db", str(db), "users", "add", "wangfang", "--role", "administrator", "--recovery"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("desk-pass-1\n"))
+    assert main(["--db", str(db), "users", "add", "xiaoli", "--role", "desk", "--recovery", "--force"]) == 0
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    for stdin in ("wangfang\nwrong-password\nsecret-pass-1\n", "xiaoli\ndesk-pass-1\nsecret-pass-1\n", ""):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        assert main(["--db", str(db), "--lang", "en", "backup", "--to", str(usb)]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not list(usb.iterdir())
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long enough phrase\n"))
+    assert main(["--db", str(db), "backup", "--to", str(usb), "--recovery"]) == 0
+    [made] = list(usb.iterdir())
+    monkeypatch.setattr(sys, "stdin", io.StringIO("xiaoli\ndesk-pass-1\nlong enough phrase\n"))
+    assert main(["--db", str(db), "--lang", "en", "restore", str(made)]) == 2
+    assert "may not" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long enough phrase\n"))
+    assert main(["--db", str(db), "restore", str(made), "--recovery"]) == 0
+    con = sqlite3.connect(db)
+    actions = [a for (a,) in con.execute("SELECT action FROM audit_log WHERE entity='database' ORDER BY id")]
+    con.close()
+    assert actions[-2:] == ["recovery", "restore"]
+
+
+def test_demo_refuses_a_database_with_real_residents(tmp_path, capsys):
+    db = tmp_path / "real.sqlite3"
+    assert main(["--db", str(db), "demo"]) == 0
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM settings WHERE key LIKE '%demo%'")
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert main(["--db", str(db), "--lang", "en", "demo"]) == 2
+    assert "not demo data" in capsys.readouterr().err

@@ -183,12 +183,26 @@ def create_first_administrator(db: Database, username: str, display_name: str, p
 
 
 def add_administrator_for_recovery(db: Database, username: str, password: str, *, display_name: str = "",
-                                   role: str = ADMINISTRATOR) -> int:
-    """The command line's `users add`: works even when accounts exist (a forgotten administrator
-    password). Recorded in the audit trail as the operating-system user."""
+                                   role: str = ADMINISTRATOR, force: bool = False) -> int:
+    """The command line's `users add --recovery`: regains access when no administrator can sign in.
+    Refused while an active administrator exists, unless `force` (a forgotten administrator
+    password). Recorded in the audit trail as a recovery by the operating-system user."""
     with db.session() as s:
+        admins = s.scalar(select(func.count()).select_from(Staff).where(
+            Staff.role == ADMINISTRATOR, Staff.active.is_(True)))
+        if admins and not force:
+            raise DeskError(_("An active administrator exists, who can add staff in the program; "
+                              "to add an account from the command line anyway, add --force."))
         values = _validate_new(s, username, display_name, role, password)
-        return _create(s, access.current_os_actor(), values, password).id
+        staff = _create(s, access.current_os_actor(), values, password)
+        audit.record(s, access.current_os_actor(), "recovery", "staff", staff.id, staff.username)
+        return staff.id
+
+
+def record_recovery(db: Database, summary: str) -> None:
+    """The command line's --recovery (no administrator signed in): audited as such."""
+    with db.session() as s:
+        audit.record(s, access.current_os_actor(), "recovery", "database", None, summary)
 
 
 # -- administrators' work -------------------------------------------------------------------
@@ -294,8 +308,8 @@ def login(db: Database, username: str, password: str, now: dt.datetime | None = 
                              .format(seconds=seconds))
         if staff is None:
             verify_password(password, _dummy_hash())  # as slow as a real check
-            audit.record(s, Actor(name[:50] or "?", ""), "login_failed", "staff", None,
-                         _("Unknown user name"))
+            # Not the typed name: it may be a password typed into the wrong field.
+            audit.record(s, Actor("?", ""), "login_failed", "staff", None, _("Unknown user name"))
             failure = wrong
         elif not verify_password(password, staff.password_hash):
             staff.failed_attempts += 1

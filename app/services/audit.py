@@ -34,10 +34,12 @@ ACTIONS: dict[str, str] = {
     "login": N_("Sign in"),
     "login_failed": N_("Failed sign-in"),
     "export": N_("Export"),
+    "print": N_("Print"),  # a form carrying a full ID number or phone
     "import": N_("Import"),
     "purge": N_("Purge"),
     "backup": N_("Backup"),
     "restore": N_("Restore"),
+    "recovery": N_("Recovery from the command line"),
     "settings": N_("Change settings"),
 }
 

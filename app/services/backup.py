@@ -180,10 +180,46 @@ def passphrase_warning() -> str:
     return _(PASSPHRASE_WARNING)
 
 
-def check_passphrase(passphrase: str) -> None:
-    """Raise WeakPassphrase when a new passphrase is too short."""
-    if len(_normalise(passphrase)) < MIN_PASSPHRASE:
+_RUNS = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz")
+
+
+def _is_obvious(text: str) -> bool:
+    """One character repeated, or digits or letters in sequence (12345678, abcdefgh, 87654321)."""
+    text = "".join(text.split()).casefold()
+    if len(set(text)) <= 1:
+        return True
+    return any(text in run or text in run[::-1] for run in _RUNS)
+
+
+def _is_name(text: str, names) -> bool:
+    """`text` is one of `names`, give or take spaces, case, digits and punctuation."""
+    plain = "".join(ch for ch in "".join(text.split()).casefold() if ch.isalpha())
+    return any(plain and plain == "".join(ch for ch in "".join(n.split()).casefold() if ch.isalpha())
+               for n in names if n)
+
+
+def check_passphrase(passphrase: str, *, names: tuple[str, ...] = ()) -> None:
+    """Raise WeakPassphrase when a new passphrase is too short or obvious: one character
+    repeated, a run of digits or letters, or one of `names` (the centre's name)."""
+    text = _normalise(passphrase)
+    if len(text) < MIN_PASSPHRASE:
         raise WeakPassphrase(_("The passphrase must have at least {n} characters.").format(n=MIN_PASSPHRASE))
+    if _is_obvious(text):
+        raise WeakPassphrase(_("The passphrase is too easy to guess (one character repeated, or a run such "
+                               "as 12345678 or abcdefgh). Please choose another."))
+    if _is_name(text, names):
+        raise WeakPassphrase(_("The passphrase must not be the centre's name. Please choose another."))
+
+
+def _centre_names(db: Database) -> tuple[str, ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.services import centre
+
+    try:
+        return (centre.get_centre(db).name,)
+    except SQLAlchemyError:
+        return ()
 
 
 def _normalise(passphrase: str | None) -> str:
@@ -203,7 +239,9 @@ def default_folder(db: Database | None = None) -> Path:
         return database_folder(db)
     from app.paths import data_dir
 
-    return data_dir() / "backups"
+    folder = data_dir() / "backups"
+    folder.mkdir(mode=0o700, exist_ok=True)  # private, as the data folder (not the umask's 0755)
+    return folder
 
 
 def database_id(db: Database) -> str:
@@ -467,13 +505,14 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
     if kind not in ("manual", "daily", "monthly"):
         raise ValueError(f"unknown backup kind {kind!r}")
     source = _database_file(db)
+    db.check_integrity()  # still the file opened, and not damaged: else DatabaseError, no backup
     target = _target_folder(folder, db)
     leaves_program = not is_private_folder(target)
     if leaves_program and actor is not None:
         access.require(actor, access.BACKUP_COPY)
     encrypted = bool(passphrase)
     if encrypted:
-        check_passphrase(passphrase)
+        check_passphrase(passphrase, names=_centre_names(db))
     elif not is_private_folder(target):
         raise BackupError(_(
             "Backups outside the program's own folder (for example on a USB stick) hold everyone's "
@@ -511,14 +550,26 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
         _remove_quietly(temp)
         raise _write_error(target, exc) from exc
     _remove_stale_temp_files(target)  # left by a power cut during an earlier backup
-    if leaves_program:
-        from app.services import audit
-
-        with db.session() as s:
-            audit.record(s, actor or access.current_os_actor(), "backup", "database", None,
-                         _("Encrypted backup to {path}").format(path=final))
+    if leaves_program or kind == "manual":  # not automatic ones: they would mark the database changed
+        _record_backup(db, actor, final, encrypted)
     return BackupResult(path=final, kind=kind, size=final.stat().st_size, encrypted=encrypted,
                         revision=revision)
+
+
+def _record_backup(db: Database, actor: access.Actor | None, final: Path, encrypted: bool) -> None:
+    """The audit row of a backup just made, in its own transaction; a backup that cannot be
+    recorded is removed (everyone's data must not leave unaudited)."""
+    from app.services import audit
+
+    summary = (_("Encrypted backup to {path}") if encrypted
+               else _("Unencrypted backup to {path}")).format(path=final)
+    try:
+        with db.session() as s:
+            audit.record(s, actor or access.current_os_actor(), "backup", "database", None, summary)
+    except Exception as exc:
+        _remove_quietly(final)
+        raise BackupError(_("The backup {path} was not kept: it could not be recorded in the audit trail "
+                            "({error}).").format(path=final, error=getattr(exc, "orig", None) or exc)) from exc
 
 
 def record_restore(db: Database, result: "RestoreResult", *, actor: access.Actor | None) -> None:
@@ -545,6 +596,7 @@ def auto_backup(db: Database, *, today: dt.date | None = None,
     """Today's daily backup if there is none yet or the database changed since it was
     made (it is then replaced), and a monthly one when this month has none (normally
     on the 1st); then rotation of this database's folder. Returns the backups made."""
+    db.check_file()  # a database file deleted or replaced meanwhile: DatabaseError, nothing written
     target = _target_folder(folder, db)
     day = today or dt.date.today()
     existing = _scan(target)

@@ -11,7 +11,7 @@ from app.errors import DeskError, NotFoundError, ValidationError
 from app.i18n import N_, _, format_date
 from app.models import Grid, RequestCategory, Resident, Staff, TicketEvent
 from app.reports import counter_forms
-from app.services import access, counter
+from app.services import access, audit, counter
 from app.services.printing import Progress, allowed, find_named, letterhead, month_of
 from app.services.validators import mask_id_number
 
@@ -44,7 +44,17 @@ def dispatch_slip_pdf(db: Database, ticket_id: int, *, actor: access.Actor | Non
     labels = {"dispatch": _("Instructions"), "escalate": _("Why it was escalated")}
     instructions = [(labels[e.action], e.note) for e in counter.ticket_history(db, ticket_id)
                     if e.action in labels and e.note]
-    return counter_forms.dispatch_slip(ticket, letterhead(db), instructions)
+    pdf = counter_forms.dispatch_slip(ticket, letterhead(db), instructions)
+    if ticket.requester_phone and "*" not in ticket.requester_phone:
+        _record_print(db, actor, ticket.id, _("Dispatch slip {number}, with the requester's full phone").format(
+            number=ticket.number))
+    return pdf
+
+
+def _record_print(db: Database, actor: access.Actor | None, ticket_id: int, summary: str) -> None:
+    """The audit row of a form that carries a full phone or ID number, in its own transaction."""
+    with db.session() as s:
+        audit.record(s, actor or access.current_os_actor(), "print", "ticket", ticket_id, summary)
 
 
 def authorisation_pdf(db: Database, ticket_id: int, *, actor: access.Actor | None = None) -> bytes:
@@ -65,7 +75,11 @@ def authorisation_pdf(db: Database, ticket_id: int, *, actor: access.Actor | Non
                 principal_id = resident.id_number
     if principal_id and not access.may(actor, access.PERSONAL_DATA_FULL):
         principal_id = mask_id_number(principal_id)
-    return counter_forms.authorisation_letter(ticket, letterhead(db), principal_id)
+    pdf = counter_forms.authorisation_letter(ticket, letterhead(db), principal_id)
+    if principal_id and "*" not in principal_id:
+        _record_print(db, actor, ticket.id, _("Letter of authorisation {number}, with the full ID number").format(
+            number=ticket.number))
+    return pdf
 
 
 # The ledger's status choices: every status, and "open" (received, dispatched or being handled).

@@ -97,6 +97,7 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
     access.require(actor, access.RESIDENTS_EXPORT)
     if full:
         access.require(actor, access.PERSONAL_DATA_FULL)
+    db.check_integrity()  # a damaged database would give a short export: DatabaseError instead
     today = dt.date.today()
     ids = search_ids(db, query, include_inactive)
     genders = {code: _(label) for code, label in GENDERS.items()}
@@ -118,6 +119,21 @@ def export_residents(db: Database, path: str | Path, *, query: str = "", include
                      error=ExportError, text_columns=(keys.index("id_number"), keys.index("phone")))
     summary = (_("{count} residents to {file}, with full ID numbers and phones") if full
                else _("{count} residents to {file}, ID numbers and phones masked"))
-    with db.session() as s:
-        audit.record(s, actor, "export", "resident", None, summary.format(count=len(rows), file=path.name))
+    record_or_remove(db, path, lambda s: audit.record(s, actor, "export", "resident", None,
+                                                      summary.format(count=len(rows), file=path.name)))
     return len(rows)
+
+
+def record_or_remove(db: Database, path: Path, record) -> None:
+    """Run `record(session)` (the audit row of a file just written to `path`) in its own
+    transaction; when that fails the file is removed: no personal data leaves unaudited."""
+    try:
+        with db.session() as s:
+            record(s)
+    except Exception as exc:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise ExportError(_("{file} was not kept: the export could not be recorded in the audit trail "
+                            "({error}).").format(file=path.name, error=getattr(exc, "orig", None) or exc)) from exc

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DatabaseError, ValidationError
@@ -70,6 +71,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 PROGRESS_EVERY = 250      # rows between progress() calls
 _INSERT_BATCH = 1000
 _TEXT_FIELDS = ("id_number", "phone")  # digits that must stay text in the rejects file
+# The longest cell each field takes; longer is a row error. The name and the address parts are
+# checked by residents.validate (NAME_MAX and its address limits), the rule every form obeys.
+_MAX_LENGTH = {"notes": 2000, "phone": 30, "id_number": 30, "gender": 10, "birth_date": 30,
+               "grid": 100, "tags": 500}
 
 # The residents' columns, for the generic spreadsheet reader.
 COLUMNS = Columns(labels=FIELDS, aliases=_ALIASES, required=REQUIRED)
@@ -190,9 +195,10 @@ _STORED = ("name", "id_number", "id_kind", "gender", "birth_date", "phone", "est
 
 
 class _Registry:
-    """Residents, tags and grids as they are before the import, loaded once."""
+    """Residents, tags and grids as they are before the import, loaded once (in the import's
+    transaction, which holds the write lock: nobody else adds residents meanwhile)."""
 
-    def __init__(self, db: Database):
+    def __init__(self, s: Session):
         self.residents: dict[int, dict] = {}
         self.tags_of: dict[int, set[int]] = {}
         self.by_id_number: dict[str, int] = {}
@@ -205,26 +211,25 @@ class _Registry:
         self.tag_names: dict[int, str] = {}
         self.grid_names: dict[int, str] = {}
         columns = [getattr(Resident, c) for c in _STORED]
-        with db.session() as s:
-            for rid, code, *values in s.execute(select(Resident.id, Resident.member_code, *columns)
-                                                .order_by(Resident.id)):
-                record = dict(zip(_STORED, values))
-                self.residents[rid] = record
-                if code:
-                    self.codes.add(code)
-                if record["id_number"]:
-                    self.by_id_number[record["id_number"]] = rid
-                if record["phone"]:
-                    self.by_name_phone.setdefault((record["name"], record["phone"]), rid)
-                else:
-                    self.by_name_home.setdefault(_home_key(record), rid)
-            for rid, tag_id in s.execute(select(resident_tags.c.resident_id, resident_tags.c.tag_id)):
-                self.tags_of.setdefault(rid, set()).add(tag_id)
-            for tag_id, name in s.execute(select(Tag.id, Tag.name).order_by(Tag.sort_order, Tag.id)):
-                self.tags.setdefault(name, tag_id)
-                self.tag_names[tag_id] = name
-                self.tags_loose.setdefault(_short(name).casefold(), tag_id)
-            grids = {g.id: g for g in s.scalars(select(Grid))}
+        for rid, code, *values in s.execute(select(Resident.id, Resident.member_code, *columns)
+                                            .order_by(Resident.id)):
+            record = dict(zip(_STORED, values))
+            self.residents[rid] = record
+            if code:
+                self.codes.add(code)
+            if record["id_number"]:
+                self.by_id_number[record["id_number"]] = rid
+            if record["phone"]:
+                self.by_name_phone.setdefault((record["name"], record["phone"]), rid)
+            else:
+                self.by_name_home.setdefault(_home_key(record), rid)
+        for rid, tag_id in s.execute(select(resident_tags.c.resident_id, resident_tags.c.tag_id)):
+            self.tags_of.setdefault(rid, set()).add(tag_id)
+        for tag_id, name in s.execute(select(Tag.id, Tag.name).order_by(Tag.sort_order, Tag.id)):
+            self.tags.setdefault(name, tag_id)
+            self.tag_names[tag_id] = name
+            self.tags_loose.setdefault(_short(name).casefold(), tag_id)
+        grids = {g.id: g for g in s.scalars(select(Grid))}
         self.grid_names = {gid: g.name for gid, g in grids.items()}
         for g in grids.values():
             if g.level != 3:
@@ -309,6 +314,11 @@ class _Planner:
         data = ResidentInput()
         has_id = "id_number" in present
         for f, value in present.items():
+            limit = _MAX_LENGTH.get(f)
+            if limit is not None and isinstance(value, str) and len(value) > limit \
+                    and len(cell_text(value)) > limit:
+                problems.append((f, _("Too long (at most {n} characters).").format(n=limit)))
+                continue
             try:
                 if f == "id_number":
                     data.id_number = _code(value)
@@ -513,28 +523,36 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
                for _n, values in rows):
         raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
 
+    # Matching and inserting happen in one transaction holding the write lock: a second import
+    # of the same file at the same time waits, then matches the rows this one inserted.
+    writing = False
     try:
-        registry = _Registry(db)
-    except SQLAlchemyError as exc:
-        raise DatabaseError(_("The database cannot be read: {error}").format(
-            error=getattr(exc, "orig", None) or exc)) from exc
-    planner = _Planner(registry, layout, dt.date.today())
-    total = len(rows)
-    for done, (number, values) in enumerate(rows, 1):
-        planner.add(number, values)
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, total)
+        with db.session() if dry_run else db.write_session() as s:
+            registry = _Registry(s)
+            planner = _Planner(registry, layout, dt.date.today())
+            total = len(rows)
+            for done, (number, values) in enumerate(rows, 1):
+                planner.add(number, values)
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done, total)
 
-    result = ImportResult(
-        imported=len(planner.new), updated=len(planner.updates), unchanged=planner.unchanged,
-        rejected=len(planner.rejects), empty=planner.empty, rows=total,
-        unknown_columns=list(layout.unknown), mapping=dict(layout.mapping), columns=layout.columns,
-        problems=[RowProblem(n, reason) for n, _v, reason in planner.rejects], dry_run=dry_run)
-    if planner.rejects and rejects_path is not None:
-        write_rejects(rejects_path, layout, planner.rejects)
-        result.rejects_file = rejects_path
-    if not dry_run and (planner.new or planner.updates):
-        _write(db, registry, planner, actor, path.name)
+            result = ImportResult(
+                imported=len(planner.new), updated=len(planner.updates), unchanged=planner.unchanged,
+                rejected=len(planner.rejects), empty=planner.empty, rows=total,
+                unknown_columns=list(layout.unknown), mapping=dict(layout.mapping), columns=layout.columns,
+                problems=[RowProblem(n, reason) for n, _v, reason in planner.rejects], dry_run=dry_run)
+            if planner.rejects and rejects_path is not None:
+                write_rejects(rejects_path, layout, planner.rejects)
+                result.rejects_file = rejects_path
+            if not dry_run and (planner.new or planner.updates):
+                writing = True
+                _write(s, registry, planner, actor, path.name)
+    except SQLAlchemyError as exc:
+        error = getattr(exc, "orig", None) or exc
+        if writing:
+            raise DatabaseError(_("The import could not be saved, so nothing was imported: {error}")
+                                .format(error=error)) from exc
+        raise DatabaseError(_("The database cannot be read: {error}").format(error=error)) from exc
     if progress:
         progress(total, total)
     return result
@@ -548,7 +566,7 @@ def _audit_values(registry: _Registry, values: dict, tag_ids) -> dict:
                         [name for tag_id, name in registry.tag_names.items() if tag_id in chosen])
 
 
-def _write(db: Database, registry: _Registry, planner: _Planner, actor: access.Actor, file_name: str) -> None:
+def _write(s: Session, registry: _Registry, planner: _Planner, actor: access.Actor, file_name: str) -> None:
     now = dt.datetime.now()
     codes = registry.codes
     known: dict[str, tuple[str, str]] = {}  # names repeat: each one's keys are computed once
@@ -582,28 +600,27 @@ def _write(db: Database, registry: _Registry, planner: _Planner, actor: access.A
             _audit_values(registry, stored, old_tags),
             _audit_values(registry, values, old_tags if tag_ids is None else tag_ids)), at=now))
     try:
-        with db.session() as s:
-            links: list[dict] = []
-            for start in range(0, len(new_rows), _INSERT_BATCH):
-                batch = new_rows[start:start + _INSERT_BATCH]
-                ids = s.scalars(insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
-                                batch).all()
-                for rid, (values, tag_ids) in zip(ids, planner.new[start:start + _INSERT_BATCH]):
-                    links.extend({"resident_id": rid, "tag_id": t} for t in tag_ids)
-                    trail.append(audit.entry(actor, "create", "resident", rid, values["name"],
-                                             audit.diff({}, _audit_values(registry, values, tag_ids)), at=now))
-            for start in range(0, len(changes), _INSERT_BATCH):
-                s.execute(update(Resident), changes[start:start + _INSERT_BATCH])
-            retagged = [(rid, tags) for rid, _v, tags in planner.updates if tags is not None]
-            for start in range(0, len(retagged), 500):
-                chunk = retagged[start:start + 500]
-                s.execute(delete(resident_tags).where(resident_tags.c.resident_id.in_([r for r, _t in chunk])))
-                for rid, tags in chunk:
-                    links.extend({"resident_id": rid, "tag_id": t} for t in tags)
-            for start in range(0, len(links), 5000):
-                s.execute(insert(resident_tags), links[start:start + 5000])
-            for start in range(0, len(trail), _INSERT_BATCH):
-                s.execute(insert(AuditLog), trail[start:start + _INSERT_BATCH])
+        links: list[dict] = []
+        for start in range(0, len(new_rows), _INSERT_BATCH):
+            batch = new_rows[start:start + _INSERT_BATCH]
+            ids = s.scalars(insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
+                            batch).all()
+            for rid, (values, tag_ids) in zip(ids, planner.new[start:start + _INSERT_BATCH]):
+                links.extend({"resident_id": rid, "tag_id": t} for t in tag_ids)
+                trail.append(audit.entry(actor, "create", "resident", rid, values["name"],
+                                         audit.diff({}, _audit_values(registry, values, tag_ids)), at=now))
+        for start in range(0, len(changes), _INSERT_BATCH):
+            s.execute(update(Resident), changes[start:start + _INSERT_BATCH])
+        retagged = [(rid, tags) for rid, _v, tags in planner.updates if tags is not None]
+        for start in range(0, len(retagged), 500):
+            chunk = retagged[start:start + 500]
+            s.execute(delete(resident_tags).where(resident_tags.c.resident_id.in_([r for r, _t in chunk])))
+            for rid, tags in chunk:
+                links.extend({"resident_id": rid, "tag_id": t} for t in tags)
+        for start in range(0, len(links), 5000):
+            s.execute(insert(resident_tags), links[start:start + 5000])
+        for start in range(0, len(trail), _INSERT_BATCH):
+            s.execute(insert(AuditLog), trail[start:start + _INSERT_BATCH])
     except SQLAlchemyError as exc:
         raise DatabaseError(_("The import could not be saved, so nothing was imported: {error}")
                             .format(error=getattr(exc, "orig", None) or exc)) from exc

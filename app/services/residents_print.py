@@ -11,7 +11,7 @@ from app.errors import DeskError, NotFoundError, ValidationError
 from app.i18n import _, format_number
 from app.models import Grid, Resident, Tag
 from app.reports import resident_forms
-from app.services import access, residents
+from app.services import access, audit, residents
 from app.services.member_codes import qr_payload
 from app.services.printing import Progress, allowed, find_named, letterhead
 
@@ -51,7 +51,28 @@ class ResidentFilter:
 
 def registration_pdf(db: Database, resident_id: int, *, actor: access.Actor | None = None) -> bytes:
     allowed(actor, access.RESIDENTS_PRINT)
-    return resident_forms.registration_form(residents.get_resident(db, resident_id), letterhead(db))
+    detail = residents.get_resident(db, resident_id)
+    pdf = resident_forms.registration_form(detail, letterhead(db))
+    _record_full_prints(db, [detail], actor)
+    return pdf
+
+
+def _full(value: str | None) -> bool:
+    return bool(value) and "*" not in value
+
+
+def _record_full_prints(db: Database, details: list[residents.ResidentDetail],
+                        actor: access.Actor | None) -> None:
+    """An audit row (in its own transaction) for each registration form that carries a full
+    ID number or phone: the trail says who printed whose."""
+    printed = [d for d in details if _full(d.data.id_number) or _full(d.data.phone)]
+    if not printed:
+        return
+    with db.session() as s:
+        for d in printed:
+            audit.record(s, actor or access.current_os_actor(), "print", "resident", d.id,
+                         _("Registration form of {name}, with the full ID number and phone").format(
+                             name=d.data.name))
 
 
 def roster_pdf(db: Database, flt: ResidentFilter, progress: Progress | None = None, *,
@@ -101,8 +122,10 @@ def _named_residents(db: Database, options) -> list[int]:
 def registration_pdfs(db: Database, resident_ids: list[int], *, actor: access.Actor | None = None) -> bytes:
     """One PDF with a registration form per resident, each starting on a new page."""
     allowed(actor, access.RESIDENTS_PRINT)
-    return resident_forms.registration_forms([residents.get_resident(db, i) for i in resident_ids],
-                                             letterhead(db))
+    details = [residents.get_resident(db, i) for i in resident_ids]
+    pdf = resident_forms.registration_forms(details, letterhead(db))
+    _record_full_prints(db, details, actor)
+    return pdf
 
 
 def registration_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:

@@ -19,6 +19,7 @@ no required column) raises ImportFileError.
 """
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import io
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import DeskError
-from app.i18n import _
+from app.i18n import _, format_number
 from app.services import xlsx
 
 # openpyxl warns about styles and extensions it drops while reading; that is no news for staff.
@@ -44,6 +45,7 @@ class ImportFileError(DeskError):
 
 
 HEADER_SCAN = 10          # the header row is looked for in the first rows
+MAX_DATA_ROWS = 200_000   # a file with more (non-empty) data rows is refused
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ".ett"}
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ""}
@@ -51,11 +53,13 @@ _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ""}
 
 # -- cells ------------------------------------------------------------------------
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
+# Zero-width characters, and control characters (NUL, C0 but tab and line breaks, DEL, C1)
+# that a text never means: they are dropped from every cell read.
+_ZERO_WIDTH = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]")
 
 
 def is_blank(value) -> bool:
-    """True for an empty cell (None, or text of spaces and zero-width characters)."""
+    """True for an empty cell (None, or text of spaces, zero-width and control characters)."""
     if value is None:
         return True
     if isinstance(value, str):
@@ -79,7 +83,7 @@ def display(value) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell value as text without zero-width characters or surrounding spaces."""
+    """A cell value as text without zero-width or control characters or surrounding spaces."""
     return _ZERO_WIDTH.sub("", display(value)).strip()
 
 
@@ -391,22 +395,97 @@ def _open_xlsx(path: Path, sheet: str | None, is_key: Callable[[object], bool] |
 # .. csv
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """The text of a CSV file and its encoding: UTF-8 (with or without BOM), GB18030 (GBK), UTF-16."""
+    """The text of a CSV file and its encoding: UTF-8 (with or without BOM), GB18030 (GBK), Big5
+    (when GB18030 gives odd characters and Big5 does not), UTF-16."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # "Unicode text" as Excel saves it
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
-    elif b"\x00" not in data[:65536]:
-        for encoding in ("utf-8-sig", "gb18030"):
+    elif data[:65536].count(b"\x00") * 10 <= len(data[:65536]):  # a stray NUL is dropped with the cell's
+        # other control characters; many of them mean UTF-16 without a BOM, or no text at all
+        try:
+            utf8 = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            utf8 = None
+        else:  # short GBK text can be valid UTF-8 too (一 D2BB reads as Cyrillic һ)
+            if data.startswith(b"\xef\xbb\xbf") or not _Reading(utf8, _gb2312_hanzi).many_odd:
+                return utf8, "utf-8"
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            gb = _Reading(text, _gb2312_hanzi)
+            if not gb.odd and gb.unusual * 4 < gb.wide:
+                return text, "gb18030"
+            if utf8 is not None:
+                return utf8, "utf-8"
+            # Almost any bytes decode as GB18030: Big5 (traditional Chinese, as Taiwan and Hong
+            # Kong save CSV) comes out as kana, box drawing, private-use and rare characters. When
+            # the file reads as Big5 without odd characters and with fewer rare ones, it is Big5
+            # and is imported as such.
             try:
-                return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" else encoding)
+                big5 = _Reading(data.decode("cp950"), _big5_frequent)
             except UnicodeDecodeError:
-                continue
+                big5 = None
+            if big5 is not None and not big5.odd and big5.unusual < max(gb.unusual, 1):
+                return big5.text, "big5"
+            if gb.many_odd:
+                raise ImportFileError(_(
+                    "{name} does not seem to be {encoding} text: read that way it gives characters such "
+                    "as {sample} that a ledger does not have. Please open it in Excel or WPS and save it as "
+                    "CSV UTF-8 or as an Excel workbook (.xlsx); then import that file.").format(
+                        name=name, encoding="GB18030 (GBK)", sample=" ".join(gb.odd[:5])))
+            return text, "gb18030"  # traditional characters typed in GBK, a few odd signs
+        if utf8 is not None:
+            return utf8, "utf-8"
         raise ImportFileError(_("The text encoding of {name} is not recognised. Please save it as "
                                 "CSV UTF-8 or as an Excel workbook (.xlsx).").format(name=name))
     raise ImportFileError(_("{name} is not a spreadsheet. Please import an Excel workbook (.xlsx) "
                             "or a CSV file.").format(name=name))
+
+
+# Characters a Chinese ledger does not hold but a wrong guess at its encoding gives: Greek and
+# Cyrillic, box drawing, kana, bopomofo, private-use, CJK compatibility and vertical forms.
+_ODD = re.compile("[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ue000-\uf8ff"
+                  "\uf900-\ufaff\ufe30-\ufe4f]")
+_ODD_SAMPLE = 500_000  # characters looked at
+
+
+def _gb2312_hanzi(ch: str) -> bool:
+    """One of GB2312's 6,763 hanzi (what simplified-Chinese names and addresses are written in)."""
+    try:
+        return len(ch.encode("gb2312")) == 2 and "\u4e00" <= ch <= "\u9fff"
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_frequent(ch: str) -> bool:
+    """One of Big5's 5,401 frequent hanzi (A440-C67E)."""
+    try:
+        code = ch.encode("cp950")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and b"\xa4\x40" <= code <= b"\xc6\x7e"
+
+
+class _Reading:
+    """What a decoded text holds: `odd` characters (most frequent first), `unusual` ones (odd
+    ones and hanzi that `common` does not count) and `wide` ones (all but ASCII), in its first
+    _ODD_SAMPLE characters."""
+
+    def __init__(self, text: str, common: Callable[[str], bool]):
+        self.text = text
+        sample = text[:_ODD_SAMPLE]
+        counts = collections.Counter(sample)
+        odd = collections.Counter({ch: n for ch, n in counts.items() if _ODD.match(ch)})
+        self.odd = [ch for ch, _n in odd.most_common()]
+        self.wide = sum(n for ch, n in counts.items() if ch > "\x7f")
+        self.unusual = sum(odd.values()) + sum(n for ch, n in counts.items()
+                                                if "\u3400" <= ch <= "\u9fff" and not common(ch))
+        found = sum(odd.values())
+        self.many_odd = found >= 2 and found * 20 >= self.wide  # more than a stray few
 
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
@@ -559,8 +638,26 @@ class Table:
 
     def rows(self) -> Iterator[tuple[int, list]]:
         """(row number as Excel shows it, values) of every row below the header, empty ones included.
-        Read once."""
-        return itertools.chain(self._head_rows, self.sheet.rest())
+        Read once. A file with more than MAX_DATA_ROWS non-empty data rows raises ImportFileError
+        when the row after the limit is read; a workbook whose recorded size says so, at once."""
+        total = self.data_rows
+        if total is not None and total > MAX_DATA_ROWS:
+            raise self.too_many()
+        return self._limited(itertools.chain(self._head_rows, self.sheet.rest()))
+
+    def _limited(self, rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+        counted = 0
+        for number, values in rows:
+            if not all(is_blank(v) for v in values):
+                counted += 1
+                if counted > MAX_DATA_ROWS:
+                    raise self.too_many()
+            yield number, values
+
+    def too_many(self) -> ImportFileError:
+        return ImportFileError(_("{name} has more than {limit} data rows, more than one import can take. "
+                                 "Please split it into several files and import them one by one.").format(
+                                     name=self.name, limit=format_number(MAX_DATA_ROWS)))
 
     @property
     def data_rows(self) -> int | None:

@@ -7,8 +7,10 @@ temporary file beside the target and renamed, so it is never half-written.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -20,6 +22,24 @@ from app.i18n import _
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 MAX_WIDTH = 60
+
+
+def check_target(path: str | Path, error: type[DeskError] = DeskError) -> Path:
+    """`path` as a Path, if a file may be written there: a new name, or an existing regular
+    file. A device, a FIFO, a folder or a symbolic link is never replaced by a file."""
+    if str(path).strip() == "":
+        raise error(_("No output file was given."))
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise error(_("{path} cannot be written: {error}").format(path=path, error=exc.strerror or exc)) from exc
+    if not stat.S_ISREG(mode):
+        raise error(_("{path} is not an ordinary file (a folder, a link or a device); "
+                      "choose a file name.").format(path=path))
+    return path
 
 
 def display_width(text: str) -> int:
@@ -41,7 +61,7 @@ def write_table(path: str | Path, title: str, headers: Sequence[str], rows: Iter
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    path = Path(path)
+    path = check_target(path, error)
     if not path.parent.is_dir():
         raise error(_("The folder {folder} does not exist.").format(folder=path.parent))
     text_columns = set(text_columns)
@@ -91,7 +111,7 @@ def write_table(path: str | Path, title: str, headers: Sequence[str], rows: Iter
 
 def save_atomically(wb, path: Path, error: type[DeskError] = DeskError) -> None:
     """Save to a temporary file beside `path`, then rename; a failure leaves no trace."""
-    path = Path(path)
+    path = check_target(path, error)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent or ".")
@@ -100,8 +120,21 @@ def save_atomically(wb, path: Path, error: type[DeskError] = DeskError) -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
+        _discard(wb)
         raise error(_("{path} cannot be written: {error}").format(
             path=path, error=exc.strerror or exc)) from exc
     finally:
         if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # cleanup never hides the error above
+                Path(tmp).unlink(missing_ok=True)
+
+
+def _discard(wb) -> None:
+    """Close an unsaved write-only workbook's sheets and remove their temporary files, so
+    nothing complains later ("I/O operation on closed file") when they are collected."""
+    for ws in getattr(wb, "worksheets", ()):
+        with contextlib.suppress(Exception):
+            if hasattr(ws, "closed") and not ws.closed:
+                ws.close()
+        with contextlib.suppress(Exception):
+            ws._writer.cleanup()

@@ -88,7 +88,13 @@ def _log_to_file() -> None:
 
     if any(isinstance(h, logging.FileHandler) for h in logging.getLogger().handlers):
         return  # once per process
-    handler = logging.FileHandler(data_dir() / "desk.log", encoding="utf-8")
+    log_file = data_dir() / "desk.log"
+    try:  # readable by the user only
+        log_file.touch(mode=0o600, exist_ok=True)
+        log_file.chmod(0o600)
+    except OSError:
+        pass
+    handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.INFO)

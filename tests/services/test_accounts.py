@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.errors import NotFoundError, ValidationError
+from app.errors import DeskError, NotFoundError, ValidationError
 from app.models import AuditLog, Staff
 from app.services import access, accounts, audit
 from app.services.access import Actor, PermissionDenied
@@ -84,7 +84,7 @@ def test_a_new_database_needs_its_first_administrator_and_has_no_default_passwor
     assert not accounts.needs_first_administrator(db)
     with pytest.raises(PermissionDenied):
         accounts.create_first_administrator(db, "other", "", PASSWORD)
-    assert [r.actor_name for r in audit_rows(db, "login_failed")] == ["admin"] * 4
+    assert [r.actor_name for r in audit_rows(db, "login_failed")] == ["?"] * 4  # no such account
     [row] = audit_rows(db, "create")
     assert (row.actor_name, row.action, row.entity, row.summary) == ("wangfang", "create", "staff", "wangfang")
     assert "scrypt" not in row.changes and "password" not in row.changes
@@ -92,7 +92,9 @@ def test_a_new_database_needs_its_first_administrator_and_has_no_default_passwor
 
 def test_recovery_adds_an_administrator_even_when_accounts_exist(db, boss, monkeypatch):
     monkeypatch.setattr(access, "os_user_name", lambda: "support")
-    staff_id = accounts.add_administrator_for_recovery(db, "rescue", "rescue-pass-1")
+    with pytest.raises(DeskError, match="--force"):  # an active administrator exists
+        accounts.add_administrator_for_recovery(db, "rescue", "rescue-pass-1")
+    staff_id = accounts.add_administrator_for_recovery(db, "rescue", "rescue-pass-1", force=True)
     assert accounts.login(db, "rescue", "rescue-pass-1", now=T0).role == access.ADMINISTRATOR
     row = audit_rows(db, "create")[-1]
     assert (row.actor_name, row.actor_role, row.entity_id) == ("support", access.DESK, staff_id)
@@ -171,8 +173,16 @@ def test_an_unknown_user_gets_the_same_message_as_a_wrong_password(db, boss, cle
         accounts.login(db, "xiaoli", "wrong-pass", now=T0)
     assert unknown.value.message == wrong.value.message
     failed = audit_rows(db, "login_failed")
-    assert [(r.actor_name, r.entity_id) for r in failed] == [("nobody", None), ("xiaoli", clerk)]
+    assert [(r.actor_name, r.entity_id) for r in failed] == [("?", None), ("xiaoli", clerk)]
     assert "wrong-pass" not in "".join(r.summary + r.changes for r in failed)
+
+
+def test_a_password_typed_into_the_name_field_is_not_kept(db, boss):
+    with pytest.raises(LoginError):
+        accounts.login(db, "Lianban-2026!", "", now=T0)
+    [failed] = audit_rows(db, "login_failed")
+    kept = " ".join(str(v) for v in (failed.actor_name, failed.actor_role, failed.summary, failed.changes))
+    assert "lianban-2026" not in kept.casefold()
 
 
 def _fail(db, times, at):

@@ -163,8 +163,8 @@ def test_a_resident_changed_by_an_import_can_be_traced(db, tmp_path):
 def test_command_line_changes_are_recorded_as_the_operating_system_user(tmp_path, capsys):
     path = tmp_path / "d.sqlite3"
     source = _ledger(tmp_path / "花名册.xlsx", [["姓名", "身份证号", "联系电话"], ["蔡良剑", ID, "13812345678"]])
+    assert main(["--db", str(path), "demo"]) == 0  # demo data goes only into an empty database
     assert main(["--db", str(path), "import", "residents", str(source)]) == 0
-    assert main(["--db", str(path), "demo"]) == 0
     db = open_database(sqlite_url(path))
     try:
         user = getpass.getuser()
@@ -317,3 +317,38 @@ def test_exports_of_residents_are_recorded(db, tmp_path):
     exporter.export_residents(db, tmp_path / "r.xlsx", actor=DESK)
     [row] = rows(db, action="export")
     assert row.actor_name == "小李" and "r.xlsx" in row.summary
+
+
+# -- forms with full personal data, plaintext backups ----------------------------------------------
+
+def _rows(db, action: str) -> list[AuditLog]:
+    with db.session() as s:
+        return list(s.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
+
+
+def test_forms_with_a_full_id_number_or_phone_are_recorded(db, counter_story):
+    from app.services import counter_print, residents_print
+
+    clerk = Actor("xiaoli", access.DESK)
+    rid = residents.add_resident(db, ResidentInput(name="蔡良剑", id_number="11010519491231002X"), actor=ADMIN)
+    residents_print.registration_pdf(db, rid, actor=clerk)
+    residents_print.registration_pdfs(db, [rid, counter_story.resident_id], actor=ADMIN)
+    counter_print.receipt_pdf(db, counter_story.id, actor=clerk)  # the phone masked: not recorded
+    counter_print.dispatch_slip_pdf(db, counter_story.id, actor=clerk)
+    printed = [(r.actor_name, r.entity, r.entity_id) for r in _rows(db, "print")]
+    assert printed == [("xiaoli", "resident", rid), ("王主任", "resident", rid),
+                       ("王主任", "resident", counter_story.resident_id), ("xiaoli", "ticket", counter_story.id)]
+    text = " ".join(r.summary + r.changes for r in _rows(db, "print"))
+    assert "11010519491231002X" not in text and "13900001111" not in text and "13812345678" not in text
+    assert _rows(db, "print")[0].summary == "蔡良剑的居民信息登记表（含完整身份证号和电话）"
+
+
+def test_a_plaintext_backup_is_recorded_and_automatic_ones_are_not(db):
+    from app.services import backup
+
+    backup.auto_backup(db)
+    assert _rows(db, "backup") == []
+    result = backup.backup_now(db, actor=ADMIN)
+    [row] = _rows(db, "backup")
+    assert (row.actor_name, row.entity) == ("王主任", "database") and str(result.path) in row.summary
+    assert row.summary.startswith("未加密备份")

@@ -318,7 +318,7 @@ def test_a_short_passphrase_is_refused(db, usb, english):
     with pytest.raises(WeakPassphrase, match="at least 8 characters"):
         backup.backup_now(db, folder=usb, passphrase="1234567")
     assert files_in(usb) == []
-    backup.check_passphrase("12345678")
+    backup.check_passphrase("1357-2468")
 
 
 def test_a_missing_folder_is_reported(db, tmp_path):
@@ -619,3 +619,53 @@ def test_backups_are_private_to_the_user(db, db_path):
     db.dispose()
     result = backup.restore(db_path, made[0].path)
     assert result.safety_copy.stat().st_mode & 0o777 == 0o600
+
+
+# -- audit -------------------------------------------------------------------------
+
+def _backup_rows(database) -> list[str]:
+    from sqlalchemy import select
+
+    from app.models import AuditLog
+
+    with database.session() as s:
+        return list(s.scalars(select(AuditLog.summary).where(AuditLog.action == "backup").order_by(AuditLog.id)))
+
+
+@pytest.mark.parametrize("where", ["usb", "data folder"])
+def test_a_backup_that_cannot_be_audited_is_not_kept(db, usb, monkeypatch, where):
+    from app.services import audit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the trail is locked")
+
+    monkeypatch.setattr(audit, "record", broken)
+    folder = usb if where == "usb" else None
+    with pytest.raises(BackupError, match="审计"):
+        backup.backup_now(db, folder=folder, passphrase=PASS if folder else None, actor=ADMIN)
+    assert files_in(usb) == []
+    assert [b for b in backup.list_backups(db=db) if b.kind == "manual"] == []
+
+
+@pytest.mark.parametrize("passphrase", ["aaaaaaaa", "11111111", "一一一一一一一一", "12345678", "1234567890",
+                                        "87654321", "90123456", "abcdefgh", "ABCDEFGHIJ", "hgfedcba",
+                                        "1234 5678"])
+def test_an_obvious_passphrase_is_refused(db, usb, passphrase):
+    with pytest.raises(WeakPassphrase, match="容易"):
+        backup.check_passphrase(passphrase)
+    with pytest.raises(WeakPassphrase):
+        backup.backup_now(db, folder=usb, passphrase=passphrase)
+    assert files_in(usb) == []
+
+
+def test_the_centres_name_is_refused_as_a_passphrase(db, usb):
+    from app.services import centre
+
+    centre.save_centre(db, centre.CentreInfo("莲坂村党建+邻里中心", "石狮市祥芝镇莲坂村", ""), actor=ADMIN)
+    for passphrase in ("莲坂村党建+邻里中心", "莲坂村党建邻里中心", "莲坂村党建邻里中心2026!"):
+        with pytest.raises(WeakPassphrase, match="名称"):
+            backup.backup_now(db, folder=usb, passphrase=passphrase)
+    assert files_in(usb) == []
+    assert backup.backup_now(db, folder=usb, passphrase="莲坂村门前大桥下游过一群鸭").encrypted
+    for fine in ("1357-2468", "abcdefgz", PASS):
+        backup.check_passphrase(fine, names=("莲坂村党建+邻里中心",))

@@ -164,3 +164,17 @@ def test_an_empty_registry_exports_the_header(db, tmp_path):
 def test_display_width():
     assert display_width("abc") == 3 and display_width("蔡良剑") == 6 and display_width("１") == 2
     assert [label for _key, label in exporter.COLUMNS][0] == "Name"
+
+
+def test_an_export_that_cannot_be_audited_is_not_kept(db, people, tmp_path, monkeypatch):
+    from app.services import audit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the trail is locked")
+
+    monkeypatch.setattr(audit, "record", broken)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with pytest.raises(ExportError, match="审计"):
+        export_residents(db, folder / "out.xlsx", full=True, actor=ADMIN)
+    assert list(folder.iterdir()) == []

@@ -613,3 +613,115 @@ def test_a_repeated_id_with_another_phone_does_not_make_a_second_import_add_some
             assert second.unchanged == first.imported + first.updated + first.unchanged
     finally:
         db.dispose()
+
+
+# -- hardening: control characters, over-long cells, over-large files -------------------------------
+
+def test_control_characters_are_stripped_from_every_imported_text(db, centre, tmp_path):
+    path = write_csv(tmp_path / "ctrl.csv", [
+        ["姓名", "身份证号", "联系电话", "小区", "房号", "网格", "标签", "备注"],
+        ["林\x00芳", ID_B, "138\x0000000001", "宝源\x07花园", "1\x1b01", "一组\x00", "老年人\x7f",
+         "第一行\n第二行\x00\x85"],
+        ["\x00\x01\x1f", None, "", "", "", "", "", ""],   # nothing but control characters: empty
+    ])
+    result = import_residents(db, path)
+    assert (result.imported, result.rejected, result.empty) == (0, 1, 1)  # 一组 is in two grids
+    assert "一组" in result.problems[0].reason and "\x00" not in result.problems[0].reason
+    path = write_csv(tmp_path / "ctrl.csv", [
+        ["姓名", "身份证号", "联系电话", "小区", "房号", "网格", "标签", "备注"],
+        ["林\x00芳", ID_B, "138\x0000000001", "宝源\x07花园", "1\x1b01", "二组\x00", "老年人\x7f",
+         "第一行\n第二行\x00\x85"],
+    ])
+    result = import_residents(db, path)
+    assert (result.imported, result.rejected) == (1, 0)
+    stored = find(db, ID_B).data
+    assert (stored.name, stored.phone, stored.estate, stored.room) == ("林芳", "13800000001", "宝源花园", "101")
+    assert stored.notes == "第一行\n第二行"  # a line break in a cell is kept
+    assert stored.tag_ids == [centre["tags"]["老年人"]] and stored.grid_id == centre["grids"]["二组"]
+
+
+def test_over_long_cells_are_row_errors_by_the_registry_s_own_limits(db, centre, tmp_path):
+    ok = ["林" * residents.NAME_MAX, "13800000001", "园" * 100, "备" * 2000]
+    rows = [["姓名", "联系电话", "小区", "备注"], ok,
+            ["林" * (residents.NAME_MAX + 1), "13800000002", "", ""],
+            ["长备注", "13800000003", "", "备" * 2001],
+            ["长电话", "1" * 31, "", ""],
+            ["长小区", "13800000005", "园" * 101, ""]]
+    rejects = tmp_path / "r.xlsx"
+    result = import_residents(db, write_xlsx(tmp_path / "long.xlsx", rows), rejects_path=rejects)
+    assert (result.imported, result.rejected) == (1, 4)
+    reasons = {r[0][:3]: r[-1] for r in read_xlsx(rejects)[1:]}
+    # the name's limit is the one every form obeys (residents.validate)
+    assert reasons["林" * 3] == "姓名：姓名过长（最多 {n} 个字）。".format(n=residents.NAME_MAX)
+    assert reasons["长备注"] == "备注：内容过长（最多 2000 个字）。"
+    assert reasons["长电话"] == "联系电话：内容过长（最多 30 个字）。"
+    assert reasons["长小区"] == "小区：内容过长（最多 100 个字）。"
+    assert count(db) == 1
+
+
+def test_a_file_over_the_row_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
+    from app.services import spreadsheet
+
+    assert spreadsheet.MAX_DATA_ROWS == 200_000
+    monkeypatch.setattr(spreadsheet, "MAX_DATA_ROWS", 5)
+    names = [[f"居民{c}"] for c in "一二三四五六"]
+    # CSV: counted while streaming; empty rows do not count
+    path = write_csv(tmp_path / "five.csv", [["姓名"]] + names[:3] + [[""], [""]] + names[3:5])
+    assert import_residents(db, path).imported == 5
+    path = write_csv(tmp_path / "six.csv", [["姓名"]] + names)
+    with pytest.raises(ImportFileError, match="超过 5 行"):
+        import_residents(db, path)
+    with pytest.raises(ImportFileError, match="超过 5 行"):
+        preview_file(path)
+    # xlsx: the size the workbook records refuses it before any data row is read
+    path = write_xlsx(tmp_path / "six.xlsx", [["姓名"]] + names)
+    read = []
+    real = spreadsheet.Sheet.rest
+    monkeypatch.setattr(spreadsheet.Sheet, "rest", lambda self: read.append(1) or real(self))
+    with pytest.raises(ImportFileError, match="超过 5 行"):
+        import_residents(db, path)
+    assert not read and count(db) == 5
+
+
+def test_a_big5_csv_imports_its_traditional_names_and_a_gbk_one_still_imports(db, tmp_path):
+    big5 = write_csv(tmp_path / "big5.csv", [["name", "phone"], ["陳大文", "13800000001"],
+                                             ["黃美玲", "13800000002"]], encoding="big5")
+    result = import_residents(db, big5)
+    assert result.imported == 2 and preview_file(big5).encoding == "big5"
+    gbk = write_csv(tmp_path / "gbk.csv", [["name", "phone"], ["王伟", "13800000003"], ["李秀英", "13800000004"]],
+                    encoding="gbk")
+    assert import_residents(db, gbk).imported == 2 and preview_file(gbk).encoding == "gb18030"
+    with db.session() as s:
+        assert sorted(s.scalars(select(Resident.name))) == sorted(["陳大文", "黃美玲", "王伟", "李秀英"])
+
+
+# -- two imports at once -------------------------------------------------------------------------------
+
+def test_two_imports_of_a_file_without_id_numbers_at_once_add_each_resident_once(db, db_path, tmp_path):
+    """Each desk has its own connection: the second import waits for the first one's write
+    lock, then finds the rows it inserted and matches them (no 2 x 1,500 residents)."""
+    import threading
+
+    rows = [["姓名", "联系电话", "小区"]] + [[f"居民{i}", f"138{i:08d}", "宝源花园"] for i in range(1500)]
+    path = write_csv(tmp_path / "no-ids.csv", rows)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        desk = open_database(sqlite_url(db_path))
+        try:
+            start.wait()
+            results.append(import_residents(desk, path, actor=ADMIN))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            desk.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 2
+    assert count(db) == 1500
+    assert sorted((r.imported, r.unchanged) for r in results) == [(0, 1500), (1500, 0)]

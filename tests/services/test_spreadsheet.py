@@ -172,6 +172,64 @@ def test_csv_encodings_and_delimiters_are_detected(tmp_path, encoding, bom, deli
                             ["单雄", "男", None, "0595-88881234", "状元里小区"]]
 
 
+BIG5_NAMES = ["陳大文", "黃美玲", "張偉強", "劉德華", "鄭秀英", "吳建國"]
+
+
+def test_a_big5_csv_with_an_ascii_header_reads_as_big5_not_as_garbled_gbk(tmp_path):
+    rows = [["name", "phone", "estate"]] + [[n, f"1381234567{i}", "寶源花園"] for i, n in enumerate(BIG5_NAMES)]
+    path = write_csv(tmp_path / "big5.csv", rows, encoding="big5")
+    layout, read_rows, table = read(path)
+    assert table.encoding == "big5"
+    assert values(read_rows) == rows[1:]
+    path = write_csv(tmp_path / "one.csv", [["name"], ["陳大文"], ["黃美玲"]], encoding="big5")
+    assert values(read(path)[1]) == [["陳大文"], ["黃美玲"]]
+
+
+def test_a_csv_that_reads_as_neither_gbk_nor_big5_is_refused_naming_the_guess(tmp_path):
+    # Big5 names, then a name only GBK has: no encoding gives sensible text
+    data = "name\n".encode() + "\n".join(BIG5_NAMES).encode("big5") + "\n王喆\n".encode("gbk")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(data)
+    with pytest.raises(ImportFileError, match=r"不像是 GB18030 \(GBK\) 编码.*CSV UTF-8"):
+        read(path)
+
+
+def test_gbk_files_of_common_and_rare_names_still_read_as_gbk(tmp_path):
+    names = ["王喆", "李堃", "张伟", "刘昇", "陈一", "林芳", "黄丽", "周杰", "陳大文", "黃美玲"]  # traditional ones too
+    rows = [["name", "notes"]] + [[n, "独居老人，★重点①"] for n in names]
+    path = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")
+    _layout, read_rows, table = read(path)
+    assert table.encoding == "gb18030" and values(read_rows) == rows[1:]
+
+
+_GB2312_HANZI = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF)
+                 if (hi, lo) < (0xD7, 0xFA)]
+_BIG5_COMMON = [ch for ch in (bytes([hi, lo]).decode("big5", "ignore") for hi in range(0xA4, 0xC6)
+                              for lo in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF))) if ch]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@given(names=st.lists(st.text(st.sampled_from(_GB2312_HANZI), min_size=2, max_size=4), min_size=2, max_size=20))
+def test_gbk_names_always_read_back_as_written(names):
+    text = "name,phone\n" + "".join(f"{n},13812345678\n" for n in names)
+    assert spreadsheet.decode_text(text.encode("gbk"), "a.csv") == (text, "gb18030")
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@given(names=st.lists(st.text(st.sampled_from(_BIG5_COMMON), min_size=2, max_size=4), min_size=1, max_size=20))
+def test_big5_names_read_back_as_written_or_are_refused_never_garbled(names):
+    text = "name,phone\n" + "".join(f"{n},13812345678\n" for n in names)
+    try:
+        decoded, encoding = spreadsheet.decode_text(text.encode("big5"), "a.csv")
+    except ImportFileError as exc:
+        event("refused")
+        assert "UTF-8" in exc.message
+        return
+    event(encoding)
+    # the only misreading left: bytes that are also plain GBK of common simplified hanzi
+    assert decoded == text or all(spreadsheet._gb2312_hanzi(ch) for ch in decoded if ch > "\x7f")
+
+
 def test_excel_sep_line_in_csv(tmp_path):
     path = tmp_path / "sep.csv"
     path.write_bytes(f"sep=;\r\n姓名;身份证号;联系电话\r\n林芳;'{ID_B};13812345678\r\n".encode("gbk"))

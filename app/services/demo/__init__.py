@@ -49,6 +49,16 @@ def fill_demo(db: Database, scale: str = "village", seed: int = 1,
     actor = actor or access.current_os_actor()
     access.require(actor, access.RESIDENTS_CREATE)
     existing = centre.get_setting(db, DEMO_MARKER)
+    if not existing:  # demo data never mixes with a centre's real residents
+        from sqlalchemy import func, select
+
+        from app.errors import DeskError
+        from app.models import Resident
+
+        with db.session() as s:
+            if s.scalar(select(func.count()).select_from(Resident)):
+                raise DeskError(_("This database already holds residents that are not demo data; "
+                                  "demo data goes only into a new, empty database."))
     ctx = DemoContext(db=db, scale=existing or scale, spec=SPECS.get(existing or scale, SPECS[scale]), seed=seed,
                       today=today or dt.date.today(), actor=actor, system=access.Actor("demo", access.ADMINISTRATOR),
                       progress=progress, head_count=head_count, adding=not existing)

@@ -2,6 +2,7 @@
 system printer dialog or saved as PDF. The PDF is made off the GUI thread."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, Qt
@@ -139,8 +140,11 @@ class PrintPreviewDialog(QDialog):
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
         try:
-            with open(path, "wb") as fh:
+            # Readable by the user only: forms carry names, phones and ID numbers.
+            with open(path, "wb", opener=lambda name, flags: os.open(name, flags, 0o600)) as fh:
                 fh.write(self.pdf or b"")
+            if os.name != "nt":
+                os.chmod(path, 0o600)  # an older file of that name may have been open to others
         except OSError as exc:
             show_error(self, DeskError(_("The file could not be saved: {error}").format(error=exc.strerror)))
             return
