@@ -365,17 +365,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
         finally:
             current.dispose()
     passphrase = _read_passphrase() if backup.is_encrypted(source) else None
-    result = backup.restore(url.database, source, passphrase=passphrase)
+    result = backup.restore(url.database, source, passphrase=passphrase, audit_as=actor)  # records itself
 
-    db = open_database(database_url(args))  # migrates an older backup; records the restore
-    try:
-        if args.recovery:
+    if args.recovery:
+        db = open_database(database_url(args))
+        try:
             from app.services import accounts
 
             accounts.record_recovery(db, _("Restore from {path}").format(path=source))
-        backup.record_restore(db, result, actor=actor)
-    finally:
-        db.dispose()
+        finally:
+            db.dispose()
     if result.safety_copy:
         print(_("The database as it was is kept in {path}.").format(path=result.safety_copy))
     print(_("Restored from {path}.").format(path=source))

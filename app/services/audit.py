@@ -298,7 +298,8 @@ def export_xlsx(db: Database, path: str | Path, *, actor: access.Actor, **filter
     rows = [[e.at.replace(microsecond=0), e.actor_name, e.role_label, e.action_label, e.entity_label,
              e.entity_id, e.summary, e.changes_text] for e in query(db, actor=actor, **filters)]
     xlsx.write_table(path, _("Audit trail"), [_(h) for h in EXPORT_COLUMNS], rows, error=ExportError)
-    with db.session() as s:
-        record(s, actor, "export", "audit_log", None,
-               _("{count} audit entries to {file}").format(count=len(rows), file=path.name))
+    from app.services.exporter import record_or_remove  # the file goes if its audit row cannot be written
+
+    record_or_remove(db, path, lambda s: record(s, actor, "export", "audit_log", None, _(
+        "{count} audit entries to {file}").format(count=len(rows), file=path.name)))
     return len(rows)

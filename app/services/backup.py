@@ -727,7 +727,7 @@ def list_backups(folder: str | Path | None = None, *, db: Database | None = None
 # -- restoring ---------------------------------------------------------------------
 
 def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | None = None,
-            safety_folder: str | Path | None = None, actor=None) -> RestoreResult:
+            safety_folder: str | Path | None = None, actor=None, audit_as=None) -> RestoreResult:
     """Replace the database file at `db_path` with the backup at `backup_path`.
 
     Call it with the database CLOSED (`db.dispose()`); open it again with
@@ -739,7 +739,10 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
     2. a safety copy of the current database goes to the backups folder;
     3. the current database is made self-contained (its write-ahead log folded
        in) — this fails if it is still open somewhere, and nothing is replaced;
-    4. one atomic rename puts the checked copy in its place.
+    4. the copy is brought up to date and records the restore in its audit trail (by `audit_as`,
+       else `actor`, else the operating-system user) — before the swap, so that a kill after it
+       still leaves the row;
+    5. one atomic rename puts the checked copy in its place.
 
     With an `actor` (the window) only an administrator may restore; the command
     line, run by whoever owns the database file, passes none.
@@ -759,6 +762,7 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
     try:
         revision = _prepare(backup_path, temp, passphrase, known)
         safety = _safety_copy(db_path, safety_folder)
+        _record_into_copy(temp, backup_path, safety, audit_as or actor)
         _release(db_path)
         try:
             os.replace(temp, db_path)
@@ -773,6 +777,20 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
         raise
     return RestoreResult(database=db_path, backup=backup_path, safety_copy=safety, revision=revision,
                          upgrade_needed=revision != head)
+
+
+def _record_into_copy(copy: Path, backup_path: Path, safety: Path | None, actor) -> None:
+    """Migrate the checked copy to this version and write the restore's audit row into it."""
+    from app.db import open_database, sqlite_url
+
+    restored = open_database(sqlite_url(copy), remember=False)
+    try:
+        record_restore(restored, RestoreResult(database=copy, backup=backup_path, safety_copy=safety,
+                                               revision=None, upgrade_needed=False), actor=actor)
+    finally:
+        restored.dispose()
+    for side in ("-wal", "-shm"):  # folded in on close; nothing may follow the copy that is not in it
+        Path(f"{copy}{side}").unlink(missing_ok=True)
 
 
 def _prepare_error(exc: BaseException) -> BackupError:

@@ -340,9 +340,7 @@ class MainWindow(QMainWindow):
         except DeskError as exc:
             show_error(self, exc)
         try:
-            self.db = open_database(url)  # the restored one, or the untouched one after a refusal
-            if result is not None:
-                backup.record_restore(self.db, result, actor=self.actor)
+            self.db = open_database(url)  # the restored one (its audit trail records the restore)
         except DeskError as exc:
             show_error(self, exc)
             self.close()  # nothing sensible can be shown without a database

@@ -352,3 +352,29 @@ def test_a_plaintext_backup_is_recorded_and_automatic_ones_are_not(db):
     [row] = _rows(db, "backup")
     assert (row.actor_name, row.entity) == ("王主任", "database") and str(result.path) in row.summary
     assert row.summary.startswith("未加密备份")
+
+
+def test_an_audit_export_that_cannot_be_recorded_is_not_kept(db, tmp_path, monkeypatch):
+    from app.services.exporter import ExportError
+
+    target = tmp_path / "audit.xlsx"
+    real_record = audit.record
+
+    def refuse(session, actor, action, *args, **kwargs):
+        if action == "export":
+            raise RuntimeError("the disk is full")
+        return real_record(session, actor, action, *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", refuse)
+    with pytest.raises(ExportError):
+        audit.export_xlsx(db, target, actor=ADMIN)
+    assert not target.exists()
+
+
+def test_the_demos_moved_away_residents_are_deactivated_in_the_audit_trail(db):
+    from app.services import demo
+
+    demo.fill_demo(db, "village", seed=4, head_count=200, actor=ADMIN)
+    rows = audit.query(db, actor=ADMIN, action="deactivate")
+    inactive = residents.count_residents(db, include_inactive=True) - residents.count_residents(db)
+    assert inactive >= 1 and len(rows) == inactive

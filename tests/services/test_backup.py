@@ -56,6 +56,16 @@ def usb(tmp_path):
 
 # -- round trips -------------------------------------------------------------------
 
+def restored_rows(path) -> dict:
+    """Every row of a restored database but the restore's own audit row, which the restore
+    writes into the copy before it takes the database's place (and which must be there)."""
+    rows = all_rows(path)
+    restores = [row for row in rows["audit_log"] if row[4] == "restore"]
+    assert len(restores) == 1
+    rows["audit_log"] = [row for row in rows["audit_log"] if row[4] != "restore"]
+    return rows
+
+
 def test_backup_and_restore_preserve_every_row_of_every_table(filled, db_path):
     backup.database_id(filled)  # stored in the database by its first backup
     before = all_rows(db_path)
@@ -74,7 +84,7 @@ def test_backup_and_restore_preserve_every_row_of_every_table(filled, db_path):
     filled.dispose()
 
     result = backup.restore(db_path, made.path)
-    assert all_rows(db_path) == before
+    assert restored_rows(db_path) == before
     assert not result.upgrade_needed
     # the state just before the restore was kept as a safety copy, with this database's backups
     assert result.safety_copy is not None and result.safety_copy.parent == own_folder
@@ -102,7 +112,7 @@ def test_encrypted_round_trip(filled, db_path, usb):
     residents.add_resident(filled, ResidentInput(name="备份之后"), actor=ADMIN)
     filled.dispose()
     result = backup.restore(db_path, made.path, passphrase=PASS)
-    assert all_rows(db_path) == before
+    assert restored_rows(db_path) == before
     assert result.revision == made.revision
     reopened = open_database(sqlite_url(db_path))
     assert residents.count_residents(reopened, include_inactive=True) == 60
@@ -669,3 +679,26 @@ def test_the_centres_name_is_refused_as_a_passphrase(db, usb):
     assert backup.backup_now(db, folder=usb, passphrase="莲坂村门前大桥下游过一群鸭").encrypted
     for fine in ("1357-2468", "abcdefgz", PASS):
         backup.check_passphrase(fine, names=("莲坂村党建+邻里中心",))
+
+
+def test_the_restore_is_in_the_restored_database_even_if_the_program_dies_after_the_swap(filled, db_path,
+                                                                                      monkeypatch):
+    """Its audit row is written into the checked copy before the rename: nothing has to run after it."""
+    made = backup.backup_now(filled)
+    filled.dispose()
+    renamed = []
+    real_replace = backup.os.replace
+
+    def replace_then_die(src, dst):
+        real_replace(src, dst)
+        if str(dst) == str(db_path):
+            renamed.append(dst)
+            raise KeyboardInterrupt  # the process is killed right after the swap
+
+    monkeypatch.setattr(backup.os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        backup.restore(db_path, made.path, audit_as=ADMIN)
+    assert renamed and str(renamed[0]) == str(db_path)
+    monkeypatch.undo()
+    restores = [row for row in all_rows(db_path)["audit_log"] if row[4] == "restore"]
+    assert len(restores) == 1 and ADMIN.name in restores[0]

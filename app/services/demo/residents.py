@@ -172,8 +172,12 @@ def fill(ctx: DemoContext) -> DemoPart:
     with db.session() as s:
         for rid in moved:
             r = s.get(Resident, rid)
+            before = {"active": True, "deactivated_on": None, "deactivation_reason": ""}
             r.active = False
             r.deactivated_on = today - dt.timedelta(days=rng.randrange(10, 700))
             r.deactivation_reason = _("Moved away")
+            # Like any deactivation, each is in the audit trail.
+            audit.record(s, ctx.actor, "deactivate", "resident", rid, r.name, audit.diff(before, {
+                "active": False, "deactivated_on": r.deactivated_on, "deactivation_reason": r.deactivation_reason}))
     ctx.shared.update(people=people, links=links, moved_away=set(moved))
     return _part(total)
