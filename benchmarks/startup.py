@@ -49,5 +49,5 @@ def run(scale: str, rounds: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    for scale in ("village", "town"):
+    for scale in sys.argv[1:] or ("village", "town"):
         run(scale)

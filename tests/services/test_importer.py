@@ -23,7 +23,7 @@ from app.services.residents import ResidentInput
 from app.services.validators import check_char
 from tests.conftest import ADMIN
 from tests.services.test_spreadsheet import NOT_READABLE
-from tests.services.sheets import write_csv, write_xlsx
+from tests.services.sheets import two_header_rows_xlsx, write_csv, write_xlsx
 
 HEADER = ["姓名", "性别", "身份证号", "联系电话", "小区", "楼栋", "单元", "房号", "网格", "标签", "备注"]
 VALID = "11010519491231002X"  # female, born 1949-12-31
@@ -102,13 +102,7 @@ def test_ledger_with_merged_title_and_decorated_headers(db, centre, tmp_path):
 def test_files_are_read_through_the_spreadsheet_reader(db, centre, tmp_path):
     """How the files are read is tested in test_spreadsheet.py; here, that the rows it reads are imported."""
     # 姓名 and 身份证号 span two header rows; 住址 spans 小区/楼栋/单元/房号 below it.
-    path = write_xlsx(tmp_path / "two-rows.xlsx", [
-        ["居民信息登记表"],
-        ["姓名", "身份证号", "住址", None, None, None, "联系电话"],
-        [None, None, "小区", "楼栋", "单元", "房号", None],
-        ["林芳", ID_B, "宝源花园", "5", "1", "301", "13800000001"],
-        ["林强", ID_A, "宝源花园", "5", "1", "302", "13800000002"],
-    ], merges=["A1:G1", "A2:A3", "B2:B3", "C2:F2", "G2:G3"])
+    path = two_header_rows_xlsx(tmp_path / "two-rows.xlsx", ID_B, ID_A)
     preview = preview_file(path)
     assert preview.header_row == 3
     assert preview.mapping == {0: "name", 1: "id_number", 2: "estate", 3: "building", 4: "unit",

@@ -17,7 +17,7 @@ from app.errors import DeskError
 from app.services import importer, spreadsheet
 from app.services.spreadsheet import (Columns, HeaderNames, ImportFileError, Layout, map_headers, open_sheet,
                                       read_table, write_rejects)
-from tests.services.sheets import write_csv, write_xlsx
+from tests.services.sheets import two_header_rows_xlsx, write_csv, write_xlsx
 
 ID_A = "350581195003011230"   # values only: the reader does not check them
 ID_B = "350582198007150640"
@@ -91,13 +91,7 @@ def test_merged_title_row_and_decorated_headers(tmp_path):
 
 def test_merged_header_cells_and_two_header_rows(tmp_path):
     # 姓名 and 身份证号 span two header rows; 住址 spans 小区/楼栋/单元/房号 below it.
-    path = write_xlsx(tmp_path / "two-rows.xlsx", [
-        ["居民信息登记表"],
-        ["姓名", "身份证号", "住址", None, None, None, "联系电话"],
-        [None, None, "小区", "楼栋", "单元", "房号", None],
-        ["林芳", ID_B, "宝源花园", "5", "1", "301", "13800000001"],
-        ["林强", ID_A, "宝源花园", "5", "1", "302", "13800000002"],
-    ], merges=["A1:G1", "A2:A3", "B2:B3", "C2:F2", "G2:G3"])
+    path = two_header_rows_xlsx(tmp_path / "two-rows.xlsx", ID_B, ID_A)
     layout, rows, _table = read(path)
     assert layout.header_row == 3
     assert layout.mapping == {0: "name", 1: "id_number", 2: "estate", 3: "building", 4: "unit",

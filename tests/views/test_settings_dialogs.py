@@ -54,18 +54,22 @@ def test_grids_dialog_shows_the_tree_and_adds_a_sub_grid(app, db, registry, qtbo
     assert dialog.current().name == "二组"  # the new grid is chosen, its parents opened
 
 
+def naming_the_tag(qtbot, name: str):
+    """A TagDialog.exec that types `name` and saves, as a person would."""
+    def name_it(self):
+        type_chinese(self.name_edit, name)
+        self.accept()
+        settle(qtbot)
+        return self.result()
+    return name_it
+
+
 def test_tags_dialog_adds_and_retires(app, db, registry, qtbot, monkeypatch, admin):
     dialog = TagsDialog(db, actor=admin)
     qtbot.addWidget(dialog)
     assert dialog.model.index(0, 0).data() == "老年人（0 人）"
 
-    def name_it(self):
-        type_chinese(self.name_edit, "楼栋长")
-        self.accept()
-        settle(qtbot)
-        return self.result()
-
-    monkeypatch.setattr(TagDialog, "exec", name_it)
+    monkeypatch.setattr(TagDialog, "exec", naming_the_tag(qtbot, "楼栋长"))
     dialog.add()
     last = dialog.model.rowCount() - 1
     assert dialog.model.index(last, 0).data() == "楼栋长（0 人）"
@@ -95,13 +99,7 @@ def test_settings_dialogs_send_their_notice_once_saved(window, db, qtbot, monkey
     heard = []
     window.notice.changed.connect(heard.append)
 
-    def name_it(self):
-        type_chinese(self.name_edit, "楼栋长")
-        self.accept()
-        settle(qtbot)
-        return self.result()
-
-    monkeypatch.setattr(TagDialog, "exec", name_it)
+    monkeypatch.setattr(TagDialog, "exec", naming_the_tag(qtbot, "楼栋长"))
     monkeypatch.setattr(TagsDialog, "exec", lambda self: self.add())
     tags_dialog.edit_tags(window)
     assert heard == ["tags"]
