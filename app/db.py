@@ -312,11 +312,13 @@ def _roll_back_hot_journal(path: Path, uri: str) -> None:
         con.close()
 
 
-def _probe(path: Path, *, known: bool = False, allow_new: bool = False) -> tuple[str | None, bool]:
+def _probe(path: Path, *, known: bool = False, allow_new: bool = False,
+           check: bool = True) -> tuple[str | None, bool]:
     """Read an existing SQLite file without writing to it: (schema revision, table-less).
 
     Refuses (DatabaseError, file untouched) a file that is not SQLite, another program's
-    database, a damaged one, and a table-less one at a path opened before (unless allow_new).
+    database, a damaged one (with `check`: SQLite's quick check), and a table-less one at a path
+    opened before (unless allow_new).
     """
     with open(path, "rb") as fh:
         header = fh.read(16)
@@ -339,7 +341,7 @@ def _probe(path: Path, *, known: bool = False, allow_new: bool = False) -> tuple
                 return None, True
             if not _looks_ours(tables):
                 raise DatabaseError(_foreign_message(path))
-            if con.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            if check and con.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                 raise DatabaseError(damaged_message(path))
             return revision_of(con), False
         finally:
@@ -390,13 +392,16 @@ def upgrade(engine: Engine, target: str = "head") -> None:
 
 
 def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
-                  remember: bool = True) -> Database:
+                  remember: bool = True, quick_check: bool = True) -> Database:
     """Open (creating if needed) and migrate the database at `url`.
 
     A database written by a newer version of the program, a file that is not
     a database, another program's database and a damaged one raise DatabaseError
     and are left untouched. An empty file at a path opened before (`remember`
     lists it) is refused too, unless `allow_new`: the data was expected there.
+    `quick_check=False` leaves SQLite's quick check to the caller (`Database.check_integrity`):
+    it reads the whole file (50 ms at town scale, growing with it), so the window runs it on the
+    worker once it is shown; a database about to be migrated is checked here all the same.
     """
     try:
         parsed = make_url(url)
@@ -413,7 +418,7 @@ def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
             remove_stale_copies(path.parent)  # decrypted copies left by a killed restore
             known_path = was_opened_before(path)
             if not created:
-                revision = _probe(path, known=known_path, allow_new=allow_new)[0]
+                revision = _probe(path, known=known_path, allow_new=allow_new, check=quick_check)[0]
             elif known_path and path.exists() and not allow_new:
                 raise DatabaseError(_empty_known_message(path))
         if path is not None:
@@ -430,6 +435,8 @@ def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
                 "The database {path} was written by a newer version of Neighbourhood Desk. "
                 "Please install the newer version; this database has not been changed.").format(
                     path=path or parsed.render_as_string(hide_password=True)))
+        if not quick_check and path is not None and migrate and revision is not None and revision != head:
+            _probe(path, known=known_path)  # never migrate a damaged database
         if is_sqlite and path is not None:
             with engine.connect() as con:
                 con.exec_driver_sql("PRAGMA journal_mode=WAL")

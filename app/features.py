@@ -102,6 +102,9 @@ class Feature:
     resident_action: ResidentAction | None = None
     # Notice topics after which its resident lines may change (besides its own topic).
     resident_topics: tuple[str, ...] = ()
+    # "module:function(db) -> (label, alert)": the tab's label while the tab is not built yet (it is
+    # built when first shown), e.g. counts; computed on the worker at start and after a notice.
+    badge: str | None = None
 
 
 _RESIDENT_FILTERS = (
@@ -163,13 +166,53 @@ COUNTER = Feature(
     demo="app.services.demo.counter:fill",
     figures="app.services.counter:figures",
     resident_lines="app.services.counter:resident_lines",
+    badge="app.services.counter:tab_label",
     resident_action=ResidentAction(N_("Request…"),
                                    N_("Receive a request from this resident at the service counter"),
                                    "counter.receive"),
 )
 
+_NEEDS_DATE = ("date", N_("This form needs --date with the day, as YYYY-MM-DD."))
+_NEEDS_MONTH = ("month", N_("This form needs --month with the month, as YYYY-MM."))
+
+DAYCARE = Feature(
+    name="daycare",
+    label=N_("Day care"),
+    topic="daycare",
+    forms=(Form("daycare-sign-in", N_("Day-care sign-in sheet"), "app.services.daycare_print:sign_in_for",
+                _NEEDS_DATE, "app.services.daycare_print:some_day"),
+           Form("kitchen-order", N_("Kitchen order"), "app.services.daycare_print:kitchen_order_for",
+                _NEEDS_DATE, "app.services.daycare_print:some_day"),
+           Form("meal-bills", N_("Meal bills"), "app.services.daycare_print:meal_bills_for",
+                _NEEDS_MONTH, "app.services.daycare_print:some_month"),
+           Form("daycare-month", N_("Day-care month summary"), "app.services.daycare_print:month_summary_for",
+                _NEEDS_MONTH, "app.services.daycare_print:some_month")),
+    # --resident (meal-bills: one elder's bill) is the residents' option.
+    print_options=(
+        PrintOption(("--date",), N_("the day (daycare-sign-in, kitchen-order)"),
+                    {"type": "date", "metavar": "YYYY-MM-DD"}),
+        PrintOption(("--month",), N_("the month (meal-bills, daycare-month)"), {"metavar": "YYYY-MM"}),
+        PrintOption(("--daycare",), N_("member-cards: only the elders enrolled in day care"),
+                    {"action": "store_true"}),
+    ),
+    seed="app.services.daycare:seed",
+    demo="app.services.demo.daycare:fill",
+    figures="app.services.daycare:figures",
+    tab="app.views.daycare.tab:DaycareTab",
+    settings=(SettingsAction(N_("Meal prices and subsidies…"), "app.views.daycare.settings:edit_prices",
+                             "daycare.prices"),
+              SettingsAction(N_("Diets…"), "app.views.daycare.settings:edit_diets", "daycare.prices"),
+              SettingsAction(N_("Meal subsidy categories…"), "app.views.daycare.settings:edit_subsidy_categories",
+                             "daycare.prices"),
+              SettingsAction(N_("Day-care closing time…"), "app.views.daycare.settings:edit_closing_time",
+                             "daycare.prices")),
+    resident_lines="app.services.daycare:resident_lines",
+    resident_action=ResidentAction(N_("Day care…"), N_("Show this elder in day-care, or enrol them"),
+                                   "daycare.attend"),
+)
+
 # The order of the tabs, the menus and the report's sections.
-FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER)
+FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE)
 
 
 def feature(name: str) -> Feature:
@@ -182,3 +225,20 @@ def feature(name: str) -> Feature:
 def forms() -> dict[str, tuple[Feature, Form]]:
     """Every printable form by its name, in the order of the features."""
     return {form.name: (f, form) for f in FEATURES for form in f.forms}
+
+
+def warm_up() -> None:
+    """Load, on the worker, what a first print or import would otherwise load on the GUI thread
+    (0.1–0.2 s at a click): the ORM's mapper set-up, every form's module (reportlab), openpyxl,
+    and the pinyin dictionaries (190,000 lists: loaded in the middle of an import, every young
+    garbage collection then walks them). Start-up goes without them; the window runs this once
+    it is up, and then freezes what exists (views/gui.py), so no collection walks it again."""
+    from sqlalchemy.orm import configure_mappers
+
+    from app.services import pinyin
+
+    configure_mappers()
+    for _feature, form in forms().values():
+        import_module(form.make.partition(":")[0])
+    import_module("openpyxl")
+    pinyin.search_keys("邻里中心")

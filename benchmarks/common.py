@@ -1,29 +1,41 @@
 """Helpers shared by the benchmark scripts: demo databases at each scale."""
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout being measured: this one, or another (`python -m benchmarks --root DIR` sets it).
+ROOT = Path(os.environ.get("DESK_BENCH_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
-SCALES = {"village": 1500, "town": 26000, "town-30k": 30000}
+SCALES = {"village": 1500, "town": 26000, "town-30k": 30000, "town-2x": 52000, "town-4x": 104000}
+
+
+def schema_head() -> str:
+    """The newest migration of the checkout measured ("0006"): databases are cached per schema,
+    since a newer program migrates a database that an older one then refuses."""
+    return max(p.name.split("_")[0] for p in (ROOT / "app" / "migrations" / "versions").glob("0*.py"))
 
 
 def demo_database(scale: str, folder: Path | None = None) -> Path:
-    """A demo database of the given scale, built once per folder."""
+    """A demo database of the given scale, built once per folder (and schema)."""
     from app.db import open_database, sqlite_url
     from app.services.demo import fill_demo
 
-    folder = folder or Path(tempfile.gettempdir()) / "desk-bench"
+    folder = folder or Path(tempfile.gettempdir()) / "desk-bench" / f"schema-{schema_head()}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{scale}.sqlite3"
     if not path.exists():
-        db = open_database(sqlite_url(path))
+        # Built under another name and renamed, so an interrupted build is never taken for a database.
+        partial = folder / f"{scale}.partial.sqlite3"
+        partial.unlink(missing_ok=True)
+        db = open_database(sqlite_url(partial))
         fill_demo(db, "village" if scale == "village" else "town", head_count=SCALES[scale])
         db.dispose()
+        partial.rename(path)
     return path
 
 

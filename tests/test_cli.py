@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__
+from app import __version__, features
 from app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -564,7 +564,7 @@ def test_printable_forms_match_the_printing_service():
     form_arg = next(a for a in print_parser._actions if a.dest == "form")
     assert list(form_arg.choices) == list(printing.forms())
     assert ["registration", "roster", "member-cards", "receipt", "dispatch-slip", "authorisation",
-            "ledger"] == list(printing.forms())
+            "ledger", "daycare-sign-in", "kitchen-order", "meal-bills", "daycare-month"] == list(printing.forms())
     status_arg = next(a for a in print_parser._actions if a.dest == "status")
     assert set(status_arg.choices) == set(counter_print.LEDGER_STATUSES)
     # Every form's function exists and every feature's permission is a real one.
@@ -585,7 +585,8 @@ def test_self_test_opens_the_window_offscreen_and_reports_no_error(tmp_path, cap
     capsys.readouterr()
     assert main(["--db", str(db), "self-test", "--seconds", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "自检通过" in out and "2" in out
+    tabs = sum(1 for f in features.FEATURES if f.tab)
+    assert "自检通过" in out and f"共 {tabs} 个标签页" in out
 
 
 def test_self_test_fails_when_the_window_logs_an_error(tmp_path, capsys, qapp, monkeypatch):

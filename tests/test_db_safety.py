@@ -209,3 +209,26 @@ def test_a_database_opened_where_there_is_no_data_folder_is_not_listed(db_path):
     open_database(sqlite_url(db_path)).dispose()  # a script's scratch database
     assert not data_folder().exists()
     assert not was_opened_before(db_path)
+
+
+def test_the_quick_check_can_wait_for_the_window_but_never_before_a_migration(db_path):
+    filled_database(db_path)
+    damage(db_path)
+    # At head: the window opens it and runs Database.check_integrity() on the worker.
+    db = open_database(sqlite_url(db_path), quick_check=False)
+    with pytest.raises(DatabaseError, match="备份"):
+        db.check_integrity()
+    db.dispose()
+    # A migration is never run on a damaged file, checked or not.
+    import shutil
+    from pathlib import Path
+
+    old = db_path.with_name("old.sqlite3")
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "db-0005.sqlite3", old)
+    with open(old, "r+b") as fh:  # a table page's cell pointers
+        fh.seek((old.stat().st_size // 4096 // 2) * 4096 + 8)
+        fh.write(b"\xff" * 64)
+    before = digest(old)
+    with pytest.raises(DatabaseError, match="备份"):
+        open_database(sqlite_url(old), quick_check=False)
+    assert digest(old) == before

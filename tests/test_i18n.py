@@ -39,7 +39,8 @@ def test_placeholders_survive_translation():
 
     for m in read_po(PO.open("rb"), locale="zh_CN"):
         if m.id:
-            assert set(re.findall(r"{\w*}", m.id)) == set(re.findall(r"{\w*}", m.string)), m.id
+            # the names only: "{month:02d}" may be "{month}" in a language without leading zeros
+            assert set(re.findall(r"{(\w*)[^}]*}", m.id)) == set(re.findall(r"{(\w*)[^}]*}", m.string)), m.id
 
 
 def test_switching_language_changes_messages():

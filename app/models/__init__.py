@@ -4,6 +4,8 @@ from app.models.base import Base
 from app.models.calendar import Holiday
 from app.models.consent import Consent
 from app.models.counter import RequestCategory, Ticket, TicketEvent
+from app.models.daycare import (Attendance, DaycareContact, DaycareProfile, Diet, Meal, MealPrice,
+                                 SubsidyCategory, WalkInMeals)
 from app.models.grid import COMMUNITY, GRID, SUB_GRID, Grid
 from app.models.resident import FamilyLink, Resident, Tag, resident_tags
 from app.models.settings import Setting
@@ -11,4 +13,6 @@ from app.models.staff import Staff
 
 __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "FamilyLink",
            "resident_tags", "Setting", "Staff", "AuditLog", "Consent",
-           "RequestCategory", "Holiday", "Ticket", "TicketEvent"]
+           "RequestCategory", "Holiday", "Ticket", "TicketEvent",
+           "Diet", "SubsidyCategory", "DaycareProfile", "DaycareContact", "Attendance", "Meal",
+           "WalkInMeals", "MealPrice"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import logging
 import re
 import threading
@@ -22,8 +23,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -446,13 +446,44 @@ def signature_block(width: float) -> Table:
     return table
 
 
-def qr_drawing(payload: str, size: float = 22 * mm) -> Drawing:
-    widget = QrCodeWidget(payload, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    drawing.initialFontName = FONT  # else rendering the drawing selects Helvetica into the PDF
-    return drawing
+class QrCode(Flowable):
+    """A QR code (error correction M, a quiet zone of 4 modules) `size` points square, drawn
+    straight on the canvas as one filled path of its dark runs: reportlab's QrCodeWidget builds
+    a checked shape object per run and draws the code twice to measure it (most of the time of a
+    sheet of member cards)."""
+
+    QUIET = 4
+
+    def __init__(self, payload: str, size: float):
+        super().__init__()
+        self.payload = payload
+        self.width = self.height = size
+
+    def wrap(self, *_args):
+        return self.width, self.height
+
+    def draw(self):
+        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        code.addData(self.payload)
+        code.make()
+        box = self.width / (code.getModuleCount() + 2 * self.QUIET)
+        canv = self.canv
+        path = canv.beginPath()
+        for r, modules in enumerate(code.modules):
+            c = 0
+            for dark, run in itertools.groupby(map(bool, modules)):
+                count = len(list(run))
+                if dark:
+                    path.rect((c + self.QUIET) * box, self.height - (r + self.QUIET + 1) * box, count * box, box)
+                c += count
+        canv.saveState()
+        canv.setFillColor(colors.black)
+        canv.drawPath(path, stroke=0, fill=1)
+        canv.restoreState()
+
+
+def qr_drawing(payload: str, size: float = 22 * mm) -> QrCode:
+    return QrCode(payload, size)
 
 
 def spacer(height_mm: float) -> Spacer:

@@ -45,6 +45,9 @@ BACKUP_RESTORE = "backup.restore"
 BACKUP_COPY = "backup.copy"                   # a backup to a folder outside the program (USB stick)
 COUNTER_RECEIVE = "counter.receive"           # receive a request at the service counter (受理)
 COUNTER_HANDLE = "counter.handle"             # move a ticket on: dispatch, handle, resolve, follow up …
+DAYCARE_ENROL = "daycare.enrol"               # enrol elders in day-care, change, pause, resume, leave
+DAYCARE_ATTEND = "daycare.attend"             # check-in and check-out, corrections, paper sheets, meals
+DAYCARE_PRICES = "daycare.prices"             # meal prices and subsidies, diets, subsidy categories
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -70,6 +73,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     BACKUP_COPY: _ADMIN,
     COUNTER_RECEIVE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
     COUNTER_HANDLE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    DAYCARE_ENROL: _STAFF,
+    DAYCARE_ATTEND: _STAFF,
+    DAYCARE_PRICES: _ADMIN,
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -92,6 +98,9 @@ PERMISSION_LABELS: dict[str, str] = {
     BACKUP_COPY: N_("copy the database to another folder"),
     COUNTER_RECEIVE: N_("receive requests at the service counter"),
     COUNTER_HANDLE: N_("handle service counter tickets"),
+    DAYCARE_ENROL: N_("enrol elders in day-care or change their enrolment"),
+    DAYCARE_ATTEND: N_("check elders in and out of day-care or record their meals"),
+    DAYCARE_PRICES: N_("set day-care meal prices, subsidies and diets"),
 }
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.i18n import N_, _
-from app.models import AuditLog, Grid, RequestCategory, Resident, Setting, Staff, Ticket
+from app.models import (AuditLog, Diet, Grid, RequestCategory, Resident, Setting, Staff, SubsidyCategory,
+                        Ticket)
 from app.services import access, xlsx
 from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
 from app.services.validators import mask_id_number, mask_phone
@@ -57,6 +58,12 @@ ENTITIES: dict[str, str] = {
     "ticket": N_("Service ticket"),
     "request_category": N_("Request category"),
     "holiday": N_("Holiday"),
+    "daycare_profile": N_("Day-care enrolment"),
+    "daycare_attendance": N_("Day-care attendance"),
+    "daycare_meal": N_("Day-care meal"),
+    "meal_price": N_("Meal price"),
+    "diet": N_("Diet"),
+    "subsidy_category": N_("Meal subsidy category"),
 }
 
 # Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
@@ -92,6 +99,12 @@ ENTITY_FIELDS: dict[str, str] = {
     "holiday": "app.services.fields:HOLIDAY_TRAIL",
     "ticket": "app.services.counter:TICKET_FIELDS",
     "request_category": "app.services.counter:CATEGORY_FIELDS",
+    "daycare_profile": "app.services.daycare:PROFILE_FIELDS",
+    "daycare_attendance": "app.services.daycare:ATTENDANCE_FIELDS",
+    "daycare_meal": "app.services.daycare:MEAL_FIELDS",
+    "meal_price": "app.services.daycare:PRICE_FIELDS",
+    "diet": "app.services.daycare:CHOICE_FIELDS",
+    "subsidy_category": "app.services.daycare:CHOICE_FIELDS",
 }
 _COMMON: dict[str, Field] = {
     **{key: Field(label) for key, label in FIELD_LABELS.items()},
@@ -105,6 +118,8 @@ REFERENCES = {
     "request_category": (RequestCategory, RequestCategory.name),
     "ticket": (Ticket, Ticket.number),
     "staff": (Staff, Staff.display_name),
+    "diet": (Diet, Diet.name),
+    "subsidy_category": (SubsidyCategory, SubsidyCategory.name),
 }
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
@@ -911,8 +911,17 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
     dispatched or being handled. `query` matches the ticket number (also as scanned from a
     receipt's QR code), the requester's name or phone, the assignee and the description."""
     today = today or dt.date.today()
-    # The requester's name and phone only: loading whole Resident objects doubled the time.
-    stmt = select(Ticket, RequestCategory.name, Resident.id, Resident.name, Resident.phone, Grid.name) \
+    # Plain rows in TicketInfo's field order (a year's tickets are thousands: ORM objects and
+    # attribute look-ups cost more than the query), the requester's name and phone only.
+    registered = Resident.id.is_not(None)
+    stmt = select(
+        Ticket.id, Ticket.number, case((registered, Resident.name), else_=Ticket.walk_in_name),
+        case((registered, Resident.phone), else_=Ticket.walk_in_phone), Ticket.resident_id, Ticket.category_id,
+        func.coalesce(RequestCategory.name, ""), Ticket.channel, Ticket.description, Ticket.urgency, Ticket.level,
+        Ticket.assignee, Ticket.grid_id, func.coalesce(Grid.name, ""), Ticket.status, Ticket.received_on,
+        Ticket.due_on, Ticket.resolved_on, Ticket.held_since, Ticket.held_days, Ticket.satisfaction,
+        Ticket.follow_up_comment, Ticket.follow_up_method, Ticket.proxy_errand, Ticket.proxy_principal,
+        Ticket.proxy_agent, Ticket.proxy_matter) \
         .join(RequestCategory, RequestCategory.id == Ticket.category_id) \
         .outerjoin(Resident, Resident.id == Ticket.resident_id) \
         .outerjoin(Grid, Grid.id == Ticket.grid_id)
@@ -942,14 +951,17 @@ def list_tickets(db: Database, *, status: str | None = None, category_id: int | 
             Resident.name, Resident.phone))))
     if grid is not None:
         stmt = stmt.where(Ticket.grid_id.in_(grids.grid_and_descendants(db, grid)))
-    with db.session() as s:
-        found = s.execute(stmt).all()
+    upper = centre.upper_level(db)
+    with db.engine.connect() as con:
+        found = con.execute(stmt).all()
         # A short list (one resident's tickets) asks only about its own tickets.
-        escalated = _escalated_ids(s, [row[0].id for row in found] if len(found) < 500 else None)
-        upper = centre.upper_level_in(s)
-        rows = [_info(t, cat or "", _Requester(name, phone) if rid is not None else None, grid_name or "",
-                      today, t.id in escalated, upper)
-                for t, cat, rid, name, phone, grid_name in found]
+        escalated = _escalated_ids(con, [t[0] for t in found] if len(found) < 500 else None)
+    rows = []
+    for t in found:
+        status, due_on, held_since = t[14], t[16], t[18]
+        still_open = status in OPEN_STATUSES  # as _overdue and _due_today say
+        rows.append(TicketInfo(*t, still_open and (held_since or today) > due_on,
+                               still_open and held_since is None and due_on == today, t[0] in escalated, upper))
     if overdue_only:
         rows = [r for r in rows if r.overdue]
     if due_today_only:
@@ -993,6 +1005,25 @@ def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
             overdue += _overdue(t, today)
             due += _due_today(t, today)
     return overdue, due
+
+
+def counts_label(overdue: int, due_today: int) -> tuple[str, bool]:
+    """The counter tab's label: what must not be missed (overdue and due-today tickets), and
+    whether it is an alert (anything overdue)."""
+    parts = []
+    if overdue:
+        parts.append(_("{count} overdue").format(count=format_number(overdue)))
+    if due_today:
+        parts.append(_("{count} due today").format(count=format_number(due_today)))
+    label = _("Service counter")
+    if parts:
+        label = _("{tab} ({counts})").format(tab=label, counts=" · ".join(parts))
+    return label, bool(overdue)
+
+
+def tab_label(db: Database) -> tuple[str, bool]:
+    """The tab's label before the tab is built (app/features.py `badge`): counted on the worker."""
+    return counts_label(*counts(db))
 
 
 def ticket_history(db: Database, ticket_id: int) -> list[EventRow]:

@@ -24,7 +24,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -515,26 +515,34 @@ def import_residents(db: Database, path: str | Path, *, dry_run: bool = False,
         rejects_path = Path(rejects_path)
         if rejects_path.exists() and path.exists() and os.path.samefile(rejects_path, path):
             raise ImportFileError(_("The rejects file cannot be the file being imported."))
-    with read_table(path, COLUMNS, mapping=mapping, header_row=header_row, sheet=sheet) as table:
-        layout = table.layout
-        rows = list(table.rows())
-    data_columns = list(layout.mapping)
-    if not any(any(not is_blank(values[i]) for i in data_columns if i < len(values))
-               for _n, values in rows):
-        raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
+    # The rows are read as they are planned, never held all at once: a 50,000-row workbook
+    # held whole (raw and planned) was most of an import's memory. CSV files are read whole.
+    table = read_table(path, COLUMNS, mapping=mapping, header_row=header_row, sheet=sheet)
+    layout = table.layout
+    try:
+        rows: Iterable[tuple[int, list]] = table.rows()
+        if table.encoding is not None:  # CSV: read whole anyway, so the progress can be exact
+            rows = list(rows)
+    except BaseException:
+        table.close()
+        raise
+    # For progress: a workbook's recorded size; 0 (unknown) shows a busy bar.
+    expected = len(rows) if isinstance(rows, list) else table.data_rows or 0
 
     # Matching and inserting happen in one transaction holding the write lock: a second import
     # of the same file at the same time waits, then matches the rows this one inserted.
     writing = False
     try:
-        with db.session() if dry_run else db.write_session() as s:
+        with table, db.session() if dry_run else db.write_session() as s:
             registry = _Registry(s)
             planner = _Planner(registry, layout, dt.date.today())
-            total = len(rows)
-            for done, (number, values) in enumerate(rows, 1):
+            total = 0
+            for total, (number, values) in enumerate(rows, 1):
                 planner.add(number, values)
-                if progress and done % PROGRESS_EVERY == 0:
-                    progress(done, total)
+                if progress and total % PROGRESS_EVERY == 0:
+                    progress(total, max(expected, total) if expected else 0)
+            if planner.empty == total:
+                raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
 
             result = ImportResult(
                 imported=len(planner.new), updated=len(planner.updates), unchanged=planner.unchanged,
@@ -576,20 +584,13 @@ def _write(s: Session, registry: _Registry, planner: _Planner, actor: access.Act
             known[name] = pinyin.search_keys(name)  # as residents._apply does
         return known[name]
 
-    new_rows = []
-    for values, _tags in planner.new:
-        keys, sort_key = search_keys(values["name"])
-        code = new_member_code()
-        while code in codes:
-            code = new_member_code()
-        codes.add(code)
-        new_rows.append(dict(values, member_code=code, active=True, deactivation_reason="",
-                             search_keys=keys, sort_key=sort_key, created_at=now, updated_at=now))
     changes = []
     for rid, values, _tags in planner.updates:
         keys, sort_key = search_keys(values["name"])
         changes.append(dict(values, id=rid, search_keys=keys, sort_key=sort_key, updated_at=now))
-    # The audit trail: one row for the import, one per resident it creates or changes.
+    # The audit trail: one row for the import, one per resident it creates or changes (in that
+    # order). New residents are inserted, tagged and audited a batch at a time, so that only
+    # one batch of their rows and audit entries is held at once.
     trail = [audit.entry(actor, "import", "resident", None, _(
         "{file}: {imported} new, {updated} updated").format(
             file=file_name, imported=len(planner.new), updated=len(planner.updates)), at=now)]
@@ -600,27 +601,37 @@ def _write(s: Session, registry: _Registry, planner: _Planner, actor: access.Act
             _audit_values(registry, stored, old_tags),
             _audit_values(registry, values, old_tags if tag_ids is None else tag_ids)), at=now))
     try:
-        links: list[dict] = []
-        for start in range(0, len(new_rows), _INSERT_BATCH):
-            batch = new_rows[start:start + _INSERT_BATCH]
+        for start in range(0, len(trail), _INSERT_BATCH):
+            s.execute(insert(AuditLog), trail[start:start + _INSERT_BATCH])
+        for start in range(0, len(planner.new), _INSERT_BATCH):
+            planned = planner.new[start:start + _INSERT_BATCH]
+            batch = []
+            for values, _tags in planned:
+                keys, sort_key = search_keys(values["name"])
+                code = new_member_code()
+                while code in codes:
+                    code = new_member_code()
+                codes.add(code)
+                batch.append(dict(values, member_code=code, active=True, deactivation_reason="",
+                                  search_keys=keys, sort_key=sort_key, created_at=now, updated_at=now))
             ids = s.scalars(insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
                             batch).all()
-            for rid, (values, tag_ids) in zip(ids, planner.new[start:start + _INSERT_BATCH]):
-                links.extend({"resident_id": rid, "tag_id": t} for t in tag_ids)
-                trail.append(audit.entry(actor, "create", "resident", rid, values["name"],
-                                         audit.diff({}, _audit_values(registry, values, tag_ids)), at=now))
+            links = [{"resident_id": rid, "tag_id": t} for rid, (_v, tag_ids) in zip(ids, planned) for t in tag_ids]
+            if links:
+                s.execute(insert(resident_tags), links)
+            s.execute(insert(AuditLog), [
+                audit.entry(actor, "create", "resident", rid, values["name"],
+                            audit.diff({}, _audit_values(registry, values, tag_ids)), at=now)
+                for rid, (values, tag_ids) in zip(ids, planned)])
         for start in range(0, len(changes), _INSERT_BATCH):
             s.execute(update(Resident), changes[start:start + _INSERT_BATCH])
         retagged = [(rid, tags) for rid, _v, tags in planner.updates if tags is not None]
         for start in range(0, len(retagged), 500):
             chunk = retagged[start:start + 500]
             s.execute(delete(resident_tags).where(resident_tags.c.resident_id.in_([r for r, _t in chunk])))
-            for rid, tags in chunk:
-                links.extend({"resident_id": rid, "tag_id": t} for t in tags)
-        for start in range(0, len(links), 5000):
-            s.execute(insert(resident_tags), links[start:start + 5000])
-        for start in range(0, len(trail), _INSERT_BATCH):
-            s.execute(insert(AuditLog), trail[start:start + _INSERT_BATCH])
+            links = [{"resident_id": rid, "tag_id": t} for rid, tags in chunk for t in tags]
+            if links:
+                s.execute(insert(resident_tags), links)
     except SQLAlchemyError as exc:
         raise DatabaseError(_("The import could not be saved, so nothing was imported: {error}")
                             .format(error=getattr(exc, "orig", None) or exc)) from exc

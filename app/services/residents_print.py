@@ -157,7 +157,16 @@ def roster_for(db: Database, options, *, actor: access.Actor | None = None) -> b
 
 def member_cards_for(db: Database, options, *, actor: access.Actor | None = None) -> bytes:
     flt = _filter(db, options)  # an unknown grid or tag is refused even with --resident
-    return member_cards_pdf(db, _named_residents(db, options) or flt.ids(db), actor=actor)
+    ids = _named_residents(db, options) or flt.ids(db)
+    if getattr(options, "daycare", False):  # the day-care feature's option (app/features.py)
+        from app.services import daycare
+
+        enrolled = {e.resident_id for e in daycare.list_elders(db) if e.status != "left"}
+        ids = [rid for rid in ids if rid in enrolled]
+        if not ids:
+            raise NotFoundError(_("No elder enrolled in day care matches {selection}.").format(
+                selection=flt.describe(db)))
+    return member_cards_pdf(db, ids, actor=actor)
 
 
 def some_resident(db: Database) -> list[str]:

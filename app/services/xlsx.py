@@ -14,6 +14,7 @@ import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import DeskError
@@ -55,18 +56,43 @@ def write_table(path: str | Path, title: str, headers: Sequence[str], rows: Iter
     Columns in `text_columns` are formatted as text (ID numbers, phones), so Excel
     does not turn them into numbers when someone edits the file.
     """
+    return write_sheets(path, [Sheet(title, headers, rows, tuple(text_columns))], error=error,
+                        max_width=max_width)[0]
+
+
+@dataclass
+class Sheet:
+    """One sheet of `write_sheets`: what `write_table` writes as its one."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    text_columns: Iterable[int] = ()
+
+
+def write_sheets(path: str | Path, sheets: Sequence[Sheet], *, error: type[DeskError] = DeskError,
+                 max_width: int = MAX_WIDTH) -> list[int]:
+    """Write several sheets to one workbook, each as `write_table` writes its one; returns the
+    number of data rows of each. Failures raise `error`."""
     from openpyxl import Workbook
+
+    path = check_target(path, error)
+    if not path.parent.is_dir():
+        raise error(_("The folder {folder} does not exist.").format(folder=path.parent))
+    wb = Workbook(write_only=True)
+    counts = [_add_sheet(wb, sheet, max_width) for sheet in sheets]
+    save_atomically(wb, path, error)
+    return counts
+
+
+def _add_sheet(wb, sheet: Sheet, max_width: int) -> int:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    path = check_target(path, error)
-    if not path.parent.is_dir():
-        raise error(_("The folder {folder} does not exist.").format(folder=path.parent))
-    text_columns = set(text_columns)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
+    headers, text_columns = sheet.headers, set(sheet.text_columns)
+    ws = wb.create_sheet(sheet.title[:31])
     widths = [display_width(h) for h in headers]
 
     def cell(value, column: int):
@@ -92,7 +118,7 @@ def write_table(path: str | Path, title: str, headers: Sequence[str], rows: Iter
 
     # Widths and the frozen header must be set before the first row is written,
     # so the cells are made first and appended after.
-    body = [[cell(v, i) for i, v in enumerate(row)] for row in rows]
+    body = [[cell(v, i) for i, v in enumerate(row)] for row in sheet.rows]
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = min(max_width, max(8, width + 2))
     ws.freeze_panes = "A2"
@@ -105,7 +131,6 @@ def write_table(path: str | Path, title: str, headers: Sequence[str], rows: Iter
     ws.append(header)
     for cells in body:
         ws.append(cells)
-    save_atomically(wb, path, error)
     return len(body)
 
 

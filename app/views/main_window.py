@@ -2,11 +2,13 @@
 interface language changes."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QTabWidget, QWidget)
 from shiboken6 import isValid
 
@@ -18,6 +20,7 @@ from app.services import centre
 from app.services import access
 from app.services.access import Actor
 from app.views import notices
+from app.views.activity import activity
 from app.views.settings.centre_dialog import edit_centre
 from app.views.shared import writes
 from app.views.shared.forms import SavingDialog, show_error
@@ -25,22 +28,28 @@ from app.views.worker import run_in_background
 
 
 DEFAULT_IDLE_MINUTES = 10
+BADGE_DELAY_MS = 200  # unopened tabs' labels are counted this long after the window is shown
+WARM_UP_MS = 1_000  # after the window is shown
 ACCOUNT_CHECK_MS = 30_000  # how often an open window re-reads its own account
-_INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-                 QEvent.Type.Wheel}
+BADGE_MS = 5 * 60_000  # an unopened tab's label is counted again (at midnight, what is due changes)
+
+def _freeze_start_up() -> None:
+    from app.views.gui import garbage_collector
+
+    collector = garbage_collector()
+    # Made by create_application (not by a bare test application); once: a rebuilt window
+    # thaws and freezes anew itself.
+    if collector is not None and not gc.get_freeze_count():
+        collector.freeze_start_up()
 
 
-class _IdleWatcher(QObject):
-    """Restarts the idle timer on every key press or mouse movement in the program."""
+class _Unbuilt(QWidget):
+    """Stands in a feature's place in the tabs until the tab is first shown (or asked for)."""
 
-    def __init__(self, timer: QTimer, parent: QObject):
-        super().__init__(parent)
-        self.timer = timer
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() in _INPUT_EVENTS and self.timer.interval() > 0:
-            self.timer.start()
-        return False
+    def __init__(self, feature: features.Feature):
+        super().__init__()
+        self.feature = feature
+        self.badges = 0  # labels asked for: only the latest one is shown
 
 
 class MainWindow(QMainWindow):
@@ -64,8 +73,7 @@ class MainWindow(QMainWindow):
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self.lock)
-        self._idle_watcher = _IdleWatcher(self.idle_timer, self)
-        QApplication.instance().installEventFilter(self._idle_watcher)
+        activity().input_seen.connect(self._input_seen)
         self.set_idle_minutes(int(ui_settings.value("lock/idle_minutes", DEFAULT_IDLE_MINUTES)))
         # An administrator may deactivate or re-role someone at another desk: their open window
         # follows within a minute instead of keeping the old rights until the next sign-in.
@@ -73,6 +81,10 @@ class MainWindow(QMainWindow):
         self.account_timer.setInterval(ACCOUNT_CHECK_MS)
         self.account_timer.timeout.connect(self.check_account)
         self.account_timer.start()
+        self.badge_timer = QTimer(self)
+        self.badge_timer.setInterval(BADGE_MS)
+        self.badge_timer.timeout.connect(self._count_badges)
+        self.badge_timer.start()
         self._build()
         geometry = ui_settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
@@ -88,26 +100,71 @@ class MainWindow(QMainWindow):
         kept_tab = old.currentIndex() if isinstance(old, QTabWidget) else 0
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.feature_tabs: dict[str, QWidget] = {}
+        self.feature_tabs: dict[str, QWidget] = {}  # each feature's tab, or its stand-in until built
+        self._kept_states: dict = {}  # view states for tabs not built yet
         for feature in features.FEATURES:
             if feature.tab:
                 self._add_tab(feature)
         self.setCentralWidget(self.tabs)
         if old is not None:
             old.deleteLater()
+            from app.views.gui import garbage_collector
+
+            if (collector := garbage_collector()) is not None:
+                collector.thaw()  # the old tabs may be among the frozen start-up objects
         self._build_menus()
         self.tabs.setCurrentIndex(kept_tab)
+        self._build_tab(kept_tab)
+        self.tabs.currentChanged.connect(self._build_tab)
         self.tabs.currentWidget().setFocus()
 
     def _add_tab(self, feature: features.Feature) -> None:
-        """A feature's tab. What a tab may offer besides being a widget: `label_changed(text, alert)`
-        with `current_label()` (e.g. overdue counts on the label), `resident_action(feature, id)`
+        """A feature's place in the tabs: a light stand-in, replaced by the tab itself when it is
+        first shown or asked for (`tab_of`), so an unopened tab costs nothing at start. Its label
+        meanwhile is the feature's `badge` (e.g. what is overdue), counted on the worker.
+
+        What a tab may offer besides being a widget: `label_changed(text, alert)` with
+        `current_label()` (e.g. overdue counts on the label), `resident_action(feature, id)`
         (a button beside a resident that hands over to another feature's tab, whose
         `for_resident(id)` takes it), `item_opened(feature, ref)` (a link to another feature's
         item, whose tab's `open_item(ref)` shows it), and `view_state()`/`restore_view_state()`
         to keep what was typed across a rebuild."""
+        holder = _Unbuilt(feature)
+        self.tabs.addTab(holder, _(feature.label))
+        self.feature_tabs[feature.name] = holder
+        if self.isVisible():  # a rebuild; at start, counted once the window is painted (showEvent)
+            self._count_badge(holder)
+
+    def _count_badge(self, holder: _Unbuilt) -> None:
+        if not holder.feature.badge:
+            return
+        badge = features.resolve(holder.feature.badge)
+        holder.badges += 1
+        asked, db = holder.badges, self.db
+
+        def arrived(label: tuple[str, bool]) -> None:
+            if isValid(holder) and holder.badges == asked and self.tabs.indexOf(holder) >= 0:
+                self._set_tab_label(holder, *label)
+
+        # A failure (a busy database) leaves the label as it was; the next notice counts again.
+        run_in_background(holder, lambda progress: badge(db), on_done=arrived, on_error=lambda exc: None)
+
+    def _build_tab(self, index: int) -> QWidget | None:
+        """The tab at `index`, built now if it was not yet (it then takes the stand-in's place)."""
+        holder = self.tabs.widget(index)
+        if not isinstance(holder, _Unbuilt):
+            return holder
+        feature = holder.feature
         tab = features.resolve(feature.tab)(self.db, self.notice, actor=self.actor)
-        self.tabs.addTab(tab, _(feature.label))
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)  # the same tab stays current: no change to report
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, _(feature.label))
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        holder.deleteLater()
         self.feature_tabs[feature.name] = tab
         if hasattr(tab, "label_changed"):
             tab.label_changed.connect(lambda text, alert, t=tab: self._set_tab_label(t, text, alert))
@@ -116,18 +173,26 @@ class MainWindow(QMainWindow):
             tab.resident_action.connect(self.act_for_resident)
         if hasattr(tab, "item_opened"):
             tab.item_opened.connect(self.open_item)
+        if feature.name in self._kept_states:
+            tab.restore_view_state(self._kept_states.pop(feature.name))
+        return tab
 
     def tab_of(self, feature_name: str) -> QWidget:
-        """The tab of the feature called `feature_name` (app/features.py)."""
-        return self.feature_tabs[feature_name]
+        """The tab of the feature called `feature_name` (app/features.py), built if it was not yet."""
+        return self._build_tab(self.tabs.indexOf(self.feature_tabs[feature_name]))
 
     def _view_states(self) -> dict:
-        return {name: tab.view_state() for name, tab in self.feature_tabs.items() if hasattr(tab, "view_state")}
+        states = dict(self._kept_states)  # of tabs that were not built again since the last rebuild
+        states.update({name: tab.view_state() for name, tab in self.feature_tabs.items()
+                       if not isinstance(tab, _Unbuilt) and hasattr(tab, "view_state")})
+        return states
 
     def _restore_view_states(self, states: dict) -> None:
-        for name, state in states.items():
-            if name in self.feature_tabs:
-                self.feature_tabs[name].restore_view_state(state)
+        """Each tab gets its state back when it is built (the current one at once)."""
+        self._kept_states = {name: state for name, state in states.items() if name in self.feature_tabs}
+        for name in list(self._kept_states):
+            if not isinstance(self.feature_tabs[name], _Unbuilt):
+                self.feature_tabs[name].restore_view_state(self._kept_states.pop(name))
 
     def _display_name(self) -> str:
         """The signed-in person's full name for the status bar (their account name without one)."""
@@ -379,13 +444,13 @@ class MainWindow(QMainWindow):
 
     def act_for_resident(self, feature_name: str, resident_id: int) -> None:
         """From the residents tab: hand this resident to another feature's tab."""
-        tab = self.feature_tabs[feature_name]
+        tab = self.tab_of(feature_name)
         self.tabs.setCurrentWidget(tab)
         tab.for_resident(resident_id)
 
     def open_item(self, feature_name: str, ref: str) -> None:
         """A feature's item clicked elsewhere (in a resident's detail pane): its tab shows it."""
-        tab = self.feature_tabs[feature_name]
+        tab = self.tab_of(feature_name)
         self.tabs.setCurrentWidget(tab)
         tab.open_item(ref)
 
@@ -411,6 +476,29 @@ class MainWindow(QMainWindow):
     def _on_notice(self, what: str) -> None:
         if what == notices.CENTRE:
             self._update_title()
+        self._count_badges()
+
+    def _count_badges(self) -> None:
+        for holder in self.feature_tabs.values():  # a built tab keeps its own label
+            if isinstance(holder, _Unbuilt):
+                self._count_badge(holder)
+
+    def _input_seen(self) -> None:
+        """Every key press or mouse movement restarts the idle lock's count."""
+        if self.idle_timer.interval() > 0:
+            self.idle_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_warming", False):
+            self._warming = True
+            QTimer.singleShot(BADGE_DELAY_MS, lambda: isValid(self) and self._count_badges())
+            # Once the window is up and painted, the worker loads what the first print or import
+            # needs, so that click does not stall the window (features.warm_up); then what start-up
+            # made is frozen for the garbage collector (views/gui.py).
+            QTimer.singleShot(WARM_UP_MS, lambda: isValid(self) and run_in_background(
+                self, lambda _progress: features.warm_up(), on_done=lambda _result: _freeze_start_up(),
+                on_error=lambda _exc: _freeze_start_up()))
 
     # -- first start ---------------------------------------------------------------------------
     def fill_demo_data(self) -> None:
@@ -441,6 +529,17 @@ class MainWindow(QMainWindow):
                                                                   actor=self.actor),
                           on_done=done, on_error=failed, on_progress=progress)
 
+    def check_database(self, then=None) -> None:
+        """SQLite's quick check of the open database, on the worker (it reads the whole file, so
+        start-up leaves it until the window is up); a damaged database closes the window, saying to
+        restore the latest backup, before anything is written to it. `then()` follows a pass."""
+        def damaged(exc) -> None:
+            self.close()
+            QMessageBox.critical(None, _("Neighbourhood Desk"), getattr(exc, "message", str(exc)))
+
+        run_in_background(self, lambda _progress: self.db.check_integrity(),
+                          on_done=lambda _result: then and then(), on_error=damaged)
+
     def daily_backup(self) -> None:
         """Today's automatic backup of this database (remade when it changed since), in the background."""
         from app.services import backup
@@ -452,7 +551,8 @@ class MainWindow(QMainWindow):
         run_in_background(self, lambda progress: backup.auto_backup(self.db), on_error=failed)
 
     def closeEvent(self, event) -> None:
-        QApplication.instance().removeEventFilter(self._idle_watcher)
+        with contextlib.suppress(RuntimeError):  # closed twice
+            activity().input_seen.disconnect(self._input_seen)
         self.idle_timer.stop()
         self.ui_settings.setValue("window/geometry", self.saveGeometry())
         self.ui_settings.sync()

@@ -56,6 +56,36 @@ def test_qr_drawing_has_the_requested_size():
     assert (drawing.width, drawing.height) == (25 * mm, 25 * mm)
 
 
+def test_a_qr_code_is_drawn_as_one_path_of_exactly_its_dark_modules():
+    import io
+
+    from reportlab.graphics.barcode import qrencoder
+    from reportlab.pdfgen.canvas import Canvas
+
+    size = 25 * mm
+    code = toolkit.qr_drawing("ND:K7Q4M2XP", size)
+    canvas = Canvas(io.BytesIO())
+    paths = []
+    canvas.drawPath = lambda path, **kw: paths.append((path, kw))
+    code.drawOn(canvas, 0, 0)
+    assert len(paths) == 1 and paths[0][1] == {"stroke": 0, "fill": 1}
+    expected = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    expected.addData("ND:K7Q4M2XP")
+    expected.make()
+    count = expected.getModuleCount()
+    box = size / (count + 8)  # a quiet zone of four modules on each side
+    dark = set()
+    words = paths[0][0].getCode().split()
+    assert words[0] == "n" and len(words) % 5 == 1
+    for at in range(1, len(words), 5):
+        x, y, w, h, name = words[at:at + 5]
+        assert name == "re" and abs(float(h) - box) < 1e-3
+        row = round((size - float(y)) / box) - 5
+        first = round(float(x) / box) - 4
+        dark.update((row, c) for c in range(first, first + round(float(w) / box)))
+    assert dark == {(r, c) for r in range(count) for c in range(count) if expected.modules[r][c]}
+
+
 def test_long_table_wraps_english_at_spaces_and_chinese_anywhere():
     from app.reports.toolkit import LongTable
 

@@ -417,6 +417,28 @@ def test_lists_and_counts_show_overdue_and_due_today(db, cats):
                                                today=today)} == {due.id, later.id}
 
 
+def test_a_list_row_says_what_the_ticket_itself_says(db, cats):
+    """The list reads plain rows in TicketInfo's field order; get_ticket reads the ORM objects."""
+    import dataclasses
+
+    resident = residents.add_resident(db, ResidentInput(name="林芳", phone="13900001111"), actor=ADMIN)
+    plain = receive(db, cats[1], today=D(2026, 11, 2))
+    held = counter.receive_ticket(db, TicketInput(category_id=cats[0], description="代办低保", resident_id=resident,
+                                                  proxy_errand=True, proxy_agent="林燕", proxy_matter="低保"),
+                                  actor=ADMIN, today=D(2026, 11, 3))
+    drive(db, held.id, ["dispatch"], today=D(2026, 11, 3))
+    counter.move(db, held.id, "hold", actor=ADMIN, note="等材料", today=D(2026, 11, 4))
+    escalated = receive(db, cats[1], today=D(2026, 11, 2))
+    counter.move(db, escalated.id, "escalate", actor=ADMIN, note="网格办不了", today=D(2026, 11, 3))
+    done = receive(db, cats[1], today=D(2026, 11, 2))
+    drive(db, done.id, ["dispatch", "start", "resolve"], today=D(2026, 11, 4))
+    today = D(2026, 11, 6)
+    rows = counter.list_tickets(db, today=today)
+    assert {r.id for r in rows} == {plain.id, held.id, escalated.id, done.id}
+    for row in rows:
+        assert dataclasses.astuple(row) == dataclasses.astuple(counter.get_ticket(db, row.id, today)), row.number
+
+
 def test_figures_on_a_hand_built_month(db, cats):
     a, b = cats
     # T5: received Fri 30 Oct (before the month), due Wed 4 Nov, resolved Mon 2 Nov: 1 day, on time, grid.

@@ -406,6 +406,47 @@ def test_progress_is_reported(db, tmp_path):
     assert calls[0] == (250, 600) and calls[-1] == (600, 600)
 
 
+def test_a_workbook_is_imported_as_it_is_read_with_progress_of_its_recorded_size(db, tmp_path, monkeypatch):
+    rows = [["姓名", "联系电话"]] + [[f"居民{i}", f"138{i:08d}"] for i in range(600)]
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    planned = []
+    real_add = importer._Planner.add
+
+    def add(self, number, values):
+        planned.append(number)
+        real_add(self, number, values)
+
+    read = []
+    real_rows = importer.read_table
+
+    def read_table(*args, **kwargs):
+        table = real_rows(*args, **kwargs)
+        sheet_rows = table.sheet.rest()
+
+        def counted():
+            for item in sheet_rows:
+                read.append((item[0], len(planned)))
+                yield item
+        table.sheet._rows = counted()
+        return table
+
+    monkeypatch.setattr(importer._Planner, "add", add)
+    monkeypatch.setattr(importer, "read_table", read_table)
+    calls = []
+    result = import_residents(db, path, progress=lambda d, t: calls.append((d, t)))
+    assert result.imported == 600
+    assert calls[0] == (250, 600) and calls[-1] == (600, 600)
+    # Streamed, not read whole first: each row is planned before the file's next row is read.
+    assert read and all(number - planned_before <= 1 + importer.HEADER_SCAN + 1 for number, planned_before in read)
+
+
+def test_a_file_with_only_empty_rows_below_the_header_is_refused(db, tmp_path):
+    path = write_xlsx(tmp_path / "e.xlsx", [["姓名", "联系电话"], [None, None], ["", " "]])
+    with pytest.raises(ImportFileError, match="e.xlsx"):
+        import_residents(db, path)
+    assert residents.count_residents(db) == 0
+
+
 def test_a_viewer_may_not_import(db, tmp_path):
     path = write_csv(tmp_path / "a.csv", [["姓名"], ["林芳"]])
     with pytest.raises(access.PermissionDenied):

@@ -36,6 +36,9 @@ EXPECTED = {
     access.BACKUP_COPY: {A},
     access.COUNTER_RECEIVE: {A, D, G},
     access.COUNTER_HANDLE: {A, D, G},
+    access.DAYCARE_ENROL: {A, D},
+    access.DAYCARE_ATTEND: {A, D},
+    access.DAYCARE_PRICES: {A},
 }
 
 

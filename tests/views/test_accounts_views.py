@@ -193,7 +193,8 @@ def test_a_locked_desk_shows_no_personal_data_and_gives_it_back(window, db, regi
 
     tab = window.tab_of("residents")
     tab.search.box.setText("蔡良剑")
-    assert "蔡良剑" in _visible_texts(window)  # the detail pane shows the resident
+    qtbot.waitUntil(lambda: "蔡良剑" in tab.detail.text())  # the detail pane shows the resident
+    assert "蔡良剑" in _visible_texts(window)
     record = ResidentDialog(db, registry["蔡良剑"], window, actor=admin)
     qtbot.addWidget(record)
     record.show()

@@ -4,6 +4,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWizard
 
 from app.services import residents
 from app.views.residents.import_wizard import ImportWizard
+from tests.views.conftest import settle
 
 
 def ledger(path):
@@ -25,7 +26,12 @@ def test_walk_the_import_wizard_from_file_to_summary(app, db, qtbot, tmp_path, a
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     wizard.file_page.path_edit.setText(str(source))
     wizard.next()
+    # The file is read on the worker; the page says so and waits, then moves on by itself.
+    assert wizard.currentPage() is wizard.file_page and wizard.file_page.busy.isVisible()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    settle(qtbot)
     assert wizard.currentPage() is wizard.mapping_page
+    assert not wizard.file_page.busy.isVisible()
     combos = wizard.mapping_page.combos
     assert combos[0].currentData() == "name" and combos[1].currentData() == "id_number"
     assert combos[6].currentData() is None  # 经办人 is not a resident field
@@ -52,8 +58,10 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_first_page(app, db, 
     wizard.show()
     wizard.file_page.path_edit.setText(str(bad))
     wizard.next()
+    settle(qtbot)
     assert wizard.currentPage() is wizard.file_page
     assert wizard.file_page.error.text()
+    assert wizard.file_page.path_edit.isEnabled() and wizard.button(QWizard.WizardButton.NextButton).isEnabled()
 
 
 def test_export_button_saves_the_list_masked(window, qtbot, tmp_path, monkeypatch):

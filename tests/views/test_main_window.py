@@ -8,7 +8,7 @@ from app.views.main_window import MainWindow
 
 
 def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案", "便民服务"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案", "便民服务", "日间照料"]
     assert window.db_label.text() == f"数据库：{db.label}"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["文件(&F)", "设置(&S)", "语言(&L)", "帮助(&H)"]
@@ -120,3 +120,61 @@ def test_the_about_box_lists_the_parts_that_exist(window, monkeypatch):
     window.about()
     parts = ", ".join(f.label for f in features.FEATURES)
     assert f"centre: {parts}. Works offline." in shown[1] and "day-care" not in shown[1]
+
+
+def test_the_counter_label_counts_before_the_counter_tab_is_built(window, db, qtbot):
+    import datetime as dt
+
+    from app.services import counter
+    from app.services.counter import TicketInput
+    from app.views.main_window import _Unbuilt
+    from tests.conftest import ADMIN
+    from tests.views.conftest import settle
+
+    counter.ensure_default_catalogue(db, actor=ADMIN)
+    category = counter.list_categories(db)[0].id
+    late = dt.date.today() - dt.timedelta(days=30)
+    counter.receive_ticket(db, TicketInput(category_id=category, description="咨询社保转移", walk_in_name="陈阿姨",
+                                           walk_in_phone="13812345678"), actor=ADMIN, today=late)
+    window.notice.changed.emit("tickets")  # counted on the worker
+    settle(qtbot)
+    assert isinstance(window.tabs.widget(1), _Unbuilt)  # not built to say so
+    assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
+    assert window.tabs.tabBar().tabTextColor(1).name() == "#b71c1c"
+    window.switch_language("en")  # a rebuild counts again, in the new language
+    settle(qtbot)
+    assert isinstance(window.tabs.widget(1), _Unbuilt) and window.tabs.tabText(1) == "Service counter (1 overdue)"
+    tab = window.tab_of("counter")
+    assert window.tabs.tabText(1) == "Service counter (1 overdue)" and tab.current_label()[1]
+
+
+def test_a_tab_keeps_what_was_typed_across_rebuilds_before_it_is_shown_again(window, qtbot):
+    from app.views.main_window import _Unbuilt
+
+    qtbot.keyClicks(window.tab_of("residents").search.box, "clj")
+    window.tabs.setCurrentIndex(1)
+    window.switch_language("en")
+    window.switch_language("zh_CN")  # the residents tab was not shown in between
+    assert isinstance(window.tabs.widget(0), _Unbuilt)
+    window.tabs.setCurrentIndex(0)
+    assert window.tab_of("residents").search.box.text() == "clj"
+
+
+def test_a_database_found_damaged_after_start_closes_the_window_saying_so(window, qtbot, monkeypatch):
+    from app.errors import DatabaseError
+    from app.views import main_window
+    from tests.views.conftest import settle
+
+    shown = []
+    monkeypatch.setattr(main_window.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    backed_up = []
+    window.check_database(then=lambda: backed_up.append(True))  # a sound database: then the backup
+    settle(qtbot)
+    assert backed_up == [True] and window.isVisible() and not shown
+
+    def damaged():
+        raise DatabaseError("数据库已损坏，请恢复最近的备份。")
+    monkeypatch.setattr(window.db, "check_integrity", damaged)
+    window.check_database(then=lambda: backed_up.append(True))
+    settle(qtbot)
+    assert shown == ["数据库已损坏，请恢复最近的备份。"] and not window.isVisible() and backed_up == [True]

@@ -22,10 +22,11 @@ def test_preview_pages_through_zooms_and_saves(app, qtbot, tmp_path, monkeypatch
     dialog = PrintPreviewDialog(None, "测试", three_pages, "test.pdf")
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.document.pageCount() > 0, timeout=20000)
+    qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=20000)
     pages = dialog.document.pageCount()
     assert pages >= 3 and dialog.page_total.text() == f"/ 共 {pages} 页"
-    assert dialog.print_button.isEnabled() and not dialog.progress.isVisible()
+    # The view gets the document once the worker has had pdfium measure every page.
+    assert dialog.view.document() is dialog.document and not dialog.progress.isVisible()
     qtbot.mouseClick(dialog.zoom_in, Qt.MouseButton.LeftButton)
     assert dialog.view.zoomFactor() == 1.25
     qtbot.mouseClick(dialog.zoom_out, Qt.MouseButton.LeftButton)

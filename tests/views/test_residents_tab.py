@@ -22,6 +22,7 @@ def test_typing_initials_finds_the_resident_and_shows_the_record(window, qtbot):
     box = window.tab_of("residents").search.box
     qtbot.keyClicks(box, "clj")
     assert names_shown(window) == ["蔡良剑"]
+    qtbot.waitUntil(lambda: "蔡良剑" in window.tab_of("residents").detail.text())  # after a pause in typing
     detail = window.tab_of("residents").detail.text()
     assert "蔡良剑" in detail and "110105********002X" in detail and "1949年12月31日" in detail
     assert window.tab_of("residents").count_label.text() == "共 1 人"
@@ -105,8 +106,8 @@ def test_the_detail_pane_lists_the_latest_tickets_and_a_click_opens_one(window, 
                                                    description=f"第{i}件事"), actor=admin) for i in range(7)]
     tab = window.tab_of("residents")
     type_chinese(tab.search.box, "陈良")
+    qtbot.waitUntil(lambda: "便民服务诉求：办理中 7 件，共 7 件" in tab.detail.text())  # after the pause
     text = tab.detail.text()
-    assert "便民服务诉求：办理中 7 件，共 7 件" in text
     links = re.findall(r"href='counter:([^']+)'", text)
     assert len(links) == counter.RESIDENT_LINES_SHOWN and set(links) <= {t.number for t in made}
     assert "已受理" in text  # each with its status (and date)
@@ -115,11 +116,11 @@ def test_the_detail_pane_lists_the_latest_tickets_and_a_click_opens_one(window, 
     assert window.tab_of("counter").current.number == links[0]
 
 
-def test_family_members_are_listed_with_the_punctuation_of_the_language(window, db, registry, app):
+def test_family_members_are_listed_with_the_punctuation_of_the_language(window, db, registry, app, qtbot):
     residents.link_family(db, registry["陈良"], registry["陈安"], "spouse", actor=ADMIN)
     tab = window.tab_of("residents")
     type_chinese(tab.search.box, "陈良")
-    assert "配偶：陈安" in tab.detail.text()
+    qtbot.waitUntil(lambda: "配偶：陈安" in tab.detail.text())  # after the pause in typing
     window.switch_language("en")
     tab = window.tab_of("residents")
     assert "Spouse: 陈安" in tab.detail.text() and "：" not in tab.detail.text().split("Family")[1]
@@ -137,3 +138,49 @@ def test_the_resident_dialog_is_titled_as_a_file(window, db, registry, admin):
     dialog = ResidentDialog(db, registry["陈良"], actor=admin)
     assert dialog.windowTitle() == "居民档案"
     dialog.close()
+
+
+def test_the_first_page_does_not_wait_for_the_search_index(app, db, registry, qtbot, admin):
+    from app.views.notices import Notices
+    from app.views.residents.tab import ResidentsTab
+
+    tab = ResidentsTab(db, Notices(), actor=admin)
+    qtbot.addWidget(tab)
+    assert tab.search.model.rowCount() == 4 and tab.search.model.index(0, 0).data() == "蔡良剑"
+    assert residents._INDEX not in db.cache  # the list came from SQL
+    tab.show()
+    qtbot.waitUntil(lambda: residents._INDEX in db.cache)  # built on the worker once shown
+    settle(qtbot)
+
+
+def test_the_detail_pane_fills_after_a_pause_in_typing_and_at_once_for_arrows(window, registry, qtbot):
+    tab = window.tab_of("residents")
+    qtbot.keyClicks(tab.search.box, "chen")
+    assert tab.search.current_id() == registry["陈安"]
+    assert "陈安" not in tab.detail.text()  # not yet: typing may go on
+    qtbot.waitUntil(lambda: "陈安" in tab.detail.text())
+    qtbot.keyClick(tab.search.box, Qt.Key.Key_Down)
+    assert "陈良" in tab.detail.text()  # an arrow shows the record at once
+
+
+def test_after_a_save_the_grid_finds_the_resident_without_rebuilding_the_index(app, db, registry, qtbot, admin,
+                                                                                monkeypatch):
+    import threading
+
+    from app.views import notices
+    from app.views.residents.tab import ResidentsTab
+
+    tab = ResidentsTab(db, notices.Notices(), actor=admin)
+    qtbot.addWidget(tab)
+    tab.show()
+    settle(qtbot)  # the index is built on the worker
+    qtbot.keyClicks(tab.search.box, "chen")
+    built_here = []
+    build = residents._build
+    monkeypatch.setattr(residents, "_build", lambda *args: built_here.append(
+        threading.current_thread() is threading.main_thread()) or build(*args))
+    rid = residents.add_resident(db, residents.ResidentInput(name="陈新"), actor=ADMIN)
+    tab.notice.changed.emit(notices.RESIDENTS)  # as writes.save does after the save
+    assert rid in [tab.search.model.resident_id(r) for r in range(tab.search.model.rowCount())]
+    settle(qtbot)
+    assert built_here == []  # patched with the saved row, not rebuilt

@@ -22,6 +22,7 @@ from app.views.counter.model import COLUMNS, TicketTableModel, level_text, statu
 from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import ListModel
+from app.views.worker import run_in_background
 
 # The "show" filter: (code, label). Open tickets first: that is the desk's work.
 SHOW = [
@@ -95,6 +96,10 @@ class CounterTab(QWidget):
         self.new_button.setEnabled(access.may(actor, access.COUNTER_RECEIVE))
         # Start-up only needs the counts for the tab's label; the list loads when the tab is first seen.
         self._loaded = False
+        self._fetches = 0  # lists asked for: only the latest one is shown
+        self._waiting = False  # for the latest one
+        self._select_on_arrival: int | None = None  # a ticket to select when the list arrives
+        self._widen_if_empty = False  # Enter in the search box: nothing found here, look among all
         self._show_ticket(None)
         self._update_counts()
 
@@ -123,7 +128,7 @@ class CounterTab(QWidget):
         button.setText(_("Print"))
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(button)
-        self.print_receipt_action = menu.addAction(_("Receipt for the resident"), self.print_receipt)
+        self.print_receipt_action = menu.addAction(_("Receipt for the resident"), lambda: self.print_receipt())
         self.print_slip_action = menu.addAction(_("Dispatch slip"), self.print_dispatch_slip)
         self.print_letter_action = menu.addAction(_("Letter of authorisation"), self.print_authorisation)
         menu.addSeparator()
@@ -315,16 +320,7 @@ class CounterTab(QWidget):
     def current_label(self) -> tuple[str, bool]:
         """The tab's label says what must not be missed: overdue and due-today tickets; an alert when
         anything is overdue."""
-        overdue, due_today = self._counts
-        parts = []
-        if overdue:
-            parts.append(_("{count} overdue").format(count=format_number(overdue)))
-        if due_today:
-            parts.append(_("{count} due today").format(count=format_number(due_today)))
-        label = _("Service counter")
-        if parts:
-            label = _("{tab} ({counts})").format(tab=label, counts=" · ".join(parts))
-        return label, bool(overdue)
+        return counter.counts_label(*self._counts)
 
     def refresh(self) -> None:
         """After a change anywhere: the list if it has been seen, the label's counts always."""
@@ -334,31 +330,55 @@ class CounterTab(QWidget):
             self._update_counts()
 
     def reload(self) -> None:
+        """Fetch the list under the current filters on the worker (a year's tickets take longer
+        than a frame); the rows replace the grid's when they arrive, keeping the selected ticket."""
         if not self._loaded:
             self._loaded = True
             self._fill_filter_choices()
-        keep = self.current.id if self.current is not None else None
         today = dt.date.today()
         show = self.show_combo.currentData()
         date_from, date_to = period_range(self.period_combo.currentData(), today)
         status = show if show in ("open", "resolved", "followed_up", "archived") else None
         if show in ("overdue", "due_today", "on_hold"):
             status = "open"
-        try:
-            rows = counter.list_tickets(
-                self.db, status=status, category_id=self.category_combo.currentData(),
-                grid=self.grid_combo.currentData(), overdue_only=show == "overdue",
-                due_today_only=show == "due_today", on_hold_only=show == "on_hold",
-                date_from=date_from, date_to=date_to, query=self.search_box.text(), today=today)
-            overdue, due_today = counter.counts(self.db, today)
-        except DeskError as exc:
-            show_error(self, exc)
-            return
+        filters = dict(status=status, category_id=self.category_combo.currentData(),
+                       grid=self.grid_combo.currentData(), overdue_only=show == "overdue",
+                       due_today_only=show == "due_today", on_hold_only=show == "on_hold",
+                       date_from=date_from, date_to=date_to, query=self.search_box.text(), today=today)
+        self._fetches += 1
+        self._waiting = True
+        self._widen_if_empty = False
+        fetch, db = self._fetches, self.db
+        run_in_background(self, lambda _progress: (counter.list_tickets(db, **filters), counter.counts(db, today)),
+                          on_done=lambda result: self._rows_arrived(fetch, *result),
+                          on_error=lambda exc: self._fetch_failed(fetch, exc))
+
+    def _rows_arrived(self, fetch: int, rows: list[TicketInfo], counts: tuple[int, int]) -> None:
+        if fetch != self._fetches:
+            return  # the filters changed since: a newer list is on its way
+        self._waiting = False
+        wanted, self._select_on_arrival = self._select_on_arrival, None
+        widen, self._widen_if_empty = self._widen_if_empty, False
+        if self.show_combo.currentData() != "all":
+            if wanted is not None and all(r.id != wanted for r in rows):
+                self._select_on_arrival = wanted
+                self._show_everything()  # fetches again
+                return
+            if widen and not rows:
+                self.show_filter("all")  # fetches again
+                return
+        keep = wanted if wanted is not None else self.current.id if self.current is not None else None
         self.model.set_rows(rows)
-        self._update_summary(rows, overdue, due_today)
-        self._set_counts(overdue, due_today)
+        self._update_summary(rows, *counts)
+        self._set_counts(*counts)
         row = self.model.row_of(keep)
         self.select_row(row if row >= 0 else 0)
+
+    def _fetch_failed(self, fetch: int, exc: Exception) -> None:
+        if fetch == self._fetches:
+            self._waiting = False
+            self._select_on_arrival = None
+            show_error(self, exc)
 
     def _update_summary(self, rows: list[TicketInfo], overdue: int, due_today: int) -> None:
         parts = []
@@ -388,12 +408,11 @@ class CounterTab(QWidget):
         self.show_filter(code)
 
     def _search_entered(self) -> None:
-        """Enter (or a scanner's Enter after the receipt's QR code) finds that ticket in any state."""
+        """Enter (or a scanner's Enter after the receipt's QR code) finds that ticket in any state:
+        when nothing under the current filters matches, the search goes on among all tickets."""
         self._search_timer.stop()
-        if self.model.rowCount() == 0 and self.show_combo.currentData() != "all":
-            self.show_filter("all")  # reloads
-        else:
-            self.reload()
+        self.reload()
+        self._widen_if_empty = True  # set after reload(), which clears it
 
     def select_row(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():
@@ -406,21 +425,31 @@ class CounterTab(QWidget):
         self.table.scrollTo(index)
 
     def select_ticket(self, ticket_id: int) -> None:
+        """Select a ticket; one not under the current filters is shown among all tickets."""
         row = self.model.row_of(ticket_id)
-        if row < 0:  # not under the current filters: show everything, loading once
-            for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
-                           self.grid_combo):
-                widget.blockSignals(True)
-            self.search_box.clear()
-            for combo in (self.period_combo, self.category_combo, self.grid_combo):
-                combo.setCurrentIndex(0)
-            self.show_combo.setCurrentIndex(self.show_combo.findData("all"))
-            for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
-                           self.grid_combo):
-                widget.blockSignals(False)
-            self.reload()
-            row = self.model.row_of(ticket_id)
-        self.select_row(row)
+        if row >= 0:
+            self.select_row(row)
+        if self._waiting or row < 0:  # the list on its way may no longer hold it (a step just taken)
+            self._select_on_arrival = ticket_id
+            if row < 0:
+                self.table.selectionModel().clear()
+                self._show_ticket(ticket_id)  # the pane shows it at once; the list follows
+            if not self._waiting:
+                self._show_everything()
+
+    def _show_everything(self) -> None:
+        """Clear the search and the filters, show all tickets, loading once."""
+        for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
+                       self.grid_combo):
+            widget.blockSignals(True)
+        self.search_box.clear()
+        for combo in (self.period_combo, self.category_combo, self.grid_combo):
+            combo.setCurrentIndex(0)
+        self.show_combo.setCurrentIndex(self.show_combo.findData("all"))
+        for widget in (self.search_box, self.period_combo, self.show_combo, self.category_combo,
+                       self.grid_combo):
+            widget.blockSignals(False)
+        self.reload()
 
     def _on_notice(self, what: str) -> None:
         if what in (notices.CATALOGUE, notices.GRIDS) and self._loaded:
@@ -531,9 +560,9 @@ class CounterTab(QWidget):
             return None
         ticket = dialog.ticket  # the dialog's save has told every tab (notices.TICKETS)
         self.search_box.clear()
-        self.select_ticket(ticket.id)
+        self.select_ticket(ticket.id)  # maybe once the list has arrived: print this ticket, not the selected one
         if dialog.print_check.isChecked():
-            self.print_receipt()
+            self.print_receipt(ticket)
         return ticket
 
     def move(self, action: str) -> None:
@@ -583,18 +612,20 @@ class CounterTab(QWidget):
 
         preview(self, title, make_pdf, file_name)
 
-    def _print_ticket(self, title: str, form, file_name: str) -> None:
-        """A form of the selected ticket: `form(db, ticket_id, actor=...)` from services.printing."""
-        if self.current is None:
+    def _print_ticket(self, title: str, form, file_name: str, ticket: TicketInfo | None = None) -> None:
+        """A form of `ticket` (the selected one by default): `form(db, ticket_id, actor=...)` from
+        services.printing."""
+        ticket = ticket or self.current
+        if ticket is None:
             return
-        tid, number = self.current.id, self.current.number
+        tid, number = ticket.id, ticket.number
         self._preview(title, lambda progress: form(self.db, tid, actor=self.actor), file_name.format(number=number))
 
     # Forms load reportlab, which start-up does without.
-    def print_receipt(self) -> None:
+    def print_receipt(self, ticket: TicketInfo | None = None) -> None:
         from app.services import counter_print as printing
 
-        self._print_ticket(_("Service request receipt"), printing.receipt_pdf, _("receipt-{number}.pdf"))
+        self._print_ticket(_("Service request receipt"), printing.receipt_pdf, _("receipt-{number}.pdf"), ticket)
 
     def print_dispatch_slip(self) -> None:
         from app.services import counter_print as printing

@@ -17,6 +17,7 @@ from app.services import importer
 from app.views import notices
 from app.views.shared import writes
 from app.views.shared.list_model import ListModel
+from app.views.worker import run_in_background
 
 PROBLEMS_SHOWN = 12  # row errors listed on the check page; all of them go to the rejects file
 
@@ -42,15 +43,25 @@ class FilePage(QWizardPage):
         self.path_edit.textChanged.connect(self.completeChanged)
         browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self.browse)
+        self.browse_button = browse
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
+        # Reading a big workbook takes a second or more: on the worker, with this to show for it.
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setFormat(_("Reading the file…"))
+        self.busy.setTextVisible(True)
+        self.busy.hide()
+        self.reading = False
+        self._read_path: Path | None = None  # the file whose preview has arrived
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.error)
+        layout.addWidget(self.busy)
         layout.addStretch(1)
 
     def browse(self) -> None:
@@ -60,21 +71,43 @@ class FilePage(QWizardPage):
             self.path_edit.setText(path)
 
     def isComplete(self) -> bool:
-        return bool(self.path_edit.text().strip())
+        return bool(self.path_edit.text().strip()) and not self.reading
 
     def validatePage(self) -> bool:
+        """Next reads the file's first rows on the worker; the page moves on once they arrive."""
         path = Path(self.path_edit.text().strip())
+        if self._read_path == path and self.wiz.preview is not None:
+            self._read_path = None
+            self.wiz.path = path
+            return True
+        if self.reading:
+            return False
         if not path.is_file():
             self.error.setText(_("There is no file at {path}.").format(path=path))
             return False
-        try:
-            self.wiz.preview = importer.preview_file(path)
-        except DeskError as exc:
-            self.error.setText(exc.message)
-            return False
         self.error.clear()
-        self.wiz.path = path
-        return True
+        self._set_reading(True)
+        run_in_background(self, lambda _progress: importer.preview_file(path),
+                          on_done=lambda preview: self._arrived(path, preview), on_error=self._failed)
+        return False
+
+    def _set_reading(self, reading: bool) -> None:
+        self.reading = reading
+        self.busy.setVisible(reading)
+        self.path_edit.setEnabled(not reading)
+        self.browse_button.setEnabled(not reading)
+        self.completeChanged.emit()
+
+    def _arrived(self, path: Path, preview) -> None:
+        self._set_reading(False)
+        self.wiz.preview = preview
+        self._read_path = path
+        self.wiz.next()
+
+    def _failed(self, exc: Exception) -> None:
+        self._set_reading(False)
+        self.error.setText(exc.message if isinstance(exc, DeskError) else _(
+            "Something went wrong and the action was not completed. Details were written to the log file."))
 
 
 class MappingPage(QWizardPage):

@@ -25,31 +25,77 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 INACTIVE_BRUSH = QBrush(QColor("#9a9a9a"))
 
 
+class _EveryoneIds:
+    """The ids of the empty query (everyone, in pinyin order) as a list the model can use,
+    read from SQL as needed: the count and the first rows at once, all ids only when the
+    list is scrolled (or searched) beyond them. The first paint never waits for the search
+    index, whatever the number of residents."""
+
+    FIRST = 500
+
+    def __init__(self, db: Database, include_inactive: bool):
+        self.db, self.include_inactive = db, include_inactive
+        self._count = residents.count_residents(db, include_inactive)
+        self._first = residents.page_ids(db, 0, self.FIRST, include_inactive)
+        self._all: list[int] | None = None if self._count > len(self._first) else self._first
+
+    def _everyone(self) -> list[int]:
+        if self._all is None:
+            self._all = residents.page_ids(self.db, include_inactive=self.include_inactive)
+        return self._all
+
+    def __len__(self) -> int:
+        # As counted, until the model is reset: a row written meanwhile shows at the next
+        # refresh (its notice), and a row gone meanwhile is an empty line until then.
+        return self._count
+
+    def __getitem__(self, key):
+        start, stop = (key.start or 0, key.stop) if isinstance(key, slice) else (key, key + 1)
+        if self._all is None and 0 <= start and stop is not None and stop <= len(self._first):
+            return self._first[key]
+        return self._everyone()[key]
+
+    def index(self, resident_id: int) -> int:
+        if self._all is None and resident_id in self._first:
+            return self._first.index(resident_id)
+        return self._everyone().index(resident_id)
+
+
 class ResidentTableModel(QAbstractTableModel):
     def __init__(self, db: Database, parent=None):
         super().__init__(parent)
         self.db = db
-        self.ids: list[int] = []
+        self.ids: list[int] | _EveryoneIds = []
         self._cache: dict[int, tuple[ResidentRow, tuple[str, ...]]] = {}
         self.query = ""
         self.include_inactive = False
 
     # -- loading ------------------------------------------------------------------
     def search(self, query: str, include_inactive: bool | None = None) -> None:
-        if include_inactive is not None:
+        if include_inactive is not None and include_inactive != self.include_inactive:
             self.include_inactive = include_inactive
+            self._cache.clear()
+        # Typing on (or back) keeps the rows already loaded: most of the next list was on this one
+        # (4 ms a keystroke); another query, or a change notice (refresh), loads them afresh.
+        if not (query.startswith(self.query) or self.query.startswith(query)):
+            self._cache.clear()
         self.query = query
-        ids = residents.search_ids(self.db, query, self.include_inactive)
+        if residents.blank_query(query):
+            ids = _EveryoneIds(self.db, self.include_inactive)
+        else:
+            ids = residents.search_ids(self.db, query, self.include_inactive)
         self.beginResetModel()
         self.ids = ids
-        self._cache.clear()
         self.endResetModel()
 
     def refresh(self) -> None:
+        self._cache.clear()
         self.search(self.query)
 
     def _row(self, row: int) -> tuple[ResidentRow, tuple[str, ...]] | None:
-        rid = self.ids[row]
+        rid = self.resident_id(row)
+        if rid is None:
+            return None
         found = self._cache.get(rid)
         if found is None:
             if len(self._cache) > 5000:
@@ -69,7 +115,15 @@ class ResidentTableModel(QAbstractTableModel):
         return (name, gender, age, row.phone, row.id_number_masked, row.address, row.grid, row.tags)
 
     def resident_id(self, row: int) -> int | None:
-        return self.ids[row] if 0 <= row < len(self.ids) else None
+        try:
+            return self.ids[row] if 0 <= row < len(self.ids) else None
+        except IndexError:  # everyone's list, shorter than counted (see _EveryoneIds)
+            return None
+
+    def row_active(self, row: int) -> bool | None:
+        """Whether the resident on `row` is active (None: no such row), from the loaded page."""
+        found = self._row(row) if 0 <= row < len(self.ids) else None
+        return None if found is None else found[0].active
 
     def row_of(self, resident_id: int) -> int:
         try:
@@ -94,7 +148,7 @@ class ResidentTableModel(QAbstractTableModel):
             found = self._row(index.row())
             return found[1][index.column()] if found else None
         if role == ID_ROLE:
-            return self.ids[index.row()]
+            return self.resident_id(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:  # the whole value, where a narrow column cuts it
             found = self._row(index.row())
             if found is None:

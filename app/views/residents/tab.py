@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
                                QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ from app.views.shared.resident_search import ResidentSearch
 
 
 class ResidentsTab(QWidget):
+    DETAIL_PAUSE_MS = 150
     # A feature's button beside a resident (app/features.py, resident_action): the main window
     # opens that feature's tab and hands it the resident.
     resident_action = Signal(str, int)  # feature name, resident id
@@ -38,7 +39,13 @@ class ResidentsTab(QWidget):
         self.notice = notice
         self.search = ResidentSearch(db, self)
         self.search.activated.connect(self.open_resident)
-        self.search.current_changed.connect(self._show_detail)
+        # While typing, the detail pane (a record, its tickets, a rich-text layout: ~10 ms) waits
+        # for a pause; arrows and clicks fill it at once.
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(self.DETAIL_PAUSE_MS)
+        self._detail_timer.timeout.connect(lambda: self._show_detail(self.search.current_id()))
+        self._index_warmed = False
 
         self.add_button = QPushButton(_("New resident"))
         self.add_button.setShortcut("Ctrl+N")
@@ -79,8 +86,6 @@ class ResidentsTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
         bar.addWidget(self.open_button)
-        for button in self.action_buttons.values():
-            bar.addWidget(button)
         bar.addWidget(self.deactivate_button)
         bar.addWidget(self.print_button)
         bar.addWidget(self.import_button)
@@ -101,9 +106,18 @@ class ResidentsTab(QWidget):
         self.detail.setStyleSheet("QLabel#residentDetail { padding: 10px; background: #fafafa;"
                                   " border: 1px solid #dddddd; }")
 
+        # What other features do for the selected resident sits under their details, not in the
+        # top bar: one button per feature would otherwise widen the window with every new tab.
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.detail, 1)
+        for button in self.action_buttons.values():
+            side_layout.addWidget(button)
+
         split = QSplitter()
         split.addWidget(self.search)
-        split.addWidget(self.detail)
+        split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
 
@@ -118,6 +132,23 @@ class ResidentsTab(QWidget):
         notice.changed.connect(self._on_notice)
         self.search.model.search("")
         self.search.select_row(0)
+        # The first record's details follow the first paint: the list is what the desk waits for.
+        self.search.current_changed.connect(self._current_changed)
+        self._update_buttons(self.search.current_id(), self.search.model.row_active(self.search.current_row()))
+        self._detail_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._index_warmed:
+            # The search index (0.1 s per 26,000 residents) is built on the worker once the
+            # window is up, not before its first paint: the empty list comes from SQL a page at
+            # a time, and the first keystroke finds the index ready (or waits for the build under way).
+            self._index_warmed = True
+            QTimer.singleShot(0, self._warm_index)
+
+    def _warm_index(self) -> None:
+        run_in_background(self, lambda _progress: residents.warm_index(self.db),
+                          on_error=lambda _exc: None)  # failed (database busy): the next search builds it
 
     def view_state(self) -> str:
         """What was typed in the search box, kept when the window is rebuilt."""
@@ -125,10 +156,15 @@ class ResidentsTab(QWidget):
 
     def restore_view_state(self, query: str) -> None:
         self.search.box.setText(query)
+        self._show_detail(self.search.current_id())  # not typing: no pause to wait for
 
     def _on_notice(self, what: str) -> None:
         if what in (notices.RESIDENTS, notices.GRIDS, notices.TAGS):
-            self.search.refresh()
+            self.search.refresh()  # a search patches the index with the saved rows (a millisecond)
+            if what == notices.RESIDENTS and self._index_warmed:
+                # The first letters are scanned again after a patch, and an import (or an empty
+                # search box) leaves the index to rebuild: both on the worker, before the next keystroke.
+                self._warm_index()
         elif what in self._detail_topics:  # the detail pane shows the features' lines of the resident
             self._show_detail(self.search.current_id())
 
@@ -278,7 +314,14 @@ class ResidentsTab(QWidget):
     def _may(self, permission: str) -> bool:
         return access.may(self.actor, permission)
 
-    def _show_detail(self, resident_id: int | None) -> None:
+    def _current_changed(self, resident_id: int | None) -> None:
+        self._update_buttons(resident_id, self.search.model.row_active(self.search.current_row()))
+        if self.search.typing and resident_id is not None:
+            self._detail_timer.start()  # restarted by each keystroke
+        else:
+            self._show_detail(resident_id)
+
+    def _update_buttons(self, resident_id: int | None, active: bool | None) -> None:
         # Buttons follow the signed-in person's rights; the services check again.
         self.add_button.setEnabled(self._may(access.RESIDENTS_CREATE))
         self.import_button.setEnabled(self._may(access.RESIDENTS_IMPORT))
@@ -289,19 +332,24 @@ class ResidentsTab(QWidget):
         self.print_card_action.setEnabled(resident_id is not None)
         self.open_button.setEnabled(resident_id is not None)
         for name, button in self.action_buttons.items():
-            button.setEnabled(resident_id is not None
+            button.setEnabled(resident_id is not None and active is not False
                               and self._may(features.feature(name).resident_action.permission))
+        if active is not None:
+            self.deactivate_button.setText(_("Deactivate…") if active else _("Reactivate…"))
+
+    def _show_detail(self, resident_id: int | None) -> None:
+        self._detail_timer.stop()
         if resident_id is None:
+            self._update_buttons(None, None)
             self.detail.setText(_("No resident selected."))
             return
         try:
             d = residents.get_resident(self.db, resident_id)
         except DeskError:
+            self._update_buttons(resident_id, None)
             self.detail.clear()
             return
-        self.deactivate_button.setText(_("Deactivate…") if d.active else _("Reactivate…"))
-        for name, button in self.action_buttons.items():
-            button.setEnabled(d.active and self._may(features.feature(name).resident_action.permission))
+        self._update_buttons(resident_id, d.active)
         data = d.data
         esc = html.escape
 

@@ -22,6 +22,9 @@ class ResidentSearch(QWidget):
         # With pick_single_only the first result is chosen only when it is the only one: where a
         # wrong pick costs something (a ticket filed under the wrong person), the desk chooses.
         self.pick_single_only = pick_single_only
+        # True while current_changed comes from typing (a new result list), for a listener whose
+        # reaction is dear (the residents tab's detail pane) to wait for a pause.
+        self.typing = False
         self.box = QLineEdit()
         self.box.setClearButtonEnabled(True)
         self.box.setPlaceholderText(_("Search: name, pinyin (cailiangjian), initials (clj), "
@@ -56,7 +59,11 @@ class ResidentSearch(QWidget):
 
     def _search(self) -> None:
         self.model.search(self.box.text())
-        self.select_row(0 if not self.pick_single_only or self.model.rowCount() == 1 else -1)
+        self.typing = True
+        try:
+            self.select_row(0 if not self.pick_single_only or self.model.rowCount() == 1 else -1)
+        finally:
+            self.typing = False
 
     def refresh(self, keep_id: int | None = None) -> None:
         keep_id = keep_id if keep_id is not None else self.current_id()

@@ -1,0 +1,84 @@
+"""One start, in a fresh process (benchmarks/figures.py runs it): prints the wall-clock time at
+which the window is painted. `bare`: a bare PySide6 QMainWindow with one QTabWidget tab.
+`desk DB`: the program's entry module imported as `main.py` would be, then the signed-in main
+window (sign-in itself skipped) shown until the residents list is filled and the search box
+ready, then painted. Run: python benchmarks/startup_child.py bare|desk [DB]
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def wait_until(condition) -> None:
+    """A real event loop until `condition()` holds (a list filled on the worker is waited for)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if condition():
+        return
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: condition() and loop.quit())
+    timer.start(1)
+    loop.exec()
+
+
+def bare() -> None:
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
+
+    app = QApplication([sys.argv[0]])
+    window = QMainWindow()
+    tabs = QTabWidget()
+    tabs.addTab(QWidget(), "居民档案")
+    window.setCentralWidget(tabs)
+    window.resize(1280, 760)
+    window.show()
+    wait_until(window.isVisible)
+    window.repaint()
+    print(time.time(), flush=True)
+    del app
+
+
+def desk(db_path: Path) -> None:
+    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, root)
+    import main  # noqa: F401  (the entry module's imports, in its order)
+    from PySide6.QtWidgets import QLineEdit, QTableView
+
+    from app.db import open_database, sqlite_url
+    from app.services.access import ADMINISTRATOR, Actor
+    from app.views.gui import create_application, install_translations
+    from app.views.main_window import MainWindow
+    from app.views.ui_settings import open_ui_settings
+
+    app = create_application()
+    install_translations(app, "zh_CN")
+    try:  # as the window opens it: SQLite's quick check waits for the window (where a version has that)
+        db = open_database(sqlite_url(db_path), quick_check=False)
+    except TypeError:
+        db = open_database(sqlite_url(db_path))
+    window = MainWindow(db, open_ui_settings(db_path.with_suffix(".ini")), actor=Actor("bench", ADMINISTRATOR))
+    window.resize(1280, 760)
+    window.show()
+
+    def ready() -> bool:
+        box = window.findChild(QLineEdit, "residentSearchBox")
+        if box is None or not (box.isVisible() and box.isEnabled()):
+            return False
+        return any(t.model() is not None and t.model().rowCount() > 0
+                   for t in box.parentWidget().findChildren(QTableView))
+
+    wait_until(ready)
+    window.repaint()
+    print(time.time(), flush=True)
+    assert Path(sys.modules["app"].__file__).resolve().is_relative_to(Path(root).resolve()), "wrong checkout"
+    os._exit(0)  # closing the window and the database is not part of the start
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "bare":
+        bare()
+    else:
+        desk(Path(sys.argv[2]))
