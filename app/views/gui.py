@@ -61,7 +61,7 @@ def install_translations(app: QApplication, lang: str) -> str:
     return lang
 
 
-YOUNG_MS = 100  # the young generation is collected this often (a few ms at most)
+YOUNG_MS = 50  # the young generation is collected this often (a few ms at most)
 OLDER_S = 2  # ... the middle one every 2 s — but not while a job runs, unless for BUSY_OLDER_S
 BUSY_OLDER_S = 30
 FULL_IDLE_S = 5  # a full collection waits for this long without a key press or click, and no job,
