@@ -45,6 +45,7 @@ def desk(db_path: Path) -> None:
     root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
     sys.path.insert(0, root)
     import main  # noqa: F401  (the entry module's imports, in its order)
+    import app.views.gui  # noqa: F401  (then what the command line imports to open the window, first)
     from PySide6.QtWidgets import QLineEdit, QTableView
 
     from app.db import open_database, sqlite_url

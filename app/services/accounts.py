@@ -218,9 +218,10 @@ def own_account(db: Database, *, actor: Actor) -> StaffInfo | None:
     """The signed-in person's account as it is now (None when the actor is not a staff account,
     e.g. the command line's operating-system user): an open window checks it has not been
     deactivated or given another role since sign-in."""
-    with db.session() as s:
-        staff = s.scalar(select(Staff).where(Staff.username == actor.name))
-        return _info(staff) if staff is not None else None
+    table = Staff.__table__  # a plain row (its columns are the attributes _info reads): no ORM set-up at start
+    with db.engine.connect() as con:
+        row = con.execute(select(table).where(table.c.username == actor.name)).first()
+    return _info(row) if row is not None else None
 
 
 def list_staff(db: Database, *, actor: Actor) -> list[StaffInfo]:

@@ -71,9 +71,9 @@ def set_setting(db: Database, key: str, value: str, *, actor: access.Actor) -> N
 
 
 def get_centre(db: Database) -> CentreInfo:
-    with db.engine.connect() as con:  # plain rows: the window's title at start needs no ORM set-up
-        rows = dict(con.execute(select(Setting.key, Setting.value)
-                                .where(Setting.key.in_(_KEYS.values()))).all())
+    table = Setting.__table__  # the window's title at start: no ORM set-up (see residents._RES)
+    with db.engine.connect() as con:
+        rows = dict(con.execute(select(table.c.key, table.c.value).where(table.c.key.in_(_KEYS.values()))).all())
     info = CentreInfo(**{field: rows.get(key, "") for field, key in _KEYS.items()})
     info.upper_level = info.upper_level or DEFAULT_UPPER_LEVEL
     return info
