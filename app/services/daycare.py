@@ -370,19 +370,8 @@ class BillLine:
         return self.amount_fen - self.subsidy_fen
 
 
-@dataclass
-class MealBill:
-    """One elder's meals of a month (月度账单)."""
-
-    resident_id: int
-    name: str
-    month: dt.date                   # the first of the month
-    subsidy_category: str
-    lines: list[BillLine]
-
-    @property
-    def meals(self) -> int:
-        return sum(line.count for line in self.lines)
+class _Totals:
+    """The money of a bill or a summary: the sums of its lines, in fen."""
 
     @property
     def amount_fen(self) -> int:
@@ -395,6 +384,21 @@ class MealBill:
     @property
     def due_fen(self) -> int:
         return sum(line.due_fen for line in self.lines)
+
+
+@dataclass
+class MealBill(_Totals):
+    """One elder's meals of a month (月度账单)."""
+
+    resident_id: int
+    name: str
+    month: dt.date                   # the first of the month
+    subsidy_category: str
+    lines: list[BillLine]
+
+    @property
+    def meals(self) -> int:
+        return sum(line.count for line in self.lines)
 
 
 @dataclass
@@ -412,7 +416,7 @@ class SummaryLine:
 
 
 @dataclass
-class MonthSummary:
+class MonthSummary(_Totals):
     month: dt.date
     lines: list[SummaryLine]
     walk_ins: dict[str, int]         # meal -> walk-in diners
@@ -420,14 +424,6 @@ class MonthSummary:
     @property
     def meals(self) -> int:
         return sum(line.meals for line in self.lines)
-
-    @property
-    def subsidy_fen(self) -> int:
-        return sum(line.subsidy_fen for line in self.lines)
-
-    @property
-    def due_fen(self) -> int:
-        return sum(line.due_fen for line in self.lines)
 
 
 @dataclass
