@@ -1,6 +1,6 @@
 import datetime as dt
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.services import residents
@@ -184,3 +184,32 @@ def test_after_a_save_the_grid_finds_the_resident_without_rebuilding_the_index(a
     assert rid in [tab.search.model.resident_id(r) for r in range(tab.search.model.rowCount())]
     settle(qtbot)
     assert built_here == []  # patched with the saved row, not rebuilt
+
+
+def test_typing_and_the_detail_pane_relay_out_nothing_around_the_grid(window, qtbot):
+    # A count label whose width followed each keystroke, Qt's clear button appearing with the
+    # first character, and the detail pane's new height each re-laid out and repainted the whole
+    # window (two to three times the grid's own paint); what changes now stays where it is.
+    tab = window.tab_of("residents")
+    relaid: list[str] = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                relaid.append(type(obj).__name__)
+            return False
+
+    spy = Spy()
+    for widget in (window, tab):
+        widget.installEventFilter(spy)
+    settle(qtbot)  # the tab labels' counts, made once after the window is shown, relay out the tab bar
+    qtbot.wait(300)
+    settle(qtbot)
+    relaid.clear()
+    for char in "chen":
+        qtbot.keyClicks(tab.search.box, char)
+        qtbot.wait(10)
+    qtbot.waitUntil(lambda: "陈安" in tab.detail.text())
+    qtbot.wait(50)
+    assert tab.count_label.text() == "共 2 人"
+    assert relaid == []

@@ -23,6 +23,8 @@ COLUMNS = [
 ]
 ID_ROLE = Qt.ItemDataRole.UserRole
 INACTIVE_BRUSH = QBrush(QColor("#9a9a9a"))
+_ROLES_SHOWN = frozenset(int(role) for role in (Qt.ItemDataRole.DisplayRole, ID_ROLE, Qt.ItemDataRole.ToolTipRole,
+                                                Qt.ItemDataRole.ForegroundRole))
 
 
 class _EveryoneIds:
@@ -67,6 +69,7 @@ class ResidentTableModel(QAbstractTableModel):
         self.db = db
         self.ids: list[int] | _EveryoneIds = []
         self._cache: dict[int, tuple[ResidentRow, tuple[str, ...]]] = {}
+        self._by_row: dict[int, tuple[ResidentRow, tuple[str, ...]]] = {}  # the same, by row, until reset
         self.query = ""
         self.include_inactive = False
 
@@ -86,6 +89,7 @@ class ResidentTableModel(QAbstractTableModel):
             ids = residents.search_ids(self.db, query, self.include_inactive)
         self.beginResetModel()
         self.ids = ids
+        self._by_row = {}
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -93,6 +97,9 @@ class ResidentTableModel(QAbstractTableModel):
         self.search(self.query)
 
     def _row(self, row: int) -> tuple[ResidentRow, tuple[str, ...]] | None:
+        found = self._by_row.get(row)  # asked for each cell and role of a paint
+        if found is not None:
+            return found
         rid = self.resident_id(row)
         if rid is None:
             return None
@@ -100,10 +107,13 @@ class ResidentTableModel(QAbstractTableModel):
         if found is None:
             if len(self._cache) > 5000:
                 self._cache.clear()
+                self._by_row.clear()
             start = max(0, row - PAGE // 4)
             for key, value in residents.fetch_rows(self.db, self.ids[start:start + PAGE]).items():
                 self._cache[key] = (value, self._display(value))
             found = self._cache.get(rid)
+        if found is not None:
+            self._by_row[row] = found
         return found
 
     @staticmethod
@@ -144,6 +154,9 @@ class ResidentTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        # Called for about ten roles per cell on every paint: the roles not shown return at once.
+        if role not in _ROLES_SHOWN:
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             found = self._row(index.row())
             return found[1][index.column()] if found else None

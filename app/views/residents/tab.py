@@ -4,8 +4,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
-                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QMenu,
+                               QMessageBox, QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
@@ -81,7 +81,12 @@ class ResidentsTab(QWidget):
         self.export_button.clicked.connect(self.export_residents)
         self.inactive_check = QCheckBox(_("Show inactive residents"))
         self.inactive_check.toggled.connect(self.search.set_include_inactive)
-        self.count_label = QLabel()
+        # Sized once for the widest count: a label whose width followed each keystroke's count
+        # re-laid out and repainted the whole window on every key (2-3x the grid's own paint).
+        self.count_label = QLabel(_("{shown} found").format(shown=format_number(9_999_999)))
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setFixedSize(self.count_label.sizeHint())
+        self.count_label.clear()
 
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
@@ -111,7 +116,14 @@ class ResidentsTab(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.detail, 1)
+        # In a scroll area: a long record scrolls instead of being cut, and its changing height
+        # stays inside it (a bare label's new size re-laid out and repainted the whole window).
+        detail_area = QScrollArea()
+        detail_area.setWidget(self.detail)
+        detail_area.setWidgetResizable(True)
+        detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        detail_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_layout.addWidget(detail_area, 1)
         for button in self.action_buttons.values():
             side_layout.addWidget(button)
 

@@ -6,7 +6,7 @@ in the box; Up/Down move through the results and Enter opens the chosen one.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStyle, QTableView, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.i18n import _
@@ -26,7 +26,15 @@ class ResidentSearch(QWidget):
         # reaction is dear (the residents tab's detail pane) to wait for a pause.
         self.typing = False
         self.box = QLineEdit()
-        self.box.setClearButtonEnabled(True)
+        # A clear button that is always there, greyed while the box is empty: Qt's own appears
+        # with the first character, and its appearing re-laid out and repainted the whole window.
+        self.clear_action = self.box.addAction(
+            self.box.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton),
+            QLineEdit.ActionPosition.TrailingPosition)
+        self.clear_action.setToolTip(_("Clear the search"))
+        self.clear_action.setEnabled(False)
+        self.clear_action.triggered.connect(self.box.clear)
+        self.box.textChanged.connect(lambda text: self.clear_action.setEnabled(bool(text)))
         self.box.setPlaceholderText(_("Search: name, pinyin (cailiangjian), initials (clj), "
                                       "or the last 4+ digits of a phone or ID number"))
         self.box.setObjectName("residentSearchBox")
