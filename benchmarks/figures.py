@@ -455,10 +455,12 @@ def keystroke(scale: str, rounds: int) -> None:
     for _round in range(rounds):
         measured += keystrokes(search_box(window), window, changed)
         measured_qt += keystrokes(search_box(window), window, changed, as_qt_paints=True)
+    median = statistics.median
     emit("keystroke → residents grid painted (p95)", scale, p95(baseline), p95(measured), "ms", "≤ 16 ms",
-         f"n={len(measured)}; whole window repainted")
+         f"n={len(measured)}; whole window repainted; medians {median(baseline):.1f} / {median(measured):.1f} ms")
     emit("keystroke → painted as Qt paints it (p95)", scale, p95(baseline_qt), p95(measured_qt), "ms", "≤ 16 ms",
-         f"n={len(measured_qt)}; only what the key changed")
+         f"n={len(measured_qt)}; only what the key changed; medians {median(baseline_qt):.1f} / "
+         f"{median(measured_qt):.1f} ms")
 
 
 # -- 3. search -------------------------------------------------------------------------------------

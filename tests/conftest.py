@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -101,6 +102,21 @@ def real_data_folder_untouched():
         changed = sorted(set((after or {}).items()) ^ set((before or {}).items()))
         raise AssertionError(f"the tests changed the real data folder {REAL_DATA_FOLDER}: "
                              f"{sorted({name for name, _stat in changed})[:20]}")
+
+
+PROJECT_FOLDER = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_folder_untouched():
+    """Fails the run if a test left a file in the project folder: a value that is not a path under
+    tmp_path is a name relative to the current folder, the checkout (exports named 今天 and -123
+    were written there, and committed)."""
+    before = {p.name for p in PROJECT_FOLDER.iterdir() if p.is_file()}
+    yield
+    new = {p.name for p in PROJECT_FOLDER.iterdir() if p.is_file()} - before
+    if new:
+        raise AssertionError(f"the tests wrote files into the project folder {PROJECT_FOLDER}: {sorted(new)}")
 
 
 @pytest.fixture(autouse=True)

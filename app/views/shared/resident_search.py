@@ -6,6 +6,7 @@ in the box; Up/Down move through the results and Enter opens the chosen one.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStyle, QTableView, QVBoxLayout, QWidget
 
 from app.db import Database
@@ -26,15 +27,14 @@ class ResidentSearch(QWidget):
         # reaction is dear (the residents tab's detail pane) to wait for a pause.
         self.typing = False
         self.box = QLineEdit()
-        # A clear button that is always there, greyed while the box is empty: Qt's own appears
-        # with the first character, and its appearing re-laid out and repainted the whole window.
-        self.clear_action = self.box.addAction(
-            self.box.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton),
-            QLineEdit.ActionPosition.TrailingPosition)
+        # A clear button that is always there, blank and disabled while the box is empty: Qt's own
+        # appears with the first character, and its appearing re-laid out and repainted the whole window.
+        self._clear_icon = self.box.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton)
+        self.clear_action = self.box.addAction(QIcon(), QLineEdit.ActionPosition.TrailingPosition)
         self.clear_action.setToolTip(_("Clear the search"))
         self.clear_action.setEnabled(False)
         self.clear_action.triggered.connect(self.box.clear)
-        self.box.textChanged.connect(lambda text: self.clear_action.setEnabled(bool(text)))
+        self.box.textChanged.connect(self._show_clear_button)
         self.box.setPlaceholderText(_("Search: name, pinyin (cailiangjian), initials (clj), "
                                       "or the last 4+ digits of a phone or ID number"))
         self.box.setObjectName("residentSearchBox")
@@ -64,6 +64,11 @@ class ResidentSearch(QWidget):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.current_changed.emit(self.model.resident_id(current.row())))
         self.setFocusProxy(self.box)
+
+    def _show_clear_button(self, text: str) -> None:
+        if self.clear_action.isEnabled() != bool(text):
+            self.clear_action.setEnabled(bool(text))
+            self.clear_action.setIcon(self._clear_icon if text else QIcon())
 
     def _search(self) -> None:
         self.model.search(self.box.text())
