@@ -108,7 +108,8 @@ class Feature:
 
 
 _RESIDENT_FILTERS = (
-    PrintOption(("--resident",), N_("record number of a resident (registration, roster, member-cards); may repeat"),
+    PrintOption(("--resident",), N_("record number of a resident (registration, roster, member-cards, "
+                                    "pickup-cards); may repeat"),
                 {"type": int, "action": "append", "metavar": "ID"}),
     PrintOption(("--estate",), N_("only residents of this estate (registration, roster, member-cards)")),
     PrintOption(("--grid",), N_("only residents or tickets of this grid and the grids below it")),
@@ -189,9 +190,9 @@ DAYCARE = Feature(
                 _NEEDS_MONTH, "app.services.daycare_print:some_month")),
     # --resident (meal-bills: one elder's bill) is the residents' option.
     print_options=(
-        PrintOption(("--date",), N_("the day (daycare-sign-in, kitchen-order)"),
+        PrintOption(("--date",), N_("the day (daycare-sign-in, kitchen-order, session-sheet)"),
                     {"type": "date", "metavar": "YYYY-MM-DD"}),
-        PrintOption(("--month",), N_("the month (meal-bills, daycare-month)"), {"metavar": "YYYY-MM"}),
+        PrintOption(("--month",), N_("the month (meal-bills, daycare-month, class-month)"), {"metavar": "YYYY-MM"}),
         PrintOption(("--daycare",), N_("member-cards: only the elders enrolled in day care"),
                     {"action": "store_true"}),
     ),
@@ -211,8 +212,47 @@ DAYCARE = Feature(
                                    "daycare.attend"),
 )
 
+_NEEDS_CLASS = ("class_name", N_("This form needs --class with the class's name."))
+_NEEDS_CHILD = ("resident", N_("This form needs --resident with the child's record number."))
+
+AFTERSCHOOL = Feature(
+    name="afterschool",
+    label=N_("After-school"),
+    topic="afterschool",
+    forms=(Form("class-roster", N_("Class roster"), "app.services.afterschool_print:class_roster_for",
+                _NEEDS_CLASS, "app.services.afterschool_print:some_class"),
+           Form("session-sheet", N_("After-school sign-in and sign-out sheet"),
+                "app.services.afterschool_print:session_sheet_for", _NEEDS_CLASS,
+                "app.services.afterschool_print:some_session"),
+           Form("class-month", N_("Class month attendance"), "app.services.afterschool_print:class_month_for",
+                _NEEDS_CLASS, "app.services.afterschool_print:some_class_month"),
+           Form("pickup-cards", N_("Pick-up cards"), "app.services.afterschool_print:pickup_cards_for",
+                _NEEDS_CHILD, "app.services.afterschool_print:some_child")),
+    # --date (session-sheet), --month (class-month) are day care's options; --resident (pickup-cards:
+    # the child) the residents'.
+    print_options=(
+        PrintOption(("--class",), N_("the class's name (class-roster, session-sheet, class-month)"),
+                    {"dest": "class_name", "metavar": "NAME"}),
+        PrintOption(("--afterschool",), N_("member-cards: only the children enrolled in after-school classes"),
+                    {"action": "store_true"}),
+    ),
+    seed="app.services.afterschool:seed",
+    demo="app.services.demo.afterschool:fill",
+    figures="app.services.afterschool:figures",
+    tab="app.views.afterschool.tab:AfterSchoolTab",
+    badge="app.services.afterschool:badge",
+    settings=(SettingsAction(N_("Class types…"), "app.views.afterschool.settings:edit_class_types",
+                             "afterschool.classes"),
+              SettingsAction(N_("Pick-up rules…"), "app.views.afterschool.settings:edit_pickup_rules",
+                             "afterschool.classes")),
+    resident_lines="app.services.afterschool:resident_lines",
+    resident_action=ResidentAction(N_("After-school…"),
+                                   N_("Show this child in after-school classes, or fill in the profile and enrol"),
+                                   "afterschool.enrol"),
+)
+
 # The order of the tabs, the menus and the report's sections.
-FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE)
+FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL)
 
 
 def feature(name: str) -> Feature:

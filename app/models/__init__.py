@@ -1,4 +1,6 @@
 """SQLAlchemy models. Import from here so every table is registered on Base.metadata."""
+from app.models.afterschool import (ChildProfile, ClassAttendance, ClassType, Enrolment, PickupPerson,
+                                     SchoolClass, SessionChange)
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.calendar import Holiday
@@ -15,4 +17,6 @@ __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "
            "resident_tags", "Setting", "Staff", "AuditLog", "Consent",
            "RequestCategory", "Holiday", "Ticket", "TicketEvent",
            "Diet", "SubsidyCategory", "DaycareProfile", "DaycareContact", "Attendance", "Meal",
-           "WalkInMeals", "MealPrice"]
+           "WalkInMeals", "MealPrice",
+           "ClassType", "SchoolClass", "SessionChange", "ChildProfile", "PickupPerson", "Enrolment",
+           "ClassAttendance"]

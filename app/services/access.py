@@ -48,6 +48,11 @@ COUNTER_HANDLE = "counter.handle"             # move a ticket on: dispatch, hand
 DAYCARE_ENROL = "daycare.enrol"               # enrol elders in day-care, change, pause, resume, leave
 DAYCARE_ATTEND = "daycare.attend"             # check-in and check-out, corrections, paper sheets, meals
 DAYCARE_PRICES = "daycare.prices"             # meal prices and subsidies, diets, subsidy categories
+AFTERSCHOOL_CLASSES = "afterschool.classes"   # classes, their sessions (cancel, add), class types, settings
+AFTERSCHOOL_ENROL = "afterschool.enrol"       # children's profiles, pick-up lists, enrolment, waiting lists
+AFTERSCHOOL_ATTEND = "afterschool.attend"     # session attendance, sign-in and sign-out
+AFTERSCHOOL_OVERRIDE = "afterschool.override"  # enrol beyond a class's capacity (with a reason)
+CHILD_CONTACTS_VIEW = "child_contacts.view"   # guardians' and pick-up adults' phones
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -76,6 +81,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     DAYCARE_ENROL: _STAFF,
     DAYCARE_ATTEND: _STAFF,
     DAYCARE_PRICES: _ADMIN,
+    AFTERSCHOOL_CLASSES: _STAFF,
+    AFTERSCHOOL_ENROL: _STAFF,
+    AFTERSCHOOL_ATTEND: _STAFF,
+    AFTERSCHOOL_OVERRIDE: _ADMIN,
+    CHILD_CONTACTS_VIEW: _STAFF,
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -101,6 +111,11 @@ PERMISSION_LABELS: dict[str, str] = {
     DAYCARE_ENROL: N_("enrol elders in day-care or change their enrolment"),
     DAYCARE_ATTEND: N_("check elders in and out of day-care or record their meals"),
     DAYCARE_PRICES: N_("set day-care meal prices, subsidies and diets"),
+    AFTERSCHOOL_CLASSES: N_("set up after-school classes and their sessions"),
+    AFTERSCHOOL_ENROL: N_("enrol children in after-school classes or change their pick-up lists"),
+    AFTERSCHOOL_ATTEND: N_("take after-school attendance or sign children out"),
+    AFTERSCHOOL_OVERRIDE: N_("enrol a child beyond a class's capacity"),
+    CHILD_CONTACTS_VIEW: N_("see the phones of children's guardians and pick-up adults"),
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.i18n import N_, _
-from app.models import (AuditLog, Diet, Grid, RequestCategory, Resident, Setting, Staff, SubsidyCategory,
+from app.models import (AuditLog, ClassType, Diet, Grid, RequestCategory, Resident, Setting, Staff, SubsidyCategory,
                         Ticket)
 from app.services import access, xlsx
 from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
@@ -64,6 +64,13 @@ ENTITIES: dict[str, str] = {
     "meal_price": N_("Meal price"),
     "diet": N_("Diet"),
     "subsidy_category": N_("Meal subsidy category"),
+    "class_type": N_("Kind of class"),
+    "afterschool_class": N_("After-school class"),
+    "afterschool_session": N_("After-school session"),
+    "afterschool_child": N_("Child in after-school classes"),
+    "afterschool_enrolment": N_("After-school enrolment"),
+    "afterschool_attendance": N_("After-school attendance"),
+    "afterschool": N_("After-school classes"),
 }
 
 # Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
@@ -105,6 +112,12 @@ ENTITY_FIELDS: dict[str, str] = {
     "meal_price": "app.services.daycare:PRICE_FIELDS",
     "diet": "app.services.daycare:CHOICE_FIELDS",
     "subsidy_category": "app.services.daycare:CHOICE_FIELDS",
+    "class_type": "app.services.afterschool:CHOICE_FIELDS",
+    "afterschool_class": "app.services.afterschool:CLASS_FIELDS",
+    "afterschool_session": "app.services.afterschool:SESSION_FIELDS",
+    "afterschool_child": "app.services.afterschool:CHILD_FIELDS",
+    "afterschool_enrolment": "app.services.afterschool:ENROLMENT_FIELDS",
+    "afterschool_attendance": "app.services.afterschool:ATTENDANCE_FIELDS",
 }
 _COMMON: dict[str, Field] = {
     **{key: Field(label) for key, label in FIELD_LABELS.items()},
@@ -120,6 +133,7 @@ REFERENCES = {
     "staff": (Staff, Staff.display_name),
     "diet": (Diet, Diet.name),
     "subsidy_category": (SubsidyCategory, SubsidyCategory.name),
+    "class_type": (ClassType, ClassType.name),
 }
 
 

@@ -56,10 +56,8 @@ def _label(name: str, purpose: str) -> str:
     return "{}: {}".format(name, _(PURPOSES[purpose]) if purpose in PURPOSES else purpose)
 
 
-def record_consent(db: Database, resident_id: int, purpose: str, given_by: str, method: str,
-                   given_on: dt.date, given_by_resident_id: int | None = None, note: str = "", *,
-                   actor: access.Actor) -> int:
-    access.require(actor, access.CONSENTS_RECORD)
+def consent_errors(purpose: str, given_by: str, method: str, given_on: dt.date | None) -> tuple[dict, str]:
+    """({field: message}, the cleaned `given_by`) for a consent about to be recorded."""
     errors = {}
     if purpose not in PURPOSES:
         errors["purpose"] = _("Please choose what the consent is for.")
@@ -72,21 +70,36 @@ def record_consent(db: Database, resident_id: int, purpose: str, given_by: str, 
         errors["given_by"] = _("The name is too long (at most {n} characters).").format(n=50)
     if given_on is None or given_on > dt.date.today():
         errors["given_on"] = _("Please enter the date the consent was given (not in the future).")
+    return errors, given_by
+
+
+def add_consent(session, resident: Resident, purpose: str, given_by: str, method: str, given_on: dt.date,
+                given_by_resident_id: int | None = None, note: str = "", *, actor: access.Actor) -> int:
+    """Write a checked consent (consent_errors) and its audit row in the caller's transaction
+    (record_consent, and services that take a consent with the record it covers)."""
+    consent = Consent(resident_id=resident.id, given_by=given_by, given_by_resident_id=given_by_resident_id,
+                      purpose=purpose, method=method, given_on=given_on, recorded_by=actor.name[:50],
+                      note=(note or "").strip()[:200])
+    session.add(consent)
+    session.flush()
+    audit.record(session, actor, "create", "consent", consent.id, _label(resident.name, purpose),
+                 audit.diff({}, {"resident_id": resident.id, "purpose": purpose, "given_by": given_by,
+                                 "method": method, "given_on": given_on}))
+    return consent.id
+
+
+def record_consent(db: Database, resident_id: int, purpose: str, given_by: str, method: str,
+                   given_on: dt.date, given_by_resident_id: int | None = None, note: str = "", *,
+                   actor: access.Actor) -> int:
+    access.require(actor, access.CONSENTS_RECORD)
+    errors, given_by = consent_errors(purpose, given_by, method, given_on)
     if errors:
         raise ValidationError(errors)
     with db.session() as s:
         resident = resident_row(s, resident_id)
         if given_by_resident_id is not None:
             resident_row(s, given_by_resident_id)
-        consent = Consent(resident_id=resident_id, given_by=given_by, given_by_resident_id=given_by_resident_id,
-                          purpose=purpose, method=method, given_on=given_on, recorded_by=actor.name[:50],
-                          note=(note or "").strip()[:200])
-        s.add(consent)
-        s.flush()
-        audit.record(s, actor, "create", "consent", consent.id, _label(resident.name, purpose),
-                     audit.diff({}, {"resident_id": resident_id, "purpose": purpose, "given_by": given_by,
-                                     "method": method, "given_on": given_on}))
-        return consent.id
+        return add_consent(s, resident, purpose, given_by, method, given_on, given_by_resident_id, note, actor=actor)
 
 
 def withdraw_consent(db: Database, consent_id: int, on: dt.date | None = None, *, actor: access.Actor) -> None:

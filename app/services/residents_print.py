@@ -166,6 +166,14 @@ def member_cards_for(db: Database, options, *, actor: access.Actor | None = None
         if not ids:
             raise NotFoundError(_("No elder enrolled in day care matches {selection}.").format(
                 selection=flt.describe(db)))
+    if getattr(options, "afterschool", False):  # the after-school feature's option (app/features.py)
+        from app.services.afterschool_print import enrolled_children
+
+        enrolled = enrolled_children(db)
+        ids = [rid for rid in ids if rid in enrolled]
+        if not ids:
+            raise NotFoundError(_("No child enrolled in an after-school class matches {selection}.").format(
+                selection=flt.describe(db)))
     return member_cards_pdf(db, ids, actor=actor)
 
 

@@ -378,3 +378,22 @@ def test_the_demos_moved_away_residents_are_deactivated_in_the_audit_trail(db):
     rows = audit.query(db, actor=ADMIN, action="deactivate")
     inactive = residents.count_residents(db, include_inactive=True) - residents.count_residents(db)
     assert inactive >= 1 and len(rows) == inactive
+
+
+def test_every_kind_of_record_written_to_the_trail_has_a_name_there():
+    # The trail shows a record's kind in words; a new feature's kind missing from ENTITIES showed
+    # its code (afterschool_enrolment) to the administrator reading it.
+    import ast
+    from pathlib import Path
+
+    import app
+
+    kinds = set()
+    for path in Path(app.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit"
+                    and len(node.args) > 3 and isinstance(node.args[3], ast.Constant)):
+                kinds.add(node.args[3].value)
+    assert {"afterschool_enrolment", "ticket", "daycare_profile"} <= kinds  # the scan finds them
+    assert kinds - set(audit.ENTITIES) == set()

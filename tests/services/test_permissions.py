@@ -39,6 +39,11 @@ EXPECTED = {
     access.DAYCARE_ENROL: {A, D},
     access.DAYCARE_ATTEND: {A, D},
     access.DAYCARE_PRICES: {A},
+    access.AFTERSCHOOL_CLASSES: {A, D},
+    access.AFTERSCHOOL_ENROL: {A, D},
+    access.AFTERSCHOOL_ATTEND: {A, D},
+    access.AFTERSCHOOL_OVERRIDE: {A},
+    access.CHILD_CONTACTS_VIEW: {A, D},
 }
 
 

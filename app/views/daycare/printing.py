@@ -67,12 +67,12 @@ class FiguresDialog(FormDialog):
 
     confirm_discard = False
 
-    def __init__(self, parent=None, today: dt.date | None = None):
+    def __init__(self, parent=None, today: dt.date | None = None, title: str | None = None, intro: str | None = None):
         today = today or dt.date.today()
         self.period = DateRange(*month_of(today), today=today)
-        super().__init__(_("Export day-care figures"), [(_("Period"), "date_to", self.period)], parent,
-                         intro=_("The figures of the period, and the meals by subsidy category of each whole "
-                                 "month in it, for the monthly report."), min_width=460)
+        super().__init__(title or _("Export day-care figures"), [(_("Period"), "date_to", self.period)], parent,
+                         intro=intro or _("The figures of the period, and the meals by subsidy category of each "
+                                          "whole month in it, for the monthly report."), min_width=460)
         self._chosen: tuple[dt.date, dt.date] | None = None
 
     def prepare(self) -> None:
