@@ -18,7 +18,6 @@ the form's.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -28,15 +27,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.db import Database
-from app.errors import NotFoundError, ValidationError
+from app.errors import NotFoundError
 from app.i18n import N_, _
 from app.models import ChildProfile, Enrolment, FamilyLink, PickupPerson, Resident, SchoolClass
 from app.services import access, afterschool, audit, spreadsheet
 from app.services.afterschool import ChildInput, ConsentInput, PickupInput
-from app.services.daycare_import import _split_contact
-from app.services.importer import _CJK_GAP, _NOTE, RowProblem, _CellProblem, _code, _date
-from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank, read_table
-from app.services.validators import InvalidValue, normalise_phone, parse_id_number
+from app.services.importer import (_CJK_GAP, _NOTE, RowProblem, _CellProblem, _code, _date, _id_number, _norm,
+                                   _phone, _plan_rows, _read_cells, _report_rejects,
+                                   _save_plans, _split_contact)
+from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
+from app.services.validators import InvalidValue, normalise_phone
 
 __all__ = ["COLUMNS", "FIELDS", "ClassListResult", "ImportFileError", "RowProblem", "import_class_list",
            "parse_grade", "parse_yes_no", "preview"]
@@ -121,10 +121,6 @@ class _Planned:
 
 
 # -- cells -------------------------------------------------------------------------------------
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
 
 def _optional(value) -> str:
     text = cell_text(value)
@@ -217,17 +213,7 @@ class _Planner:
         if not present:
             self.empty += 1
             return
-        problems: list[tuple[str, str]] = []
-        got: dict = {}
-        for f, value in present.items():
-            limit = _MAX_LENGTH.get(f)
-            if limit is not None and len(cell_text(value)) > limit:
-                problems.append((f, _("Too long (at most {n} characters).").format(n=limit)))
-                continue
-            try:
-                got[f] = self._cell(f, value)
-            except _CellProblem as exc:
-                problems.append((f, exc.message))
+        got, problems = _read_cells(present, _MAX_LENGTH, self._cell)
         name = got.get("name", "")
         if set(present) == {"name"} and _NOTE.search(name):
             self.rejects.append((number, raw, _("This row looks like a note (合计, 制表人 …), not a child.")))
@@ -255,15 +241,9 @@ class _Planner:
         if f in ("name", "guardian"):
             return _CJK_GAP.sub("", cell_text(value))
         if f == "id_number":
-            try:
-                return parse_id_number(_code(value), self.today).number
-            except InvalidValue as exc:
-                raise _CellProblem(exc.message) from None
+            return _id_number(value, self.today)
         if f == "guardian_phone":
-            try:
-                return normalise_phone(_code(value))
-            except InvalidValue as exc:
-                raise _CellProblem(exc.message) from None
+            return _phone(value)
         if f == "gender":
             text = _norm(cell_text(value))
             if text not in _GENDERS:
@@ -404,16 +384,7 @@ _SERVICE_FIELDS = {"school": "school", "grade": "grade", "pickup": "", "consent"
 
 
 def _plan(db: Database, path: Path, class_id: int, today: dt.date) -> tuple[Layout, _Planner, int]:
-    with read_table(path, COLUMNS) as table, db.session() as s:
-        layout = table.layout
-        planner = _Planner(s, layout, class_id, today)
-        total = 0
-        for number, values in table.rows():
-            total += 1
-            planner.add(number, values)
-        if planner.empty == total:
-            raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
-        return layout, planner, total
+    return _plan_rows(db, path, COLUMNS, lambda s, layout: _Planner(s, layout, class_id, today))
 
 
 def _result(db: Database, layout: Layout, planner: _Planner, total: int, class_id: int, *,
@@ -442,13 +413,6 @@ def _waiting_note(result: ClassListResult) -> None:
             n=result.waiting))
 
 
-def _rejects_path(path: Path, rejects_path: str | Path | None) -> Path:
-    chosen = Path(rejects_path) if rejects_path is not None else spreadsheet.default_rejects_path(path)
-    if chosen.exists() and path.exists() and os.path.samefile(chosen, path):
-        raise ImportFileError(_("The rejects file cannot be the file being imported."))
-    return chosen
-
-
 # -- public API ----------------------------------------------------------------------------------
 
 def preview(db: Database, path: str | Path, class_id: int, *, today: dt.date | None = None) -> ClassListResult:
@@ -468,39 +432,26 @@ def import_class_list(db: Database, path: str | Path, class_id: int, *, actor: a
     list once it is full); rejected rows go to `rejects_path` (default: beside the file)."""
     access.require(actor, access.AFTERSCHOOL_ENROL)
     path = Path(path)
-    rejects_path = _rejects_path(path, rejects_path)
+    rejects_path = spreadsheet.rejects_path_for(path, rejects_path)
     today = today or dt.date.today()
     layout, planner, total = _plan(db, path, class_id, today)
     result = _result(db, layout, planner, total, class_id, preview=False)
-    rejects = list(planner.rejects)
-    for done, plan in enumerate(planner.plans, 1):
-        # Each child through the form's own service calls: a row another desk changed since the
-        # plan is refused with the service's reason, the others still go in.
-        try:
-            if plan.save:
-                afterschool.save_child(db, plan.data, actor=actor, today=today)
-            if plan.enrol:
-                enrolled = afterschool.enrol(db, class_id, plan.resident_id, actor=actor, today=today)
-                if enrolled.status == afterschool.WAITING:
-                    result.waiting += 1
-                else:
-                    result.enrolled += 1
+
+    def save(plan: _Planned) -> None:
+        if plan.save:
+            afterschool.save_child(db, plan.data, actor=actor, today=today)
+        if plan.enrol:
+            enrolled = afterschool.enrol(db, class_id, plan.resident_id, actor=actor, today=today)
+            if enrolled.status == afterschool.WAITING:
+                result.waiting += 1
             else:
-                result.updated += 1
-        except ValidationError as exc:
-            rejects.append((plan.row, plan.raw, planner.reason(
-                [(_SERVICE_FIELDS.get(k, ""), v) for k, v in exc.fields.items()])))
-        except NotFoundError as exc:
-            rejects.append((plan.row, plan.raw, exc.message))
-        if progress and (done % PROGRESS_EVERY == 0 or done == len(planner.plans)):
-            progress(done, len(planner.plans))
-    rejects.sort(key=lambda r: r[0])
-    result.rejected = len(rejects)
-    result.problems = [RowProblem(n, reason) for n, _v, reason in rejects]
+                result.enrolled += 1
+        else:
+            result.updated += 1
+
+    rejects = _save_plans(planner, save, _SERVICE_FIELDS, every=PROGRESS_EVERY, progress=progress)
     _waiting_note(result)
-    if rejects:
-        spreadsheet.write_rejects(rejects_path, layout, rejects, text_fields=_TEXT_FIELDS)
-        result.rejects_file = rejects_path
+    _report_rejects(result, rejects, rejects_path, layout, _TEXT_FIELDS)
     if result.to_import:
         with db.session() as s:
             audit.record(s, actor, "import", "afterschool_enrolment", class_id, _(

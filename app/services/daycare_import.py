@@ -21,7 +21,6 @@ daycare.update_profile, so every rule and audit row is the enrolment form's.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -31,14 +30,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.db import Database
-from app.errors import NotFoundError, ValidationError
+from app.errors import ValidationError
 from app.i18n import N_, _
 from app.models import DaycareProfile, Diet, Resident, SubsidyCategory
 from app.services import access, audit, daycare, spreadsheet
 from app.services.daycare import Contact, ProfileInput
-from app.services.importer import _CJK_GAP, _NOTE, RowProblem, _CellProblem, _code, _date
-from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank, read_table
-from app.services.validators import InvalidValue, normalise_phone, parse_id_number
+from app.services.importer import (_CJK_GAP, _NOTE, RowProblem, _CellProblem, _date, _id_number, _norm, _phone,
+                                   _plan_rows, _read_cells, _report_rejects, _save_plans, _split_contact)
+from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
+from app.services.validators import InvalidValue, normalise_phone
 
 __all__ = ["COLUMNS", "FIELDS", "ImportFileError", "LedgerResult", "RowProblem", "import_ledger", "preview",
            "parse_weekdays"]
@@ -137,10 +137,6 @@ class _Planned:
 
 # -- cells -------------------------------------------------------------------------------------
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
 def _optional(value) -> str:
     """An optional cell as text; "无", "-" and the like are empty."""
     text = cell_text(value)
@@ -197,23 +193,6 @@ def parse_weekdays(value) -> frozenset[int]:
     return frozenset(days)
 
 
-_TRAILING_PHONE = re.compile(r"^(.*?)[\s,，、/:：]*((?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-_BRACKETED = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
-
-
-def _split_contact(text: str) -> tuple[str, str, str]:
-    """A contact cell as name, phone and relation: "王小明（儿子）13812345678" is common."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    phone = relation = ""
-    found = _TRAILING_PHONE.match(text)
-    if found and found.group(1):
-        text, phone = found.group(1).strip(), found.group(2)
-    found = _BRACKETED.match(text)
-    if found and found.group(1):
-        text, relation = found.group(1).strip(), found.group(2).strip()
-    return text, phone, relation
-
-
 # -- planning --------------------------------------------------------------------------------------
 
 class _Choices:
@@ -266,17 +245,7 @@ class _Planner:
         if not present:
             self.empty += 1
             return
-        problems: list[tuple[str, str]] = []
-        got: dict = {}
-        for f, value in present.items():
-            limit = _MAX_LENGTH.get(f)
-            if limit is not None and len(cell_text(value)) > limit:
-                problems.append((f, _("Too long (at most {n} characters).").format(n=limit)))
-                continue
-            try:
-                got[f] = self._cell(f, value)
-            except _CellProblem as exc:
-                problems.append((f, exc.message))
+        got, problems = _read_cells(present, _MAX_LENGTH, self._cell)
         name = got.get("name", "")
         if set(present) == {"name"} and _NOTE.search(name):
             self.reject(number, raw, _("This row looks like a note (合计, 制表人 …), not a resident."))
@@ -300,15 +269,9 @@ class _Planner:
         if f == "name":
             return _CJK_GAP.sub("", cell_text(value))
         if f == "id_number":
-            try:
-                return parse_id_number(_code(value), self.today).number
-            except InvalidValue as exc:
-                raise _CellProblem(exc.message) from None
+            return _id_number(value, self.today)
         if f in ("phone", "contact_phone"):
-            try:
-                return normalise_phone(_code(value))
-            except InvalidValue as exc:
-                raise _CellProblem(exc.message) from None
+            return _phone(value)
         if f == "enrolled_on":
             day = _date(value)
             if day > self.today:
@@ -431,16 +394,7 @@ _SERVICE_FIELDS = {"enrolled_on": "enrolled_on", "care_level": "care_level", "di
 
 
 def _plan(db: Database, path: Path, today: dt.date) -> tuple[Layout, _Planner, int]:
-    with read_table(path, COLUMNS) as table, db.session() as s:
-        layout = table.layout
-        planner = _Planner(s, layout, today)
-        total = 0
-        for number, values in table.rows():
-            total += 1
-            planner.add(number, values)
-        if planner.empty == total:
-            raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
-        return layout, planner, total
+    return _plan_rows(db, path, COLUMNS, lambda s, layout: _Planner(s, layout, today))
 
 
 def _result(layout: Layout, planner: _Planner, total: int, *, preview: bool) -> LedgerResult:
@@ -458,13 +412,6 @@ def _result(layout: Layout, planner: _Planner, total: int, *, preview: bool) -> 
         result.notes.append(_("Health notes are not imported: they are entered at the desk, once the elder (or a "
                               "guardian) has consented."))
     return result
-
-
-def _rejects_path(path: Path, rejects_path: str | Path | None) -> Path:
-    chosen = Path(rejects_path) if rejects_path is not None else spreadsheet.default_rejects_path(path)
-    if chosen.exists() and path.exists() and os.path.samefile(chosen, path):
-        raise ImportFileError(_("The rejects file cannot be the file being imported."))
-    return chosen
 
 
 # -- public API ----------------------------------------------------------------------------------
@@ -485,35 +432,22 @@ def import_ledger(db: Database, path: str | Path, *, actor: access.Actor, reject
     change, as from the form, and one row for the import."""
     access.require(actor, access.DAYCARE_ENROL)
     path = Path(path)
-    rejects_path = _rejects_path(path, rejects_path)
+    rejects_path = spreadsheet.rejects_path_for(path, rejects_path)
     today = today or dt.date.today()
     layout, planner, total = _plan(db, path, today)
     result = _result(layout, planner, total, preview=False)
     result.enrolled = result.updated = 0
-    rejects = list(planner.rejects)
-    for done, plan in enumerate(planner.plans, 1):
-        # One elder per transaction, through the form's own service calls: a row another desk
-        # changed since the plan is refused with the service's reason, the others still go in.
-        try:
-            if plan.update:
-                daycare.update_profile(db, plan.resident_id, plan.data, actor=actor, today=today)
-                result.updated += 1
-            else:
-                daycare.enrol(db, plan.data, actor=actor, today=today)
-                result.enrolled += 1
-        except ValidationError as exc:
-            rejects.append((plan.row, plan.raw, planner.reason(
-                [(_SERVICE_FIELDS.get(k, ""), v) for k, v in exc.fields.items()])))
-        except NotFoundError as exc:
-            rejects.append((plan.row, plan.raw, exc.message))
-        if progress and (done % PROGRESS_EVERY == 0 or done == len(planner.plans)):
-            progress(done, len(planner.plans))
-    rejects.sort(key=lambda r: r[0])
-    result.rejected = len(rejects)
-    result.problems = [RowProblem(n, reason) for n, _v, reason in rejects]
-    if rejects:
-        spreadsheet.write_rejects(rejects_path, layout, rejects, text_fields=_TEXT_FIELDS)
-        result.rejects_file = rejects_path
+
+    def save(plan: _Planned) -> None:
+        if plan.update:
+            daycare.update_profile(db, plan.resident_id, plan.data, actor=actor, today=today)
+            result.updated += 1
+        else:
+            daycare.enrol(db, plan.data, actor=actor, today=today)
+            result.enrolled += 1
+
+    rejects = _save_plans(planner, save, _SERVICE_FIELDS, every=PROGRESS_EVERY, progress=progress)
+    _report_rejects(result, rejects, rejects_path, layout, _TEXT_FIELDS)
     if result.to_import:
         with db.session() as s:
             audit.record(s, actor, "import", "daycare_profile", None, _(

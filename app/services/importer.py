@@ -27,19 +27,21 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.errors import DatabaseError, ValidationError
+from app.errors import DatabaseError, NotFoundError, ValidationError
 from app.i18n import _
 from app.models import AuditLog, Grid, Resident, Tag, resident_tags
 from app.services import access, audit, pinyin, spreadsheet
 from app.services.member_codes import new_member_code
 from app.services.fields import RESIDENT_FIELDS
 from app.services.residents import ResidentInput, audit_values, validate
+from app.services.validators import InvalidValue, normalise_phone, parse_id_number
 from app.services.spreadsheet import (HEADER_SCAN, Columns, ImportFileError, Layout, cell_text,  # noqa: F401
                                       default_rejects_path, display, is_blank, map_headers, read_table)
 
@@ -178,6 +180,110 @@ def _date(value) -> dt.date:
     except ValueError:
         pass
     raise _CellProblem(_("{value} is not a date; write it like 1950-03-01.").format(value=cell_text(value)))
+
+
+# -- cells and rows of the features' ledger imports (day care, after-school) ------------------------
+
+def _norm(text: str) -> str:
+    """Words as a ledger's cell is compared: NFKC, no spaces, case folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _id_number(value, today: dt.date) -> str:
+    """An ID number cell, checked (check digit, a birth date before `today`)."""
+    try:
+        return parse_id_number(_code(value), today).number
+    except InvalidValue as exc:
+        raise _CellProblem(exc.message) from None
+
+
+def _phone(value) -> str:
+    try:
+        return normalise_phone(_code(value))
+    except InvalidValue as exc:
+        raise _CellProblem(exc.message) from None
+
+
+_TRAILING_PHONE = re.compile(r"^(.*?)[\s,，、/:：]*((?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_BRACKETED = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+
+
+def _split_contact(text: str) -> tuple[str, str, str]:
+    """A contact cell as name, phone and relation: "王小明（儿子）13812345678" is common."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    phone = relation = ""
+    found = _TRAILING_PHONE.match(text)
+    if found and found.group(1):
+        text, phone = found.group(1).strip(), found.group(2)
+    found = _BRACKETED.match(text)
+    if found and found.group(1):
+        text, relation = found.group(1).strip(), found.group(2).strip()
+    return text, phone, relation
+
+
+def _read_cells(present: dict, max_length: dict[str, int],
+                parse: Callable[[str, object], object]) -> tuple[dict, list[tuple[str, str]]]:
+    """A ledger row's filled cells through `parse(field, value)`: the values read, and a
+    (field, problem) for each cell too long or refused."""
+    got: dict = {}
+    problems: list[tuple[str, str]] = []
+    for f, value in present.items():
+        limit = max_length.get(f)
+        if limit is not None and len(cell_text(value)) > limit:
+            problems.append((f, _("Too long (at most {n} characters).").format(n=limit)))
+            continue
+        try:
+            got[f] = parse(f, value)
+        except _CellProblem as exc:
+            problems.append((f, exc.message))
+    return got, problems
+
+
+def _plan_rows(db: Database, path: Path, columns: Columns, make_planner: Callable[[Session, Layout], Any]):
+    """Read a ledger's rows, in one read transaction, into `make_planner(session, layout)` (which has
+    `add(number, values)` and counts `empty` rows); returns (layout, planner, rows read). A file
+    with no data rows raises ImportFileError."""
+    with read_table(path, columns) as table, db.session() as s:
+        layout = table.layout
+        planner = make_planner(s, layout)
+        total = 0
+        for number, values in table.rows():
+            total += 1
+            planner.add(number, values)
+        if planner.empty == total:
+            raise ImportFileError(_("{name} has no data rows below the header row.").format(name=path.name))
+        return layout, planner, total
+
+
+def _save_plans(planner, save: Callable[[Any], None], service_fields: dict[str, str], *, every: int,
+                progress: Callable[[int, int], None] | None) -> list[tuple[int, list, str]]:
+    """Save each planned row (`.row`, `.raw`) through `save(plan)`, the form's own service calls, one
+    transaction each: a row another desk changed since the plan is refused with the service's reason
+    (its fields named through `service_fields`), the others still go in. Returns every rejected
+    row, the planner's and these, in the file's order."""
+    rejects = list(planner.rejects)
+    for done, plan in enumerate(planner.plans, 1):
+        try:
+            save(plan)
+        except ValidationError as exc:
+            rejects.append((plan.row, plan.raw, planner.reason(
+                [(service_fields.get(k, ""), v) for k, v in exc.fields.items()])))
+        except NotFoundError as exc:
+            rejects.append((plan.row, plan.raw, exc.message))
+        if progress and (done % every == 0 or done == len(planner.plans)):
+            progress(done, len(planner.plans))
+    rejects.sort(key=lambda r: r[0])
+    return rejects
+
+
+def _report_rejects(result, rejects: list[tuple[int, list, str]], rejects_path: Path, layout: Layout,
+                    text_fields: Iterable[str]) -> None:
+    """Count the rejected rows in `result` and write them, with their reasons, to `rejects_path`."""
+    result.rejected = len(rejects)
+    result.problems = [RowProblem(n, reason) for n, _v, reason in rejects]
+    if rejects:
+        spreadsheet.write_rejects(rejects_path, layout, rejects, text_fields=text_fields)
+        result.rejects_file = rejects_path
 
 
 def _short(text: str) -> str:

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
 import unicodedata
 import warnings
@@ -693,6 +694,14 @@ def default_rejects_path(source: str | Path) -> Path:
     """Where rejected rows go when no place was given: beside the file, named after it."""
     source = Path(source)
     return source.with_name(source.stem + _("-rejects") + ".xlsx")
+
+
+def rejects_path_for(source: Path, chosen: str | Path | None) -> Path:
+    """Where a ledger import's rejected rows go: `chosen`, or beside the file; never the file itself."""
+    place = Path(chosen) if chosen is not None else default_rejects_path(source)
+    if place.exists() and source.exists() and os.path.samefile(place, source):
+        raise ImportFileError(_("The rejects file cannot be the file being imported."))
+    return place
 
 
 def write_rejects(path: str | Path, layout: Layout, rejects: Sequence[tuple[int, list, str]], *,

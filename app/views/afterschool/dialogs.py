@@ -20,12 +20,10 @@ from app.services.afterschool import (CONSENT_AGE, GRADES, ChildInfo, ChildInput
                                       ConsentInput, PickupInput, SessionChild, UnlistedPickup)
 from app.services.residents import RELATIONS
 from app.views.afterschool.model import person_text
-from app.views.daycare.dialogs import date_edit
-from app.views.daycare.model import WEEKDAY_NAMES
 from app.views.daycare.settings import yuan_to_fen
-from app.views.shared.date_range import to_date
+from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FieldErrors, FormDialog, SavingDialog, error_label
-from app.views.shared.list_model import ListModel
+from app.views.shared.list_model import WEEKDAY_NAMES, ListModel
 
 TOPIC = "afterschool"
 

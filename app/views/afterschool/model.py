@@ -2,16 +2,12 @@
 term and the end-of-day "still here" list. Each is short and held whole."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import N_, _, format_date, format_number
 from app.services.afterschool import (ENROLLED, OFFERED, WAITING, ClassRow, EnrolmentRow, Session, SessionChild,
                                       StillHere)
-from app.views.daycare.model import WEEKDAY_NAMES, clock_text, weekdays_text
+from app.views.shared.list_model import WEEKDAY_NAMES, RowListModel, clock_text, weekdays_text
 
 RED = QBrush(QColor("#b71c1c"))
 GREY = QBrush(QColor("#757575"))
@@ -19,13 +15,9 @@ AMBER = QBrush(QColor("#8d6e00"))
 BLUE = QBrush(QColor("#0d47a1"))
 
 
-def time_text(t: dt.time | None) -> str:
-    return t.strftime("%H:%M") if t is not None else ""
-
-
 def schedule_text(row: ClassRow) -> str:
     """"Mon–Fri 16:30–18:00"."""
-    return "{} {}–{}".format(weekdays_text(row.weekdays), time_text(row.start_time), time_text(row.end_time))
+    return "{} {}–{}".format(weekdays_text(row.weekdays), clock_text(row.start_time), clock_text(row.end_time))
 
 
 def places_text(row: ClassRow) -> str:
@@ -38,57 +30,8 @@ def person_text(name: str, relation: str) -> str:
     return _("{name} ({relation})").format(name=name, relation=relation) if relation else name
 
 
-class Rows(QAbstractTableModel):
-    """A list of row objects with (key, header) columns; `_text(row, key)` says a cell."""
-
-    columns: list[tuple[str, str]] = []
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list = []
-
-    def set_rows(self, rows: Sequence) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row(self, index: int):
-        return self.rows[index] if 0 <= index < len(self.rows) else None
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.columns)
-
-    def _text(self, row, key: str) -> str:
-        value = getattr(row, key)
-        return "" if value is None else str(value)
-
-    def _foreground(self, row, key: str):
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row, key = self.rows[index.row()], self.columns[index.column()][0]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row, key)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(row, key)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _(self.columns[section][1])
-        return None
-
-    def texts(self, column: int) -> list[str]:
-        """What one column shows, top to bottom (tests and screenshots read it)."""
-        return [self.index(r, column).data() for r in range(self.rowCount())]
-
-
-class ClassTableModel(Rows):
+class ClassTableModel(RowListModel):
+    key_field = "id"
     columns = [
         ("name", N_("Class")),
         ("type_name", N_("Type")),
@@ -113,11 +56,9 @@ class ClassTableModel(Rows):
             return AMBER
         return None
 
-    def row_of(self, class_id: int | None) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.id == class_id), -1)
 
 
-class SessionTableModel(Rows):
+class SessionTableModel(RowListModel):
     """A session's children; `show_allergies` is False for a role that may not see them (the
     column is then empty, never a hint that something is there)."""
 
@@ -159,11 +100,9 @@ class SessionTableModel(Rows):
             return GREY
         return None
 
-    def row_of(self, resident_id: int | None) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.resident_id == resident_id), -1)
 
 
-class EnrolmentTableModel(Rows):
+class EnrolmentTableModel(RowListModel):
     columns = [
         ("name", N_("Child")),
         ("status", N_("Status")),
@@ -197,7 +136,8 @@ class EnrolmentTableModel(Rows):
         return None
 
 
-class TermSessionsModel(Rows):
+class TermSessionsModel(RowListModel):
+    key_field = "day"
     columns = [
         ("day", N_("Day")),
         ("weekday", N_("Weekday")),
@@ -211,7 +151,7 @@ class TermSessionsModel(Rows):
         if key == "weekday":
             return _(WEEKDAY_NAMES[row.day.weekday()])
         if key == "time":
-            return "{}–{}".format(time_text(row.start_time), time_text(row.end_time))
+            return "{}–{}".format(clock_text(row.start_time), clock_text(row.end_time))
         if key == "state":
             if row.cancelled:
                 return _("Cancelled: {reason}").format(reason=row.reason) if row.reason else _("Cancelled")
@@ -223,11 +163,9 @@ class TermSessionsModel(Rows):
     def _foreground(self, row: Session, key: str):
         return GREY if row.cancelled else None
 
-    def row_of(self, day: dt.date | None) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.day == day), -1)
 
 
-class StillHereModel(Rows):
+class StillHereModel(RowListModel):
     columns = [
         ("name", N_("Child")),
         ("class_name", N_("Class")),
@@ -241,7 +179,7 @@ class StillHereModel(Rows):
         if key == "signed_in_at":
             return clock_text(row.signed_in_at)
         if key == "end_time":
-            return time_text(row.end_time)
+            return clock_text(row.end_time)
         if key == "overdue":
             return _("Overdue") if row.overdue else ""
         if key == "guardians":

@@ -9,8 +9,8 @@ import datetime as dt
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QDialog, QFileDialog, QHBoxLayout,
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -22,48 +22,23 @@ from app.services.access import Actor, PermissionDenied
 from app.services.afterschool import ABSENT, LEAVE, PRESENT, ClassRow, EnrolmentRow, ScanResult, SessionChild
 from app.views import notices
 from app.views.afterschool.model import (ClassTableModel, EnrolmentTableModel, SessionTableModel, StillHereModel,
-                                         TermSessionsModel, places_text, schedule_text, time_text)
-from app.views.daycare.dialogs import date_edit
+                                         TermSessionsModel, places_text, schedule_text)
 from app.views.shared import writes
-from app.views.shared.date_range import to_date, to_qdate
+from app.views.shared.date_range import date_edit, to_date, to_qdate
 from app.views.shared.forms import show_error
+from app.views.shared.list_model import clock_text
+from app.views.shared.tables import scan_colours, select_row, table_view
 from app.views.worker import run_in_background
 
 TOPIC = "afterschool"
 REFRESH_MS = 60 * 1000  # other desks' scans, and end times passing
 SESSION, CLASS_LIST, SESSIONS, STILL_HERE = range(4)  # the pages
 # The status line's colours: background, text.
-COLOURS = {
-    afterschool.SIGNED_IN: ("#e3f4e1", "#1b5e20"),
-    afterschool.SIGNED_OUT: ("#e3eefb", "#0d47a1"),
-    afterschool.IGNORED: ("#fff4cc", "#7a5200"),
-    afterschool.REFUSED: ("#fde0dc", "#b71c1c"),
-    "hint": ("#f5f5f5", "#555555"),
-}
+COLOURS = scan_colours(afterschool.SIGNED_IN, afterschool.SIGNED_OUT, afterschool.IGNORED, afterschool.REFUSED)
 
 
 def _table(model) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
-    header = view.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
-
-
-def _select(view: QTableView, row: int) -> None:
-    if row >= 0:
-        index = view.model().index(row, 0)
-        view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        view.scrollTo(index)
+    return table_view(model, wrap=False)
 
 
 def _bar(*widgets, stretch_at: int | None = None) -> QHBoxLayout:
@@ -340,7 +315,7 @@ class AfterSchoolTab(QWidget):
         self.class_id = chosen.id if chosen else None
         self.class_model.set_rows(classes)
         self.class_view.selectionModel().blockSignals(True)
-        _select(self.class_view, self.class_model.row_of(self.class_id))
+        select_row(self.class_view, self.class_model.row_of(self.class_id))
         self.class_view.selectionModel().blockSignals(False)
         if chosen is None:
             self.heading.setText(_("No classes yet: add one with “New class…”.") if not classes else "")
@@ -378,14 +353,14 @@ class AfterSchoolTab(QWidget):
         else:
             waiting = sum(c.waiting_to_go for c in view.children)
             text = _("{date}, {start}–{end}: {present} of {n} present, {waiting} still here.").format(
-                date=day_text, start=time_text(session.start_time), end=time_text(session.end_time),
+                date=day_text, start=clock_text(session.start_time), end=clock_text(session.end_time),
                 present=format_number(view.present), n=format_number(len(view.children)),
                 waiting=format_number(waiting))
             style = ""
         self.session_label.setText(text)
         self.session_label.setStyleSheet(style)
         if keep is not None:
-            _select(self.session_view, self.session_model.row_of(keep.resident_id))
+            select_row(self.session_view, self.session_model.row_of(keep.resident_id))
 
     def _show_list(self, rows: list[EnrolmentRow]) -> None:
         keep = self.current_enrolment()
@@ -396,7 +371,7 @@ class AfterSchoolTab(QWidget):
             enrolled=format_number(counts[afterschool.ENROLLED]), offered=format_number(counts[afterschool.OFFERED]),
             waiting=format_number(counts[afterschool.WAITING])))
         if keep is not None:
-            _select(self.enrolment_view, next((i for i, r in enumerate(rows) if r.id == keep.id), -1))
+            select_row(self.enrolment_view, next((i for i, r in enumerate(rows) if r.id == keep.id), -1))
 
     def _show_terms(self, sessions) -> None:
         keep = self.current_session()
@@ -404,7 +379,7 @@ class AfterSchoolTab(QWidget):
         held = sum(not s.cancelled for s in sessions)
         self.term_count.setText(_("{n} sessions this term, {c} cancelled").format(
             n=format_number(held), c=format_number(len(sessions) - held)))
-        _select(self.term_view, self.term_model.row_of(keep.day if keep else self.day()))
+        select_row(self.term_view, self.term_model.row_of(keep.day if keep else self.day()))
 
     def _show_still(self, still) -> None:
         self.still = still or []

@@ -23,17 +23,12 @@ from app.services.validators import clean_id_number, normalise_text
 from app.views.daycare.model import care_level_text
 from app.views.shared.forms import FieldErrors, SavingDialog, error_label
 from app.views.shared.list_model import ListModel
+from app.views.shared.tables import scan_colours
 
 TOPIC = "daycare"
 MATCHES_SHOWN = 8
 # The result line's colours: background, text.
-COLOURS = {
-    daycare.CHECKED_IN: ("#e3f4e1", "#1b5e20"),
-    daycare.CHECKED_OUT: ("#e3eefb", "#0d47a1"),
-    daycare.IGNORED: ("#fff4cc", "#7a5200"),
-    daycare.REFUSED: ("#fde0dc", "#b71c1c"),
-    "hint": ("#f5f5f5", "#555555"),
-}
+COLOURS = scan_colours(daycare.CHECKED_IN, daycare.CHECKED_OUT, daycare.IGNORED, daycare.REFUSED)
 FLASH_MS = 700
 BOX_STYLE = "QLineEdit#daycareScanBox { font-size: 20px; padding: 6px; %s }"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout,
                                QLabel, QLineEdit, QMenu, QPlainTextEdit, QPushButton, QRadioButton, QTableView,
                                QTimeEdit, QVBoxLayout, QWidget)
 
@@ -17,20 +17,11 @@ from app.services import access, daycare, privacy, residents
 from app.services.access import Actor
 from app.services.daycare import AttendanceFix, AttendanceRow, Contact, ProfileInfo, ProfileInput
 from app.services.residents import RELATIONS
-from app.views.daycare.model import WEEKDAY_NAMES
-from app.views.shared.date_range import to_date, to_qdate
+from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FormDialog
-from app.views.shared.list_model import ListModel
+from app.views.shared.list_model import WEEKDAY_NAMES, ListModel
 
 TOPIC = "daycare"
-
-
-def date_edit(day: dt.date | None) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(to_qdate(day or dt.date.today()))
-    return edit
 
 
 def _person(c: Contact) -> str:

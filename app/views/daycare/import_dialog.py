@@ -1,22 +1,19 @@
 """Import a day-care ledger: choose the file, see what it would do (read on the worker), import.
-Rejected rows go to a workbook beside the file (services/daycare_import.py)."""
+Rejected rows go to a workbook beside the file (services/daycare_import.py). The dialog itself is
+views/shared/ledger_import.py."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.db import Database
-from app.errors import DeskError
 from app.i18n import _, format_number
 from app.services import access
 from app.services.access import Actor
-from app.views.shared import writes
-from app.views.worker import run_in_background
+from app.views.shared.ledger_import import SheetImportDialog, summary_lines
 
 TOPIC = "daycare"
-PROBLEMS_SHOWN = 8  # row errors listed in the dialog; all of them go to the rejects file
 
 
 def import_button(tab) -> QPushButton:
@@ -34,117 +31,33 @@ def import_button(tab) -> QPushButton:
 
 def _lines(result) -> list[str]:
     if result.preview:
-        lines = [_("To enrol: {n}").format(n=format_number(result.enrolled)),
-                 _("Profiles to update: {n}").format(n=format_number(result.updated))]
+        counts = [_("To enrol: {n}").format(n=format_number(result.enrolled)),
+                  _("Profiles to update: {n}").format(n=format_number(result.updated))]
     else:
-        lines = [_("Enrolled: {n}").format(n=format_number(result.enrolled)),
-                 _("Profiles updated: {n}").format(n=format_number(result.updated))]
-    lines += [_("Unchanged: {n}").format(n=format_number(result.unchanged)),
-              _("Rows with errors: {n}").format(n=format_number(result.rejected))]
-    if result.not_imported or result.unknown_columns:
-        lines.append(_("Columns not imported: {names}").format(
-            names="、".join(result.not_imported + result.unknown_columns)))
-    lines += result.notes
-    return lines
+        counts = [_("Enrolled: {n}").format(n=format_number(result.enrolled)),
+                  _("Profiles updated: {n}").format(n=format_number(result.updated))]
+    return summary_lines(result, counts, result.not_imported)
 
 
-class LedgerImportDialog(QDialog):
+def _preview(db: Database, path: Path):
+    from app.services import daycare_import
+
+    return daycare_import.preview(db, path)
+
+
+def _import(db: Database, path: Path, actor: Actor):
+    from app.services import daycare_import
+
+    return daycare_import.import_ledger(db, path, actor=actor)
+
+
+class LedgerImportDialog(SheetImportDialog):
     def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor):
-        super().__init__(parent)
+        super().__init__(
+            parent, title=_("Import a day-care ledger"),
+            hint=_("An Excel ledger (.xlsx) or a CSV file with one elder per row and headers such as 姓名, "
+                   "身份证号码, 联系电话, 护理等级, 饮食, 补贴类别, 星期. Each elder must already be registered "
+                   "as a resident; they are found by ID number, or by name and phone."),
+            preview=lambda path: _preview(db, path), write=lambda path: _import(db, path, actor),
+            lines=_lines, topic=TOPIC)
         self.db, self.actor = db, actor
-        self.path: Path | None = None    # the file whose preview is shown
-        self.preview = None
-        self.result = None
-        self._reads = 0                  # only the latest read is shown
-        self.setWindowTitle(_("Import a day-care ledger"))
-        self.resize(620, 420)
-        hint = QLabel(_("An Excel ledger (.xlsx) or a CSV file with one elder per row and headers such as 姓名, "
-                        "身份证号码, 联系电话, 护理等级, 饮食, 补贴类别, 星期. Each elder must already be registered "
-                        "as a resident; they are found by ID number, or by name and phone."))
-        hint.setWordWrap(True)
-        hint.setProperty("role", "hint")
-        self.path_edit = QLineEdit()
-        self.path_edit.setReadOnly(True)
-        self.browse_button = QPushButton(_("Browse…"))
-        self.browse_button.clicked.connect(self.browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(self.browse_button)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.problems = QLabel()
-        self.problems.setWordWrap(True)
-        self.problems.setProperty("role", "error")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.import_button = self.buttons.addButton(_("Import"), QDialogButtonBox.ButtonRole.ActionRole)
-        self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.start_import)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addLayout(row)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.problems)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-    def browse(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Choose the file"), "", _("Spreadsheets (*.xlsx *.csv)"))
-        if path:
-            self.check(Path(path))
-
-    def check(self, path: Path) -> None:
-        """Read the file on the worker and show what importing it would do."""
-        from app.services import daycare_import
-
-        self.path_edit.setText(str(path))
-        self.path, self.preview, self.result = path, None, None
-        self.import_button.setEnabled(False)
-        self.summary.setText(_("Reading the file…"))
-        self.problems.clear()
-        self._reads += 1
-        read = self._reads
-        run_in_background(self, lambda _progress: daycare_import.preview(self.db, path),
-                          on_done=lambda preview: self._previewed(read, preview),
-                          on_error=lambda exc: self._failed(read, exc))
-
-    def _previewed(self, read: int, preview) -> None:
-        if read != self._reads:
-            return
-        self.preview = preview
-        self._show(preview)
-        self.import_button.setEnabled(bool(preview.to_import or preview.rejected))
-
-    def _failed(self, read: int, exc: Exception) -> None:
-        if read != self._reads:
-            return
-        self.summary.clear()
-        self.problems.setText(exc.message if isinstance(exc, DeskError) else _(
-            "Something went wrong and the action was not completed. Details were written to the log file."))
-
-    def _show(self, result) -> None:
-        self.summary.setText("\n".join(_lines(result)))
-        shown = [_("Row {row}: {reason}").format(row=p.row, reason=p.reason) for p in result.problems[:PROBLEMS_SHOWN]]
-        if len(result.problems) > PROBLEMS_SHOWN:
-            shown.append(_("… and {n} more.").format(n=format_number(len(result.problems) - PROBLEMS_SHOWN)))
-        if result.rejects_file is not None:
-            shown.append(_("The rows with errors were saved to {path}; correct them there and import that file.")
-                         .format(path=result.rejects_file))
-        self.problems.setText("\n".join(shown))
-
-    def start_import(self) -> None:
-        from app.services import daycare_import
-
-        path, db, actor = self.path, self.db, self.actor
-        if path is None:
-            return
-        self.browse_button.setEnabled(False)
-        writes.save(self, lambda: daycare_import.import_ledger(db, path, actor=actor), topic=TOPIC,
-                    on_saved=self._imported, on_failed=lambda _exc: self.browse_button.setEnabled(True),
-                    busy=self.import_button)
-
-    def _imported(self, result) -> None:
-        self.result = result
-        self.browse_button.setEnabled(True)
-        self.import_button.setEnabled(False)  # done: importing again would only find it unchanged
-        self._show(result)

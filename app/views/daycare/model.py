@@ -2,82 +2,24 @@
 is short (a town centre has a few hundred elders) and held whole."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import N_, _, format_date, format_number
 from app.services.daycare import CARE_LEVELS, BoardRow, ElderRow, MealRow
+from app.views.shared.list_model import RowListModel, clock_text, weekdays_text
 
-WEEKDAY_NAMES = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")]
 PAUSED_TEXT = QBrush(QColor("#8d6e00"))
 LEFT_TEXT = QBrush(QColor("#757575"))
-
-
-def weekdays_text(days) -> str:
-    """The usual days, short enough for a grid cell: "Every day", "Mon–Fri" or "Mon, Wed, Fri"."""
-    days = set(days)
-    if days == set(range(7)):
-        return _("Every day")
-    if days == set(range(5)):
-        return _("Mon–Fri")
-    return _(", ").join(_(WEEKDAY_NAMES[d]) for d in sorted(days)) or "—"
 
 
 def care_level_text(code: str) -> str:
     return _(CARE_LEVELS[code]) if code in CARE_LEVELS else code
 
 
-def clock_text(at: dt.datetime | None) -> str:
-    return at.strftime("%H:%M") if at is not None else ""
-
-
-class _Rows(QAbstractTableModel):
-    """A list of row objects with (key, header) columns; `_text(row, key)` says a cell."""
-
-    columns: list[tuple[str, str]] = []
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list = []
-
-    def set_rows(self, rows: Sequence) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row(self, index: int):
-        return self.rows[index] if 0 <= index < len(self.rows) else None
-
-    def row_of(self, resident_id: int | None) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.resident_id == resident_id), -1)
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.columns)
-
-    def _text(self, row, key: str) -> str:
-        value = getattr(row, key)
-        return "" if value is None else str(value)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(self.rows[index.row()], self.columns[index.column()][0])
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _(self.columns[section][1])
-        return None
-
-
-class ElderTableModel(_Rows):
+class ElderTableModel(RowListModel):
     columns = [
         ("name", N_("Name")),
         ("age", N_("Age")),
@@ -104,14 +46,11 @@ class ElderTableModel(_Rows):
             return format_date(row.enrolled_on, "short")
         return super()._text(row, key)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if index.isValid() and role == Qt.ItemDataRole.ForegroundRole:
-            status = self.rows[index.row()].status
-            return PAUSED_TEXT if status == "paused" else LEFT_TEXT if status == "left" else None
-        return super().data(index, role)
+    def _foreground(self, row: ElderRow, key: str):
+        return PAUSED_TEXT if row.status == "paused" else LEFT_TEXT if row.status == "left" else None
 
 
-class BoardModel(_Rows):
+class BoardModel(RowListModel):
     """One of the board's lists: in now, gone home, or expected."""
 
     KINDS = {
@@ -134,7 +73,7 @@ class BoardModel(_Rows):
         return super()._text(row, key)
 
 
-class MealTableModel(_Rows):
+class MealTableModel(RowListModel):
     """A day's meal per elder; the three ticks are changed in place (`on_tick(row, key, value)`
     saves and the model shows the saved row)."""
 

@@ -18,8 +18,7 @@ from app.services import calendar, daycare
 from app.services.access import Actor
 from app.services.daycare import PaperRow
 from app.services.validators import normalise_text
-from app.views.daycare.dialogs import date_edit
-from app.views.shared.date_range import to_date
+from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FieldErrors, SavingDialog, error_label
 
 TOPIC = "daycare"

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit
 
 from app.i18n import _
 from app.services.printing import month_of
-from app.views.daycare.dialogs import date_edit
-from app.views.shared.date_range import DateRange, to_date
+from app.views.shared.date_range import DateRange, date_edit, to_date
 from app.views.shared.forms import FormDialog
 
 

@@ -15,8 +15,7 @@ from app.services import access, daycare
 from app.services.access import Actor
 from app.services.daycare import ChoiceRow, PriceInput, format_money
 from app.services.validators import normalise_text
-from app.views.daycare.dialogs import date_edit
-from app.views.shared.date_range import to_date
+from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FormDialog
 from app.views.shared.list_manager import Action, Column, ListManagerDialog
 

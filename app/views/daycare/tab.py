@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QMenu, QMessageBox, QPushButton, QSpinBox, QTableView, QTabWidget, QToolButton,
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QMenu, QMessageBox, QPushButton, QSpinBox, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
 from app.db import Database
@@ -19,30 +19,17 @@ from app.services.daycare import AttendanceRow, Board, ElderRow, MealRow
 from app.views import notices
 from app.views.daycare.desk import CheckInDesk
 from app.views.daycare.import_dialog import import_button
-from app.views.daycare.model import BoardModel, ElderTableModel, MealTableModel, clock_text
+from app.views.daycare.model import BoardModel, ElderTableModel, MealTableModel
 from app.views.shared import writes
 from app.views.shared.forms import show_error
+from app.views.shared.list_model import clock_text
+from app.views.shared.tables import select_row, table_view
 from app.views.worker import run_in_background
 
 TOPIC = "daycare"
 REFRESH_MS = 60 * 1000  # other desks' scans, and closing time passing
 STATUS_FILTER = [(None, N_("All elders")), (daycare.ACTIVE, N_("Attending")), (daycare.PAUSED, N_("Paused")),
                  (daycare.LEFT, N_("Has left"))]
-
-
-def _table(model, *, stretch: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
-    header = view.horizontalHeader()
-    header.setStretchLastSection(stretch)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
 
 
 def _heading() -> QLabel:
@@ -93,7 +80,7 @@ class DaycareTab(QWidget):
     def _build_board(self) -> QWidget:
         page = QWidget()
         self.board_models = {kind: BoardModel(kind, self) for kind in ("in_now", "gone_home", "expected")}
-        self.board_views = {kind: _table(model) for kind, model in self.board_models.items()}
+        self.board_views = {kind: table_view(model) for kind, model in self.board_models.items()}
         self.board_headings = {kind: _heading() for kind in self.board_models}
         columns = QHBoxLayout()
         for kind in ("in_now", "gone_home", "expected"):
@@ -156,7 +143,7 @@ class DaycareTab(QWidget):
         bar.addWidget(import_button(self))  # "Import a day-care ledger…" (views/daycare/import_dialog.py)
         self.elders_model = ElderTableModel(self)
         self.all_elders: list[ElderRow] = []
-        self.elders_view = _table(self.elders_model)
+        self.elders_view = table_view(self.elders_model)
         for column, width in enumerate((110, 50, 90, 80, 110, 190, 120)):
             self.elders_view.setColumnWidth(column, width)
         self.elders_view.selectionModel().currentRowChanged.connect(lambda *_a: self._follow_selection())
@@ -167,7 +154,7 @@ class DaycareTab(QWidget):
         return page
 
     def _build_meals(self) -> QWidget:
-        from app.views.daycare.dialogs import date_edit
+        from app.views.shared.date_range import date_edit
 
         page = QWidget()
         self.meal_day = date_edit(dt.date.today())
@@ -194,7 +181,7 @@ class DaycareTab(QWidget):
         bar.addWidget(self.walk_in_button)
         self.meals_model = MealTableModel(self.set_meal, self)
         self.meals_model.editable = may_attend
-        self.meals_view = _table(self.meals_model, stretch=False)
+        self.meals_view = table_view(self.meals_model, stretch=False)
         for column, width in enumerate((120, 90, 180, 80, 110, 80)):
             self.meals_view.setColumnWidth(column, width)
         self.meals_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # allergies
@@ -303,12 +290,7 @@ class DaycareTab(QWidget):
         rows = [r for r in self.all_elders if status is None or r.status == status]
         self.elders_model.set_rows(rows)
         self.elder_count.setText(_("{n} elders").format(n=format_number(len(rows))))
-        row = self.elders_model.row_of(keep)
-        if row >= 0:
-            index = self.elders_model.index(row, 0)
-            self.elders_view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-            self.elders_view.scrollTo(index)
+        select_row(self.elders_view, self.elders_model.row_of(keep))
         self._follow_selection()
 
     def _show_meals(self, meals, kitchen) -> None:

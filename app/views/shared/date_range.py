@@ -41,6 +41,15 @@ def to_qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
+def date_edit(day: dt.date | None) -> QDateEdit:
+    """A date box with a calendar pop-up, on `day` (today if None)."""
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDate(to_qdate(day or dt.date.today()))
+    return edit
+
+
 def to_date(qdate: QDate) -> dt.date:
     return dt.date(qdate.year(), qdate.month(), qdate.day())
 
