@@ -1,7 +1,8 @@
 """After-school forms: a class's roster (花名册), a session's sign-in and sign-out sheet for paper
 use (签到签退表), a class's month attendance summary (月出勤汇总) and pick-up cards (接送卡).
-Data in, PDF out: the data comes from services/afterschool_print.py. Allergies and medical notes
-are never on these forms; guardians' phones only when the caller says the reader may see them."""
+Data in, PDF out: the data comes from services/afterschool_print.py. Medical notes are never on
+these forms; allergies (roster, sheet) and guardians' phones only when the caller says the reader
+may see them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -43,6 +44,7 @@ class RosterLine:
     id_number: str             # masked
     guardians: tuple[Adult, ...]
     may_go_home_alone: bool
+    allergies: str = ""        # printed only with show_allergies
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class SheetLine:
     name: str
     pickup: tuple[Adult, ...]
     may_go_home_alone: bool
+    allergies: str = ""        # printed only with show_allergies
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,10 @@ def _note(text: str) -> object:
     return toolkit.paragraph(text, toolkit.styles()["small"])
 
 
+def _allergies_left_out() -> object:
+    return _note(_("Allergies are left out: this reader may not see children's medical notes."))
+
+
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
@@ -143,12 +150,14 @@ def _yes_no(value: bool) -> str:
 # -- 花名册 -----------------------------------------------------------------------------------
 
 ROSTER_MM = (10, 24, 11, 11, 44, 18, 40, 87, 22)  # 267 mm: landscape A4 between the margins
+ROSTER_ALLERGIES_MM = (10, 22, 10, 10, 36, 16, 40, 71, 32, 20)  # the same with 过敏 before the last
 
 
 def class_roster(cls: ClassRow, lines: Sequence[RosterLine], letterhead: Letterhead, *,
-                 show_phones: bool = False) -> bytes:
+                 show_phones: bool = False, show_allergies: bool = False) -> bytes:
     """花名册 of a class: its details, then one line per child enrolled (ID numbers masked, the
-    guardians with their relation, and their phones when `show_phones`)."""
+    guardians with their relation, their phones when `show_phones`, allergies when
+    `show_allergies`)."""
     title = _("Class roster")
     width = toolkit.usable_width(wide=True)
     story = toolkit.title_block(title, _("{name} · {count} children").format(
@@ -163,13 +172,22 @@ def class_roster(cls: ClassRow, lines: Sequence[RosterLine], letterhead: Letterh
              "\n".join(adult_text(g, phone=show_phones) for g in line.guardians),
              _yes_no(line.may_go_home_alone)]
             for n, line in enumerate(lines, 1)]
+    widths = ROSTER_MM
+    if show_allergies:
+        header.insert(-1, _("Allergies"))
+        for row, line in zip(rows, lines, strict=True):
+            row.insert(-1, line.allergies)
+        widths = ROSTER_ALLERGIES_MM
     if rows:
-        story.append(toolkit.data_table(header, rows, [w * mm for w in ROSTER_MM], align_right=(0, 3)))
+        story.append(toolkit.data_table(header, rows, [w * mm for w in widths], align_right=(0, 3)))
     else:
         story.append(toolkit.paragraph(_("No child is enrolled in this class."), toolkit.styles()["body"]))
     if not show_phones:
         story.append(toolkit.spacer(2))
         story.append(_note(_("Phones are left out: this reader may not see guardians' phones.")))
+    if not show_allergies:
+        story.append(toolkit.spacer(2))
+        story.append(_allergies_left_out())
     story.append(toolkit.spacer(6))
     story.append(KeepTogether([toolkit.signature_block(width)]))
     return toolkit.build_pdf(title, story, letterhead, wide=True)
@@ -178,13 +196,16 @@ def class_roster(cls: ClassRow, lines: Sequence[RosterLine], letterhead: Letterh
 # -- 签到签退表 --------------------------------------------------------------------------------
 
 SHEET_MM = (9, 22, 47, 17, 17, 36, 32)  # 180 mm: portrait A4
+SHEET_ALLERGIES_MM = (9, 20, 40, 23, 16, 16, 31, 25)  # the same with 过敏 after the name
 SHEET_ROW = 11 * mm                      # room to write a time, a name and sign
 
 
-def session_sheet(cls: ClassRow, session: Session, lines: Sequence[SheetLine], letterhead: Letterhead) -> bytes:
+def session_sheet(cls: ClassRow, session: Session, lines: Sequence[SheetLine], letterhead: Letterhead, *,
+                  show_allergies: bool = False) -> bytes:
     """签到签退表 of one session, filled in by hand when the desk cannot scan (entered later from
-    paper): the children enrolled that day and who may collect each one, blank columns for the
-    times, who collected the child and their relation, and a signature."""
+    paper): the children enrolled that day (their allergies when `show_allergies`) and who may
+    collect each one, blank columns for the times, who collected the child and their relation,
+    and a signature."""
     title = _("After-school sign-in and sign-out sheet")
     s = toolkit.styles()
     story = toolkit.title_block(title, _("{class_name} · {day} · {start}–{end}").format(
@@ -196,17 +217,22 @@ def session_sheet(cls: ClassRow, session: Session, lines: Sequence[SheetLine], l
     story.append(toolkit.spacer(3))
     header = [_("No."), _("Name"), _("May be collected by"), _("Sign-in time"), _("Sign-out time"),
               _("Collected by / relation"), _("Signature")]
-    widths = [w * mm for w in SHEET_MM]
+    if show_allergies:
+        header.insert(2, _("Allergies"))
+    widths = [w * mm for w in (SHEET_ALLERGIES_MM if show_allergies else SHEET_MM)]
     small = s["small"]
     data = [[toolkit.paragraph(h, s["cell"]) for h in header]]
     for number, line in enumerate(lines, 1):
         who = [adult_text(a, phone=False) for a in line.pickup]
         if line.may_go_home_alone:
             who.append(_("may go home alone"))
-        data.append([str(number), toolkit.cell(line.name, s["cell"], widths[1]),
-                     toolkit.paragraph(_(", ").join(who), small), "", "", "", ""])
+        row = [str(number), toolkit.cell(line.name, s["cell"], widths[1]),
+               toolkit.paragraph(_(", ").join(who), small), "", "", "", ""]
+        if show_allergies:
+            row.insert(2, toolkit.paragraph(line.allergies, small) if line.allergies else "")
+        data.append(row)
     if not lines:
-        data.append(["", _("No child is enrolled in this class on this day."), "", "", "", "", ""])
+        data.append(["", _("No child is enrolled in this class on this day."), *[""] * (len(header) - 2)])
     table = Table(data, colWidths=widths, rowHeights=[None] + [SHEET_ROW] * (len(data) - 1), repeatRows=1)
     commands = [
         ("FONT", (0, 0), (-1, -1), FONT, 10),
@@ -224,6 +250,8 @@ def session_sheet(cls: ClassRow, session: Session, lines: Sequence[SheetLine], l
     story.append(toolkit.spacer(2))
     story.append(_note(_("Write times as HH:MM. Hand a child only to an adult listed beside the child; anyone "
                          "else: call a guardian first and write down their name, phone, relation and why.")))
+    if not show_allergies:
+        story.append(_allergies_left_out())
     story.append(toolkit.spacer(4))
     story.append(KeepTogether([toolkit.signature_block(toolkit.usable_width())]))
     return toolkit.build_pdf(title, story, letterhead)

@@ -352,6 +352,7 @@ class ScanResult:
     outcome: str                      # SIGNED_IN, SIGNED_OUT, IGNORED, REFUSED
     message: str                      # what to show, translated
     resident_ids: list[int] = field(default_factory=list)  # the children concerned
+    class_id: int | None = None       # the class acted on (a child's card may sign in to another class)
 
 
 @dataclass
@@ -455,7 +456,7 @@ CLASS_FIELDS: dict[str, Field] = {
 SESSION_FIELDS: dict[str, Field] = {
     "day": Field(N_("Day"), kind="date"),
     "cancelled": Field(N_("Cancelled"), kind="bool"),
-    "reason": Field(N_("Reason")),
+    "reason": Field(N_("Reason given")),  # not "Reason": that is 错误原因 (rejects)
     "start_time": Field(N_("Starts at")),
     "end_time": Field(N_("Ends at")),
 }
@@ -471,7 +472,7 @@ CHILD_FIELDS: dict[str, Field] = {
 }
 ENROLMENT_FIELDS: dict[str, Field] = {
     "status": Field(N_("Status"), codes=ENROLMENT_STATUSES),
-    "enrolled_on": Field(N_("Enrolled since"), kind="date"),
+    "enrolled_on": Field(N_("In the class since"), kind="date"),  # day care's is 入托
     "left_on": Field(N_("Left on"), kind="date"),
     "left_reason": Field(N_("Reason for leaving")),
     "over_capacity_reason": Field(N_("Reason for enrolling beyond capacity")),
@@ -479,7 +480,7 @@ ENROLMENT_FIELDS: dict[str, Field] = {
 }
 ATTENDANCE_FIELDS: dict[str, Field] = {
     "status": Field(N_("Attendance"), codes=ATTENDANCE_STATUSES),
-    "reason": Field(N_("Reason")),
+    "reason": Field(N_("Reason given")),  # not "Reason": that is 错误原因 (rejects)
     "signed_in_at": Field(N_("Signed in")),
     "signed_out_at": Field(N_("Signed out")),
     "picked_up_by": Field(N_("Collected by")),
@@ -994,9 +995,14 @@ def _needs_consent(birth: dt.date | None, on: dt.date) -> bool:
     return age is None or age < CONSENT_AGE
 
 
+def _with_relation(name: str, relation: str) -> str:
+    # Full-width brackets in Chinese ("张阿姨（邻居）"), as on the sign-out buttons.
+    return _("{name} ({relation})").format(name=name, relation=relation) if relation else name
+
+
 def _pickups_text(entries) -> str:
     """For the trail: names and relations, never phones."""
-    return "；".join("{} ({})".format(e.name, e.relation) if e.relation else e.name for e in entries)
+    return "；".join(_with_relation(e.name, e.relation) for e in entries)
 
 
 def _validate_pickups(s, data: ChildInput, child: Resident, own: ChildProfile | None,
@@ -1183,14 +1189,27 @@ def _class_texts(s, resident_id: int) -> list[str]:
         if e.status == WAITING:
             out.append(_("{name} (waiting, No. {n})").format(name=name, n=format_number(_position(s, e))))
         else:
-            out.append("{} ({})".format(name, _(ENROLMENT_STATUSES[e.status])))
+            out.append(_("{name} ({status})").format(name=name, status=_(ENROLMENT_STATUSES[e.status])))
     return out
+
+
+def may_see_children(*, actor: access.Actor | None) -> bool:
+    """True when `actor` may read the children themselves (lists, profiles, pick-up adults): staff
+    who take attendance or enrol. Everyone else sees counts only."""
+    return access.may(actor, access.AFTERSCHOOL_ATTEND) or access.may(actor, access.AFTERSCHOOL_ENROL)
+
+
+def _require_children(actor: access.Actor | None) -> None:
+    # Who may collect a child is what an impostor needs to know: shown only to who needs it.
+    if not may_see_children(actor=actor):
+        access.require(actor, access.AFTERSCHOOL_ATTEND)  # raises PermissionDenied, saying why
 
 
 def get_child(db: Database, resident_id: int, *, actor: access.Actor, today: dt.date | None = None
               ) -> ChildInfo | None:
     """A child's profile; None when there is none. Phones masked without CHILD_CONTACTS_VIEW,
     medical notes None without CHILD_MEDICAL_VIEW."""
+    _require_children(actor)
     today = today or dt.date.today()
     with db.session() as s:
         p = s.scalar(select(ChildProfile).where(ChildProfile.resident_id == resident_id))
@@ -1426,8 +1445,10 @@ def pass_offer(db: Database, enrolment_id: int, reason: str, *, actor: access.Ac
         return _row_of(s, offered[0] if offered else None)
 
 
-def class_list(db: Database, class_id: int, *, include_left: bool = False) -> list[EnrolmentRow]:
+def class_list(db: Database, class_id: int, *, actor: access.Actor, include_left: bool = False
+               ) -> list[EnrolmentRow]:
     """Enrolled and offered children by name, then the waiting list in order (then those who left)."""
+    _require_children(actor)
     statuses = (ENROLLED, OFFERED, WAITING) + ((PASSED, WITHDRAWN) if include_left else ())
     with db.session() as s:
         _class(s, class_id)
@@ -1435,7 +1456,8 @@ def class_list(db: Database, class_id: int, *, include_left: bool = False) -> li
                                dt.date.today())
 
 
-def waiting_list(db: Database, class_id: int) -> list[EnrolmentRow]:
+def waiting_list(db: Database, class_id: int, *, actor: access.Actor) -> list[EnrolmentRow]:
+    _require_children(actor)
     with db.session() as s:
         _class(s, class_id)
         return _enrolment_rows(s, (Enrolment.class_id == class_id, Enrolment.status == WAITING), dt.date.today())
@@ -1479,8 +1501,7 @@ def _picked_up_text(a: ClassAttendance) -> str:
     if a.went_home_alone:
         return _("went home alone")
     if a.picked_up_by_name:
-        return ("{} ({})".format(a.picked_up_by_name, a.picked_up_by_relation) if a.picked_up_by_relation
-                else a.picked_up_by_name)
+        return _with_relation(a.picked_up_by_name, a.picked_up_by_relation)
     return ""
 
 
@@ -1494,6 +1515,7 @@ def _open_session(s, c: SchoolClass, day: dt.date) -> Session:
 def session_view(db: Database, class_id: int, day: dt.date, *, actor: access.Actor,
                  at: dt.datetime | None = None) -> SessionView:
     """A class's session on `day` and the children enrolled that day, with what happened so far."""
+    _require_children(actor)
     see_medical = access.may(actor, access.CHILD_MEDICAL_VIEW)
     see_phones = access.may(actor, access.CHILD_CONTACTS_VIEW)
     with db.session() as s:
@@ -1630,10 +1652,20 @@ def _same_adult(p: PickupPerson):
             PickupPerson.active.is_(True))
 
 
+def _open_classes(s, resident_id: int, day: dt.date, but: int) -> list[SchoolClass]:
+    """The other classes the child is enrolled in on `day` that hold a session (not cancelled) then."""
+    found = s.scalars(select(SchoolClass).join(Enrolment, Enrolment.class_id == SchoolClass.id)
+                      .where(Enrolment.resident_id == resident_id, SchoolClass.id != but, *_enrolled_on_day(day))
+                      .distinct().order_by(SchoolClass.name, SchoolClass.id))
+    return [c for c in found if (x := _session_on(s, c, day)) is not None and not x.cancelled]
+
+
 def scan(db: Database, class_id: int, day: dt.date, text: str, *, actor: access.Actor,
          at: dt.datetime) -> ScanResult:
-    """One scan at a session: a child's member card (or ID number) signs the child in; a pick-up
-    card signs out that adult's children at this session. Nothing is written on a refusal."""
+    """One scan at the door: a child's member card (or ID number) signs the child in at the chosen
+    class, or at the one other class the child has a session of that day (two classes may run at
+    once); a pick-up card signs out that adult's children at every session of the day. Nothing is
+    written on a refusal."""
     access.require(actor, access.AFTERSCHOOL_ATTEND)
     raw = normalise_text(str(text)).strip()
     with db.session() as s:
@@ -1646,47 +1678,75 @@ def scan(db: Database, class_id: int, day: dt.date, text: str, *, actor: access.
             return _scan_pickup(s, actor, c, day, card, at)
         if child is None:
             return ScanResult(REFUSED, _("Nobody has this card or ID number; nothing recorded."))
+        if not _is_enrolled(s, c.id, child.id, day):
+            others = _open_classes(s, child.id, day, c.id)
+            if len(others) > 1:
+                return ScanResult(REFUSED, _("{name} has sessions of {classes} on {date}: choose the class first, "
+                                             "then scan again. Nothing recorded.").format(
+                    name=child.name, classes="、".join(x.name for x in others), date=format_date(day)), [child.id])
+            if others:
+                return _scan_child(s, actor, others[0], day, child, at, elsewhere=True)
         session = _session_on(s, c, day)
         if session is None or session.cancelled:
-            return ScanResult(REFUSED, _no_session(c, day) + " " + _("Nothing recorded."), [child.id])
+            return ScanResult(REFUSED, _("There is no session of {name} on {date}; nothing recorded.").format(
+                name=c.name, date=format_date(day)), [child.id], c.id)
         if not _is_enrolled(s, c.id, child.id, day):
-            return ScanResult(REFUSED, _("{name} is not enrolled in {cls} on {date}.").format(
-                name=child.name, cls=c.name, date=format_date(day)) + " " + _("Nothing recorded."), [child.id])
-        record = _record(s, c.id, child.id, day)
-        if record is not None and record.signed_out_at is not None:
-            return ScanResult(REFUSED, _("{name} was already signed out at {time}; nothing recorded.").format(
-                name=child.name, time=_time(record.signed_out_at)), [child.id])
-        if record is not None and record.status == PRESENT and record.signed_in_at is not None:
-            return ScanResult(IGNORED, _("{name} is already signed in (since {time}).").format(
-                name=child.name, time=_time(record.signed_in_at)), [child.id])
-        _mark(s, actor, c, day, child, PRESENT, at, "")
-        return ScanResult(SIGNED_IN, _("{name} signed in at {time}.").format(name=child.name, time=_time(at)),
-                          [child.id])
+            return ScanResult(REFUSED, _("{name} is not enrolled in {cls} on {date}; nothing recorded.").format(
+                name=child.name, cls=c.name, date=format_date(day)), [child.id], c.id)
+        return _scan_child(s, actor, c, day, child, at, elsewhere=False)
+
+
+def _scan_child(s, actor, c: SchoolClass, day: dt.date, child: Resident, at: dt.datetime, *,
+                elsewhere: bool) -> ScanResult:
+    """A child's card at a class the child is enrolled in that holds a session on `day`."""
+    record = _record(s, c.id, child.id, day)
+    if record is not None and record.signed_out_at is not None:
+        return ScanResult(REFUSED, _("{name} was already signed out at {time}; nothing recorded.").format(
+            name=child.name, time=_time(record.signed_out_at)), [child.id], c.id)
+    if record is not None and record.status == PRESENT and record.signed_in_at is not None:
+        message = (_("{name} is already signed in to {cls} (since {time}).") if elsewhere
+                   else _("{name} is already signed in (since {time})."))
+        return ScanResult(IGNORED, message.format(name=child.name, cls=c.name, time=_time(record.signed_in_at)),
+                          [child.id], c.id)
+    _mark(s, actor, c, day, child, PRESENT, at, "")
+    message = _("{name} signed in to {cls} at {time}.") if elsewhere else _("{name} signed in at {time}.")
+    return ScanResult(SIGNED_IN, message.format(name=child.name, cls=c.name, time=_time(at)), [child.id], c.id)
 
 
 def _scan_pickup(s, actor, c: SchoolClass, day: dt.date, card: PickupPerson, at: dt.datetime) -> ScanResult:
-    entries = list(s.execute(select(PickupPerson, ChildProfile.resident_id)
+    """A pick-up card: that adult's children signed in anywhere on `day` go home with them (one
+    adult may collect children from two classes at once)."""
+    entries = dict(s.execute(select(ChildProfile.resident_id, PickupPerson)
                              .join(ChildProfile, ChildProfile.id == PickupPerson.child_id)
-                             .where(*_same_adult(card))))
-    done, names, repeat = [], [], False
-    for entry, resident_id in entries:
-        record = _record(s, c.id, resident_id, day)
-        if record is not None and record.signed_out_at is not None and record.picked_up_by_id == entry.id:
+                             .where(*_same_adult(card))).all())
+    records = list(s.execute(select(ClassAttendance, SchoolClass, Resident)
+                             .join(SchoolClass, SchoolClass.id == ClassAttendance.class_id)
+                             .join(Resident, Resident.id == ClassAttendance.resident_id)
+                             .where(ClassAttendance.day == day, ClassAttendance.resident_id.in_(entries))
+                             .order_by(SchoolClass.id != c.id, SchoolClass.name, Resident.sort_key, Resident.id))
+                   ) if entries else []
+    done, names, classes, repeat = [], [], [], False
+    for record, cls, child in records:
+        entry = entries[child.id]
+        if record.signed_out_at is not None and record.picked_up_by_id == entry.id:
             repeat = repeat or 0 <= (at - record.signed_out_at).total_seconds() < REPEAT_SECONDS
-        if record is None or record.status != PRESENT or record.signed_out_at is not None:
+        if record.status != PRESENT or record.signed_in_at is None or record.signed_out_at is not None:
             continue
-        child = s.get(Resident, resident_id)
-        _sign_out(s, actor, c, day, child, record, at, entry, None, False)
-        done.append(resident_id)
-        names.append(child.name)
+        session = _session_on(s, cls, day)
+        if session is None or session.cancelled:
+            continue  # cancelled after the sign-in: nothing to sign out of
+        _sign_out(s, actor, cls, day, child, record, at, entry, None, False)
+        done.append(child.id)
+        classes.append(cls.id)
+        names.append(child.name if cls.id == c.id else _("{name} ({cls})").format(name=child.name, cls=cls.name))
     if not done and repeat:
         return ScanResult(IGNORED, _("{name}'s card was scanned a moment ago; the repeat is ignored.").format(
             name=card.name))
     if not done:
-        return ScanResult(REFUSED, _("None of the children {name} may collect is signed in at this session; "
-                                     "nothing recorded.").format(name=card.name))
+        return ScanResult(REFUSED, _("None of the children {name} may collect is signed in today; nothing "
+                                     "recorded.").format(name=card.name))
     return ScanResult(SIGNED_OUT, _("{names} went home at {time} with {who}.").format(
-        names="、".join(names), time=_time(at), who=card.name), done)
+        names="、".join(names), time=_time(at), who=card.name), done, classes[0])
 
 
 def _sign_out(s, actor, c: SchoolClass, day: dt.date, child: Resident, record: ClassAttendance, at: dt.datetime,
@@ -1801,8 +1861,11 @@ def undo_sign_out(db: Database, class_id: int, day: dt.date, resident_id: int, r
 
 def still_here(db: Database, day: dt.date, *, actor: access.Actor, at: dt.datetime | None = None) -> list[StillHere]:
     """Children signed in and not signed out on `day`, in every class (the end-of-day list)."""
-    at = at or dt.datetime.now()
-    see_phones = access.may(actor, access.CHILD_CONTACTS_VIEW)
+    _require_children(actor)
+    return _still_here(db, day, at or dt.datetime.now(), access.may(actor, access.CHILD_CONTACTS_VIEW))
+
+
+def _still_here(db: Database, day: dt.date, at: dt.datetime, see_phones: bool) -> list[StillHere]:
     with db.session() as s:
         grace = dt.timedelta(minutes=_int_setting(s, GRACE_KEY, DEFAULT_GRACE_MINUTES))
         found = list(s.execute(select(ClassAttendance, SchoolClass, Resident.name, Resident.sort_key,
@@ -1867,7 +1930,8 @@ def badge_label(still: int, overdue: int) -> tuple[str, bool]:
 
 def badge(db: Database, at: dt.datetime | None = None) -> tuple[str, bool]:
     """The tab's label before the tab is built (app/features.py `badge`): counted on the worker."""
-    rows = still_here(db, (at or dt.datetime.now()).date(), actor=None, at=at)
+    at = at or dt.datetime.now()
+    rows = _still_here(db, at.date(), at, False)  # counts only: open to every role
     return badge_label(len(rows), sum(r.overdue for r in rows))
 
 
@@ -1895,7 +1959,7 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
         person_times = s.scalar(select(func.count(ClassAttendance.id)).where(
             *in_range, ClassAttendance.status == PRESENT)) or 0
         late = s.scalar(select(func.count(ClassAttendance.id)).where(*in_range, ClassAttendance.late.is_(True))) or 0
-        unlisted = [UnlistedLine(a.day, cname, child, "{} ({})".format(a.picked_up_by_name, a.picked_up_by_relation),
+        unlisted = [UnlistedLine(a.day, cname, child, _with_relation(a.picked_up_by_name, a.picked_up_by_relation),
                                  a.unlisted_reason)
                     for a, cname, child in s.execute(
                         select(ClassAttendance, SchoolClass.name, Resident.name)

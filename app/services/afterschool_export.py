@@ -18,7 +18,7 @@ from app.models import ClassAttendance, ClassType, Enrolment, SchoolClass
 from app.services import access, afterschool, audit, xlsx
 from app.services.exporter import ExportError, record_or_remove
 
-UNLISTED_HEADERS = (N_("Date"), N_("Class"), N_("Child"), N_("Collected by"), N_("Reason"))
+UNLISTED_HEADERS = (N_("Date"), N_("Class"), N_("Child"), N_("Collected by"), N_("Reason given"))
 CLASS_HEADERS = (N_("Class"), N_("Class type"), N_("Sessions held"), N_("Sessions cancelled"), N_("Children enrolled"),
                  N_("Present"), N_("Absent"), N_("On leave"), N_("Attendance rate (%)"), N_("Late pick-ups"),
                  N_("Pick-ups by someone not on the list"))

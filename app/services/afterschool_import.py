@@ -394,8 +394,8 @@ def _result(db: Database, layout: Layout, planner: _Planner, total: int, class_i
                              rows=total, columns={f: t for f, t in columns.items() if f != "number"},
                              unknown_columns=list(layout.unknown), preview=preview)
     if preview:
-        free = afterschool.get_class(db, class_id).free_places
-        waiting = bool(afterschool.waiting_list(db, class_id))
+        cls = afterschool.get_class(db, class_id)  # counts only: no children read
+        free, waiting = cls.free_places, cls.waiting > 0
         for plan in planner.plans:
             if not plan.enrol:
                 result.updated += 1

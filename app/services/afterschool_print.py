@@ -1,8 +1,9 @@
 """After-school classes' printable forms (app/features.py): 花名册, 签到签退表, 月出勤汇总, 接送卡.
 
 Each `<form>_pdf` gathers the form's data and calls app/reports/afterschool_forms.py; each
-`<form>_for(db, options, *, actor)` adapts it to the command line's `print FORM`. Allergies and
-medical notes are on none of them; guardians' phones only for a reader with CHILD_CONTACTS_VIEW."""
+`<form>_for(db, options, *, actor)` adapts it to the command line's `print FORM`. Medical notes are
+on none of them; allergies (roster, session sheet) only for a reader with CHILD_MEDICAL_VIEW, and
+guardians' phones only for a reader with CHILD_CONTACTS_VIEW."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,10 @@ def _adult(p: afterschool.PickupRow, show_phone: bool) -> forms.Adult:
 
 # -- 花名册 -----------------------------------------------------------------------------------
 
-def roster_lines(db: Database, class_id: int, *, actor: access.Actor, show_phones: bool) -> list[forms.RosterLine]:
+def roster_lines(db: Database, class_id: int, *, actor: access.Actor, show_phones: bool,
+                 show_allergies: bool = False) -> list[forms.RosterLine]:
     """The children enrolled in the class now, in the class list's (pinyin) order."""
-    enrolled = [e for e in afterschool.class_list(db, class_id) if e.status == ENROLLED]
+    enrolled = [e for e in afterschool.class_list(db, class_id, actor=actor) if e.status == ENROLLED]
     ids = [e.resident_id for e in enrolled]
     with db.session() as s:
         people = {rid: (gender, number) for rid, gender, number in s.execute(
@@ -46,7 +48,8 @@ def roster_lines(db: Database, class_id: int, *, actor: access.Actor, show_phone
         guardians = tuple(_adult(p, show_phones) for p in (child.pickup if child else []) if p.guardian)
         out.append(forms.RosterLine(e.name, gender, e.age, e.school, e.grade,
                                     mask_id_number(number), guardians,
-                                    bool(child and child.may_go_home_alone)))
+                                    bool(child and child.may_go_home_alone),
+                                    (child.allergies or "") if child and show_allergies else ""))
     return out
 
 
@@ -56,9 +59,10 @@ def class_roster_pdf(db: Database, class_id: int, *, actor: access.Actor | None 
     allowed(actor, access.AFTERSCHOOL_ENROL)
     reader = _reader(actor)
     show_phones = access.may(reader, access.CHILD_CONTACTS_VIEW)
+    show_allergies = access.may(reader, access.CHILD_MEDICAL_VIEW)
     cls = afterschool.get_class(db, class_id)
-    lines = roster_lines(db, class_id, actor=reader, show_phones=show_phones)
-    return forms.class_roster(cls, lines, letterhead(db), show_phones=show_phones)
+    lines = roster_lines(db, class_id, actor=reader, show_phones=show_phones, show_allergies=show_allergies)
+    return forms.class_roster(cls, lines, letterhead(db), show_phones=show_phones, show_allergies=show_allergies)
 
 
 # -- 签到签退表 --------------------------------------------------------------------------------
@@ -77,15 +81,19 @@ def session_sheet_pdf(db: Database, class_id: int, day: dt.date, *, actor: acces
     allowed(actor, access.AFTERSCHOOL_ATTEND)
     cls = afterschool.get_class(db, class_id)
     session = _session(db, cls, day)
-    view = afterschool.session_view(db, class_id, day, actor=_reader(actor))
-    lines = [forms.SheetLine(c.name, tuple(_adult(p, False) for p in c.pickup), c.may_go_home_alone)
+    reader = _reader(actor)
+    show_allergies = access.may(reader, access.CHILD_MEDICAL_VIEW)
+    view = afterschool.session_view(db, class_id, day, actor=reader)  # allergies None without the permission
+    lines = [forms.SheetLine(c.name, tuple(_adult(p, False) for p in c.pickup), c.may_go_home_alone,
+                             c.allergies or "")
              for c in view.children]
-    return forms.session_sheet(cls, session, lines, letterhead(db))
+    return forms.session_sheet(cls, session, lines, letterhead(db), show_allergies=show_allergies)
 
 
 # -- 月出勤汇总 --------------------------------------------------------------------------------
 
-def month_lines(db: Database, class_id: int, first: dt.date, last: dt.date) -> list[forms.MonthLine]:
+def month_lines(db: Database, class_id: int, first: dt.date, last: dt.date, *, actor: access.Actor
+                ) -> list[forms.MonthLine]:
     """Each child enrolled in the class at some time between `first` and `last` (or with
     attendance recorded then), in the class list's order, with their marks and pick-up counts."""
     with db.session() as s:
@@ -101,7 +109,7 @@ def month_lines(db: Database, class_id: int, first: dt.date, last: dt.date) -> l
             late[rid] = late.get(rid, 0) + bool(was_late)
             unlisted[rid] = unlisted.get(rid, 0) + bool(was_unlisted)
     order: dict[int, str] = {}
-    for e in afterschool.class_list(db, class_id, include_left=True):
+    for e in afterschool.class_list(db, class_id, actor=actor, include_left=True):
         if (e.status in (ENROLLED, WITHDRAWN) and e.enrolled_on is not None and e.enrolled_on <= last
                 and (e.left_on is None or e.left_on > first)) or e.resident_id in marks:
             order.setdefault(e.resident_id, e.name)
@@ -123,7 +131,8 @@ def class_month_pdf(db: Database, class_id: int, month: dt.date, *, actor: acces
     found = afterschool.sessions(db, class_id, first, last)
     days = [x.day for x in found if not x.cancelled]
     cancelled = [x for x in found if x.cancelled]
-    return forms.class_month(cls, first, days, month_lines(db, class_id, first, last), cancelled, letterhead(db))
+    lines = month_lines(db, class_id, first, last, actor=_reader(actor))
+    return forms.class_month(cls, first, days, lines, cancelled, letterhead(db))
 
 
 # -- 接送卡 ----------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ def flat(pdf: bytes) -> str:
     return "".join("".join(pdf_text(pdf)).split())
 
 
+def squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
 def roster_lines():
     return [forms.RosterLine("张小明", "M", 8, "莲坂小学", 2, "350581********0012", (MOTHER, FATHER), False),
             forms.RosterLine("欧阳娜娜", "F", 10, "祥芝中心小学", 4, "350581********002X", (MOTHER,), True)]
@@ -44,6 +48,36 @@ def test_the_roster_leaves_the_phones_out_when_the_reader_may_not_see_them():
     text = flat(forms.class_roster(CLASS, roster_lines(), LETTERHEAD, show_phones=False))
     assert "350581********0012王芳（母亲）张建国（父亲）否" in text
     assert "1380000" not in text and "1390000" not in text and "****0001" not in text
+
+
+ALLERGIC = [forms.RosterLine("张小明", "M", 8, "莲坂小学", 2, "350581********0012", (MOTHER,), False, "鸡蛋 / 虾蟹"),
+            forms.RosterLine("欧阳娜娜", "F", 10, "祥芝中心小学", 4, "350581********002X", (MOTHER,), True)]
+SHEET_ALLERGIC = [forms.SheetLine("张小明", (MOTHER,), False, "鸡蛋 / 虾蟹"),
+                  forms.SheetLine("欧阳娜娜", (MOTHER,), True)]
+LEFT_OUT = "Allergies are left out: this reader may not see children's medical notes."
+
+
+def test_the_roster_and_sheet_have_an_allergies_column_when_the_reader_may_see_them():
+    session = Session(7, D(2026, 11, 25), dt.time(16, 30), dt.time(18, 0))
+    roster = forms.class_roster(CLASS, ALLERGIC, LETTERHEAD, show_phones=True, show_allergies=True)
+    text = flat(roster)
+    assert "过敏可自行回家" in text  # the header: 过敏 before the last column
+    assert "王芳（母亲）13800000001鸡蛋/虾蟹否" in text and "王芳（母亲）13800000001是" in text
+    assert squeezed(_(LEFT_OUT)) not in text and roster.missing_glyphs == 0
+    sheet = forms.session_sheet(CLASS, session, SHEET_ALLERGIC, LETTERHEAD, show_allergies=True)
+    text = flat(sheet)
+    assert _("Allergies") in text
+    assert "1张小明鸡蛋/虾蟹王芳（母亲）" in text and "2欧阳娜娜王芳（母亲）" in text
+    assert squeezed(_(LEFT_OUT)) not in text and sheet.missing_glyphs == 0
+
+
+def test_the_roster_and_sheet_leave_allergies_out_with_a_note():
+    session = Session(7, D(2026, 11, 25), dt.time(16, 30), dt.time(18, 0))
+    for pdf in (forms.class_roster(CLASS, ALLERGIC, LETTERHEAD, show_phones=True),
+                forms.session_sheet(CLASS, session, SHEET_ALLERGIC, LETTERHEAD)):
+        text = flat(pdf)
+        assert "鸡蛋" not in text and "过敏" not in text.replace(squeezed(_(LEFT_OUT)), "")
+        assert squeezed(_(LEFT_OUT)) in text
 
 
 def test_an_empty_roster_says_so():

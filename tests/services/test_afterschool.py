@@ -328,10 +328,16 @@ def test_pickup_entries_are_kept_updated_or_retired_never_deleted(db, types, peo
     assert afterschool.find_pickup_card(db, mum.card_code.lower()).name == "李丽"
 
 
-def test_phones_and_medical_notes_need_the_permissions(db, types, people):
+def attendance_only(monkeypatch) -> Actor:
+    """A role that may take attendance but not see phones or medical notes (none has that today)."""
+    monkeypatch.setitem(access.PERMISSIONS, access.AFTERSCHOOL_ATTEND, frozenset({ADMINISTRATOR, DESK, GRID_WORKER}))
+    return Actor("网格员", GRID_WORKER)
+
+
+def test_phones_and_medical_notes_need_the_permissions(db, types, people, monkeypatch):
     afterschool.save_child(db, child_input(people, "小美", medical_notes="哮喘", allergies="花生"), actor=ADMIN,
                            today=TODAY)
-    shown = afterschool.get_child(db, people["小美"], actor=Actor("网格员", GRID_WORKER), today=TODAY)
+    shown = afterschool.get_child(db, people["小美"], actor=attendance_only(monkeypatch), today=TODAY)
     assert shown.medical_notes is None and shown.pickup[0].phone == "138****0001"
     assert afterschool.get_child(db, people["小美"], actor=DESK_ACTOR, today=TODAY).medical_notes == "哮喘"
     # A save that leaves the notes None keeps them.
@@ -376,7 +382,7 @@ def test_out_of_range_needs_a_reason(db, world, people):
     result = afterschool.enrol(db, world, people["小刚"], actor=DESK_ACTOR, today=TODAY,
                                out_of_range_reason="哥哥陪妹妹")
     assert result.status == ENROLLED
-    row = next(r for r in afterschool.class_list(db, world) if r.resident_id == people["小刚"])
+    row = next(r for r in afterschool.class_list(db, world, actor=ADMIN) if r.resident_id == people["小刚"])
     assert row.out_of_range_reason == "哥哥陪妹妹"
 
 
@@ -385,8 +391,8 @@ def test_a_full_class_puts_children_on_the_waiting_list_and_offers_freed_places(
     result = afterschool.enrol(db, world, people["小美"], actor=DESK_ACTOR, today=TODAY)
     assert (result.status, result.position) == (WAITING, 1)
     assert afterschool.get_class(db, world).waiting == 1
-    assert [r.name for r in afterschool.waiting_list(db, world)] == ["小美"]
-    ming = next(r for r in afterschool.class_list(db, world) if r.name == "小明")
+    assert [r.name for r in afterschool.waiting_list(db, world, actor=ADMIN)] == ["小美"]
+    ming = next(r for r in afterschool.class_list(db, world, actor=ADMIN) if r.name == "小明")
     with pytest.raises(ValidationError):
         afterschool.withdraw(db, ming.id, " ", actor=DESK_ACTOR)
     offered = afterschool.withdraw(db, ming.id, "搬家", actor=DESK_ACTOR, on=TODAY)
@@ -394,25 +400,25 @@ def test_a_full_class_puts_children_on_the_waiting_list_and_offers_freed_places(
     cls = afterschool.get_class(db, world)
     assert (cls.enrolled, cls.offered, cls.waiting) == (1, 1, 0)
     afterschool.confirm_offer(db, offered.id, actor=DESK_ACTOR, today=WED)
-    assert [(r.name, r.status) for r in afterschool.class_list(db, world)] == [("小红", ENROLLED),
+    assert [(r.name, r.status) for r in afterschool.class_list(db, world, actor=ADMIN)] == [("小红", ENROLLED),
                                                                               ("小美", ENROLLED)]
-    left = afterschool.class_list(db, world, include_left=True)
+    left = afterschool.class_list(db, world, actor=ADMIN, include_left=True)
     assert [(r.name, r.status) for r in left][-1] == ("小明", WITHDRAWN)
-    assert afterschool.get_child(db, people["小美"], actor=ADMIN).classes == ["书法兴趣班 ({})".format(_("Enrolled"))]
+    assert afterschool.get_child(db, people["小美"], actor=ADMIN).classes == [_("{name} ({status})").format(name="书法兴趣班", status=_("Enrolled"))]
 
 
 def test_passing_an_offer_moves_it_to_the_next_child(db, world, people):
     afterschool.save_child(db, child_input(people, "小美"), actor=ADMIN, today=TODAY)
     afterschool.enrol(db, world, people["小美"], actor=ADMIN, today=TODAY)
     afterschool.enrol(db, world, people["小刚"], actor=ADMIN, today=TODAY, out_of_range_reason="家长要求")
-    assert [(r.name, r.position) for r in afterschool.waiting_list(db, world)] == [("小美", 1), ("小刚", 2)]
-    ming = next(r for r in afterschool.class_list(db, world) if r.name == "小明")
+    assert [(r.name, r.position) for r in afterschool.waiting_list(db, world, actor=ADMIN)] == [("小美", 1), ("小刚", 2)]
+    ming = next(r for r in afterschool.class_list(db, world, actor=ADMIN) if r.name == "小明")
     offered = afterschool.withdraw(db, ming.id, "搬家", actor=ADMIN, on=TODAY)
     nxt = afterschool.pass_offer(db, offered.id, "时间不合适", actor=ADMIN)
     assert nxt.name == "小刚" and nxt.status == OFFERED
     with pytest.raises(ValidationError):
         afterschool.confirm_offer(db, offered.id, actor=ADMIN)  # passed: nothing to confirm
-    statuses = {r.name: r.status for r in afterschool.class_list(db, world, include_left=True)}
+    statuses = {r.name: r.status for r in afterschool.class_list(db, world, actor=ADMIN, include_left=True)}
     assert statuses == {"小红": ENROLLED, "小刚": OFFERED, "小明": WITHDRAWN, "小美": PASSED}
 
 
@@ -464,7 +470,7 @@ def test_any_sequence_keeps_the_capacity_and_the_waiting_order(db, types, people
     overrides = 0
     previous_waiting: list[int] = []
     for action, k in steps:
-        rows = afterschool.class_list(db, cid)
+        rows = afterschool.class_list(db, cid, actor=ADMIN)
         try:
             if action in ("enrol", "override"):
                 result = afterschool.enrol(db, cid, kids[k], actor=ADMIN, today=TODAY,
@@ -484,7 +490,7 @@ def test_any_sequence_keeps_the_capacity_and_the_waiting_order(db, types, people
                     afterschool.pass_offer(db, row.id, "放弃", actor=ADMIN)
         except ValidationError:
             pass  # refused (on the list already, nothing offered): nothing changes
-        rows = afterschool.class_list(db, cid)
+        rows = afterschool.class_list(db, cid, actor=ADMIN)
         holding = [r for r in rows if r.status in (ENROLLED, OFFERED)]
         waiting = [r for r in rows if r.status == WAITING]
         assert len(holding) <= capacity + overrides
@@ -500,7 +506,7 @@ def test_any_sequence_keeps_the_capacity_and_the_waiting_order(db, types, people
 
 # -- attendance ---------------------------------------------------------------------------------------
 
-def test_marking_attendance(db, world, people):
+def test_marking_attendance(db, world, people, monkeypatch):
     afterschool.mark(db, world, TODAY, people["小明"], PRESENT, actor=DESK_ACTOR, at=at(TODAY, 16, 25))
     afterschool.mark(db, world, TODAY, people["小红"], LEAVE, actor=DESK_ACTOR, at=at(TODAY, 16, 25), reason="发烧")
     view = afterschool.session_view(db, world, TODAY, actor=DESK_ACTOR, at=at(TODAY, 16, 30))
@@ -508,7 +514,7 @@ def test_marking_attendance(db, world, people):
         ("小红", LEAVE, None), ("小明", PRESENT, at(TODAY, 16, 25))]
     assert view.present == 1 and view.session.end_time == dt.time(18)
     assert view.children[1].pickup[0].phone == "13800000001" and view.children[1].allergies == ""
-    hidden = afterschool.session_view(db, world, TODAY, actor=VIEWER_ACTOR)
+    hidden = afterschool.session_view(db, world, TODAY, actor=attendance_only(monkeypatch))
     assert hidden.children[1].pickup[0].phone == "138****0001" and hidden.children[1].allergies is None
     with pytest.raises(ValidationError) as err:
         afterschool.mark(db, world, TODAY, people["小红"], LEAVE, actor=DESK_ACTOR, at=at(TODAY, 16, 25))
@@ -577,12 +583,90 @@ def test_a_pickup_card_signs_out_the_adults_children(db, world, people):
     result = afterschool.scan(db, world, TODAY, card_of(db, people, "小明"), actor=DESK_ACTOR, at=at(TODAY, 18, 5))
     assert result.outcome == SIGNED_OUT and sorted(result.resident_ids) == sorted([people["小明"], people["小红"]])
     view = afterschool.session_view(db, world, TODAY, actor=ADMIN)
-    assert [(c.picked_up_by, c.late, c.waiting_to_go) for c in view.children] == [("李丽 (母亲)", False, False)] * 2
+    assert [(c.picked_up_by, c.late, c.waiting_to_go) for c in view.children] == [("李丽（母亲）", False, False)] * 2
     again = afterschool.scan(db, world, TODAY, card_of(db, people, "小明"), actor=DESK_ACTOR, at=at(TODAY, 18, 5))
     assert again.outcome == IGNORED
     later = afterschool.scan(db, world, TODAY, card_of(db, people, "小红", "王奶奶"), actor=DESK_ACTOR,
                              at=at(TODAY, 18, 30))
     assert later.outcome == REFUSED  # nobody left to collect
+
+
+def other_class(db, types, name="围棋班", **changes) -> int:
+    values = dict(name=name, end_time=dt.time(17, 30), capacity=5)
+    values.update(changes)
+    return afterschool.add_class(db, class_input(types[INTEREST], **values), actor=ADMIN)
+
+
+def test_a_childs_card_signs_in_at_the_one_class_with_a_session_that_day(db, world, people, types):
+    go = other_class(db, types)
+    dance = other_class(db, types, name="舞蹈班", weekdays=frozenset({1, 3}))  # Tue/Thu: nothing on Monday
+    afterschool.save_child(db, child_input(people, "小美"), actor=ADMIN, today=TODAY)
+    afterschool.enrol(db, go, people["小美"], actor=ADMIN, today=D(2026, 10, 1))
+    # 书法兴趣班 chosen at the door; 小美 is only in 围棋班, which meets now.
+    result = afterschool.scan(db, world, TODAY, people_card(db, people["小美"]), actor=DESK_ACTOR,
+                              at=at(TODAY, 16, 25))
+    assert (result.outcome, result.class_id, result.resident_ids) == (SIGNED_IN, go, [people["小美"]])
+    assert "围棋班" in result.message and "16:25" in result.message
+    assert afterschool.session_view(db, go, TODAY, actor=DESK_ACTOR).children[0].status == PRESENT
+    again = afterschool.scan(db, world, TODAY, people_card(db, people["小美"]), actor=DESK_ACTOR,
+                             at=at(TODAY, 16, 26))
+    assert (again.outcome, again.class_id) == (IGNORED, go) and "围棋班" in again.message
+    # The chosen class has no session today (the walk-through's case): 小明 goes to 书法兴趣班.
+    mine = afterschool.scan(db, dance, TODAY, people_card(db, people["小明"]), actor=DESK_ACTOR,
+                            at=at(TODAY, 16, 27))
+    assert (mine.outcome, mine.class_id) == (SIGNED_IN, world) and "书法兴趣班" in mine.message
+    # At its own class the message stays short and names no class.
+    own = afterschool.scan(db, world, TODAY, people_card(db, people["小红"]), actor=DESK_ACTOR, at=at(TODAY, 16, 28))
+    assert (own.outcome, own.class_id) == (SIGNED_IN, world) and "书法兴趣班" not in own.message
+
+
+def test_a_childs_card_with_several_sessions_elsewhere_asks_for_the_class(db, world, people, types):
+    go, chess = other_class(db, types), other_class(db, types, name="象棋班")
+    dance = other_class(db, types, name="舞蹈班", weekdays=frozenset({1, 3}))
+    afterschool.save_child(db, child_input(people, "小美"), actor=ADMIN, today=TODAY)
+    for cid in (go, chess):
+        afterschool.enrol(db, cid, people["小美"], actor=ADMIN, today=D(2026, 10, 1))
+    before = snapshot(db)
+    result = afterschool.scan(db, dance, TODAY, people_card(db, people["小美"]), actor=DESK_ACTOR,
+                              at=at(TODAY, 16, 25))
+    assert result.outcome == REFUSED and "围棋班" in result.message and "象棋班" in result.message
+    assert snapshot(db) == before
+    # A cancelled session does not count: only 围棋班 is left.
+    afterschool.cancel_session(db, chess, TODAY, "老师生病", actor=ADMIN)
+    result = afterschool.scan(db, dance, TODAY, people_card(db, people["小美"]), actor=DESK_ACTOR,
+                              at=at(TODAY, 16, 26))
+    assert (result.outcome, result.class_id) == (SIGNED_IN, go)
+    # Not enrolled anywhere with a session today: refused as before, nothing written.
+    before = snapshot(db)
+    refused = afterschool.scan(db, world, TODAY, people_card(db, people["小刚"]), actor=DESK_ACTOR,
+                               at=at(TODAY, 16, 27))
+    assert refused.outcome == REFUSED and snapshot(db) == before
+
+
+def test_a_pickup_card_signs_out_the_adults_children_in_every_class(db, world, people, types):
+    go = other_class(db, types)
+    afterschool.enrol(db, go, people["小红"], actor=ADMIN, today=D(2026, 10, 1))
+    afterschool.mark(db, world, TODAY, people["小明"], PRESENT, actor=DESK_ACTOR, at=at(TODAY, 16, 30))
+    afterschool.mark(db, go, TODAY, people["小红"], PRESENT, actor=DESK_ACTOR, at=at(TODAY, 16, 30))
+    result = afterschool.scan(db, world, TODAY, card_of(db, people, "小明"), actor=DESK_ACTOR, at=at(TODAY, 17, 40))
+    assert result.outcome == SIGNED_OUT and result.class_id == world
+    assert result.resident_ids == [people["小明"], people["小红"]]  # the chosen class first
+    assert "小明" in result.message and "小红" in result.message and "围棋班" in result.message
+    assert "书法兴趣班" not in result.message  # the chosen class goes without saying
+    shown = afterschool.session_view(db, go, TODAY, actor=ADMIN).children[0]
+    assert (shown.name, shown.picked_up_by, shown.signed_out_at) == ("小红", "李丽（母亲）", at(TODAY, 17, 40))
+    assert afterschool.scan(db, world, TODAY, card_of(db, people, "小明"), actor=DESK_ACTOR,
+                            at=at(TODAY, 17, 40)).outcome == IGNORED
+    assert afterschool.still_here(db, TODAY, actor=DESK_ACTOR, at=at(TODAY, 17, 41)) == []
+
+
+def test_a_pickup_card_at_another_class_names_the_class(db, world, people, types):
+    go = other_class(db, types)
+    afterschool.mark(db, world, TODAY, people["小明"], PRESENT, actor=DESK_ACTOR, at=at(TODAY, 16, 30))
+    result = afterschool.scan(db, go, TODAY, card_of(db, people, "小明", "王奶奶"), actor=DESK_ACTOR,
+                              at=at(TODAY, 17, 40))
+    assert (result.outcome, result.class_id, result.resident_ids) == (SIGNED_OUT, world, [people["小明"]])
+    assert "书法兴趣班" in result.message and "王奶奶" in result.message
 
 
 def test_signing_out_to_someone_on_the_list(db, world, people):
@@ -636,7 +720,7 @@ def test_an_unlisted_pickup_is_audited_with_the_staff_member(db, world, people):
     afterschool.sign_out(db, world, TODAY, people["小明"], actor=DESK_ACTOR, at=at(TODAY, 18),
                          unlisted=UnlistedPickup("赵叔叔", "13600000006", "邻居", "打电话问过妈妈，同意"))
     view = afterschool.session_view(db, world, TODAY, actor=ADMIN).children[1]
-    assert view.unlisted and view.picked_up_by == "赵叔叔 (邻居)"
+    assert view.unlisted and view.picked_up_by == "赵叔叔（邻居）"
     rows = [r for r in audit.query(db, entity="afterschool_attendance", actor=ADMIN) if "赵叔叔" in str(r.changes)]
     assert len(rows) == 1 and rows[0].actor_name == "前台小林"
     assert "打电话问过妈妈" in str(rows[0].changes) and "13600000006" not in str(rows[0].changes)
@@ -665,7 +749,7 @@ def test_going_home_alone_only_when_allowed(db, world, people):
     assert child.went_home_alone and child.picked_up_by == _("went home alone")
 
 
-def test_the_end_of_day_list(db, world, people, types):
+def test_the_end_of_day_list(db, world, people, types, monkeypatch):
     other = afterschool.add_class(db, class_input(types[INTEREST], name="围棋班", end_time=dt.time(17, 30),
                                                   capacity=5), actor=ADMIN)
     afterschool.enrol(db, other, people["小红"], actor=ADMIN, today=D(2026, 10, 1))
@@ -674,7 +758,7 @@ def test_the_end_of_day_list(db, world, people, types):
     afterschool.mark(db, other, TODAY, people["小红"], PRESENT, actor=DESK_ACTOR, at=at(TODAY, 16, 30))
     granny = next(p for p in afterschool.pickup_cards(db, people["小红"]) if p.name == "王奶奶")
     afterschool.sign_out(db, world, TODAY, people["小红"], actor=DESK_ACTOR, at=at(TODAY, 18), pickup_id=granny.id)
-    rows = afterschool.still_here(db, TODAY, actor=VIEWER_ACTOR, at=at(TODAY, 17, 50))
+    rows = afterschool.still_here(db, TODAY, actor=attendance_only(monkeypatch), at=at(TODAY, 17, 50))
     assert [(r.class_name, r.name, r.overdue) for r in rows] == [("围棋班", "小红", True), ("书法兴趣班", "小明", False)]
     assert [g.phone for g in rows[0].guardians] == ["138****0001"]  # guardians only, masked
     assert afterschool.badge(db, at(TODAY, 17, 50)) == afterschool.badge_label(2, 1)
@@ -709,7 +793,7 @@ def test_figures_on_a_hand_built_month(db, world, people, types):
     assert (f.children, f.person_times, f.sessions_held, f.sessions_cancelled) == (2, 6, 12, 1)
     assert (f.late_pickups, f.unlisted_pickups, f.waiting) == (3, 1, 1)
     assert [(x.day, x.child, x.collected_by, x.reason) for x in f.unlisted] == [
-        (D(2026, 11, 4), "小红", "赵叔叔 (邻居)", "妈妈来电同意")]
+        (D(2026, 11, 4), "小红", "赵叔叔（邻居）", "妈妈来电同意")]
     # Half the month, as seen on 11-10: sessions up to that day only.
     half = afterschool.figures(db, D(2026, 11, 1), D(2026, 11, 30), today=D(2026, 11, 10))
     assert (half.sessions_held, half.sessions_cancelled) == (2, 1)  # 11-02, 11-04; 11-09
@@ -722,7 +806,7 @@ def test_the_residents_detail_pane_line(db, world, people):
     afterschool.save_child(db, child_input(people, "小美"), actor=ADMIN, today=TODAY)
     afterschool.enrol(db, world, people["小美"], actor=ADMIN, today=TODAY)
     assert [x.heading for x in afterschool.resident_lines(db, people["小明"])] == [
-        _("After-school: {classes}").format(classes="书法兴趣班 ({})".format(_("Enrolled")))]
+        _("After-school: {classes}").format(classes=_("{name} ({status})").format(name="书法兴趣班", status=_("Enrolled")))]
     assert afterschool.resident_lines(db, people["小美"])[0].heading == _("After-school: {classes}").format(
         classes=_("{name} (waiting, No. {n})").format(name="书法兴趣班", n=1))
     assert afterschool.resident_lines(db, people["李丽"]) == []
@@ -768,11 +852,11 @@ GUARDED = {
     "enrol": (access.AFTERSCHOOL_ENROL, lambda db, x, p, c: afterschool.enrol(
         db, c, p["小刚"], actor=x, today=TODAY, out_of_range_reason="家长要求")),
     "withdraw": (access.AFTERSCHOOL_ENROL, lambda db, x, p, c: afterschool.withdraw(
-        db, afterschool.class_list(db, c)[0].id, "搬家", actor=x, on=TODAY)),
+        db, afterschool.class_list(db, c, actor=ADMIN)[0].id, "搬家", actor=x, on=TODAY)),
     "confirm_offer": (access.AFTERSCHOOL_ENROL, lambda db, x, p, c: afterschool.confirm_offer(
-        db, afterschool.waiting_list(db, c)[0].id, actor=x)),  # refused as not offered, after the permission
+        db, afterschool.waiting_list(db, c, actor=ADMIN)[0].id, actor=x)),  # refused as not offered, after the permission
     "pass_offer": (access.AFTERSCHOOL_ENROL, lambda db, x, p, c: afterschool.pass_offer(
-        db, afterschool.waiting_list(db, c)[0].id, "", actor=x)),
+        db, afterschool.waiting_list(db, c, actor=ADMIN)[0].id, "", actor=x)),
     "mark": (access.AFTERSCHOOL_ATTEND, lambda db, x, p, c: afterschool.mark(
         db, c, TODAY, p["小红"], ABSENT, actor=x, at=at(TODAY, 17))),
     "mark_all_present": (access.AFTERSCHOOL_ATTEND, lambda db, x, p, c: afterschool.mark_all_present(
@@ -816,6 +900,50 @@ def test_each_afterschool_write_works_or_is_refused_by_role(db, world, people, r
     with pytest.raises(PermissionDenied):
         call(db, actor, people, world)
     assert snapshot(db) == before
+
+
+# name -> call(db, actor, people, class id): the reading functions that return children
+READERS = {
+    "session_view": lambda db, x, p, c: afterschool.session_view(db, c, TODAY, actor=x),
+    "still_here": lambda db, x, p, c: afterschool.still_here(db, TODAY, actor=x, at=at(TODAY, 18)),
+    "get_child": lambda db, x, p, c: afterschool.get_child(db, p["小明"], actor=x, today=TODAY),
+    "class_list": lambda db, x, p, c: afterschool.class_list(db, c, actor=x),
+    "waiting_list": lambda db, x, p, c: afterschool.waiting_list(db, c, actor=x),
+}
+
+
+@pytest.mark.parametrize("role", [A, DK, G, V])
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_only_staff_read_the_children(db, world, people, role, name):
+    afterschool.mark(db, world, TODAY, people["小明"], PRESENT, actor=ADMIN, at=at(TODAY, 16, 30))
+    actor = Actor("某人", role)
+    assert afterschool.may_see_children(actor=actor) == (role in (A, DK))
+    if role in (A, DK):
+        assert READERS[name](db, actor, people, world) is not None
+        return
+    with pytest.raises(PermissionDenied):
+        READERS[name](db, actor, people, world)
+    with pytest.raises(PermissionDenied):
+        READERS[name](db, None, people, world)
+
+
+def test_counts_stay_open_to_every_role(db, world, people):
+    """list_classes, get_class, figures, badge and resident_lines take no actor: counts and names of classes."""
+    afterschool.mark(db, world, TODAY, people["小明"], PRESENT, actor=ADMIN, at=at(TODAY, 16, 30))
+    assert afterschool.get_class(db, world).enrolled == 2 and len(afterschool.list_classes(db)) == 1
+    assert afterschool.badge(db, at(TODAY, 18)) == afterschool.badge_label(1, 0)
+    assert afterschool.figures(db, TODAY, TODAY, today=TODAY).person_times == 1
+    # The residents' pane (every role sees it): class names and status only, no pick-up adult.
+    lines = afterschool.resident_lines(db, people["小明"])
+    assert [x.heading for x in lines] == [_("After-school: {classes}").format(
+        classes=_("{name} ({status})").format(name="书法兴趣班", status=_("Enrolled")))]
+    assert all("李丽" not in str(x) and "王奶奶" not in str(x) for x in lines)
+
+
+def test_reading_functions_take_the_actor_keyword_only():
+    for name in READERS:
+        param = inspect.signature(getattr(afterschool, name)).parameters["actor"]
+        assert param.kind is param.KEYWORD_ONLY and param.default is param.empty, name
 
 
 def test_the_override_permission(db, world, people):

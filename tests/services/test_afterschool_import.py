@@ -87,7 +87,7 @@ def test_a_class_list_is_matched_enrolled_and_the_rest_waits(db, people, tmp_pat
     done = import_class_list(db, path, people["class"], actor=ADMIN, today=TODAY)
     assert (done.enrolled, done.waiting, done.rejected) == (2, 1, 1)
     assert done.notes and read_rejects(done.rejects_file)[1][1] == "合计：3人"
-    listed = {r.resident_id: r for r in afterschool.class_list(db, people["class"])}
+    listed = {r.resident_id: r for r in afterschool.class_list(db, people["class"], actor=ADMIN)}
     assert listed[people["张小宝"]].status == afterschool.WAITING and listed[people["张小宝"]].position == 1
     ming = afterschool.get_child(db, people["陈小明"], actor=ADMIN, today=TODAY)
     assert (ming.school, ming.grade, ming.allergies, ming.consent_in_force) == ("青阳中心小学", 3, "花生", True)
@@ -124,7 +124,7 @@ def test_csv_rows_without_consent_or_registry_match_are_rejected(db, people, tmp
     assert "知情同意书" not in reasons[4]
     rows = read_rejects(result.rejects_file)
     assert len(rows) == 7 and rows[1][2] == ID_MING  # the ID number kept as text
-    assert afterschool.class_list(db, people["class"])[0].resident_id == people["林小红"]
+    assert afterschool.class_list(db, people["class"], actor=ADMIN)[0].resident_id == people["林小红"]
 
 
 def test_permission_and_file_problems(db, people, tmp_path):

@@ -3,6 +3,7 @@ and on the command line: `print class-roster|session-sheet|class-month|pickup-ca
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from app.cli import main
 from app.db import open_database, sqlite_url
@@ -101,6 +102,46 @@ def test_the_roster_hides_the_phones_from_a_reader_who_may_not_see_them(db, scho
     assert "13800000001" not in text and "138****0001" not in text and "1360000" not in text
 
 
+def _allergic(db, school) -> None:
+    from app.models import ChildProfile
+
+    with db.session() as s:
+        s.scalars(select(ChildProfile).where(ChildProfile.resident_id == school["张小明"])).one().allergies = \
+            "鸡蛋 / 虾蟹"
+
+
+def _no_medical(monkeypatch) -> None:
+    from app.services import access
+
+    real = access.may
+    monkeypatch.setattr(access, "may", lambda actor, permission: (
+        False if permission == access.CHILD_MEDICAL_VIEW else real(actor, permission)))
+
+
+def test_the_roster_and_the_sheet_print_allergies_for_a_reader_who_may_see_them(db, school):
+    _allergic(db, school)
+    ming = mask_id_number(id_number("35058120180305001"))
+    roster = afterschool_print.class_roster_pdf(db, school["class"], actor=DESK_ACTOR)
+    text = flat(roster)
+    assert _("Allergies") in text and f"{ming}王芳（母亲）13800000001张建国（父亲）13900000002鸡蛋/虾蟹否" in text
+    assert "13600000004是" in text  # 欧阳娜娜: none recorded, an empty cell
+    assert "病史" not in text and roster.missing_glyphs == 0
+    sheet = afterschool_print.session_sheet_pdf(db, school["class"], D(2026, 11, 25), actor=DESK_ACTOR)
+    text = flat(sheet)
+    assert _("Allergies") in text and "2张小明鸡蛋/虾蟹王芳（母亲）" in text and sheet.missing_glyphs == 0
+
+
+def test_the_roster_and_the_sheet_leave_allergies_out_without_the_permission(db, school, monkeypatch):
+    _allergic(db, school)
+    _no_medical(monkeypatch)
+    note = "".join(_("Allergies are left out: this reader may not see children's medical notes.").split())
+    for pdf in (afterschool_print.class_roster_pdf(db, school["class"], actor=NO_CONTACTS),
+                afterschool_print.session_sheet_pdf(db, school["class"], D(2026, 11, 25), actor=NO_CONTACTS)):
+        text = flat(pdf)
+        assert "鸡蛋" not in text and "虾蟹" not in text and note in text
+        assert "张小明" in text
+
+
 def test_pick_up_cards_one_per_adult_with_the_card_code_and_an_audit_row(db, school):
     rows = afterschool.get_child(db, school["张小明"], actor=ADMIN).pickup
     pdf = afterschool_print.pickup_cards_pdf(db, school["张小明"], actor=DESK_ACTOR)
@@ -184,7 +225,7 @@ def test_the_month_summary_ticks_and_counts(db, november):
 def test_a_child_who_left_still_counts_in_the_month_they_came(db, november):
     from app.services.afterschool import ENROLLED
 
-    enrolment = next(e for e in afterschool.class_list(db, november["class"])
+    enrolment = next(e for e in afterschool.class_list(db, november["class"], actor=ADMIN)
                      if e.resident_id == november["张小明"] and e.status == ENROLLED)
     afterschool.withdraw(db, enrolment.id, "搬家", actor=ADMIN, on=D(2026, 11, 20))
     text = flat(afterschool_print.class_month_pdf(db, november["class"], D(2026, 11, 1), actor=DESK_ACTOR))

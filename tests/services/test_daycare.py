@@ -256,7 +256,7 @@ def test_unknown_paused_left_and_not_enrolled_are_refused_with_nothing_recorded(
     daycare.pause(db, people["林阿公"], D(2026, 11, 1), D(2026, 11, 30), "住院", actor=ADMIN)
     daycare.leave(db, people["王奶奶"], D(2026, 10, 30), "搬家", actor=ADMIN, today=D(2026, 11, 1))
     before = (audit_rows(db), count(db, Attendance), count(db, Meal))
-    cases = [("ND:ZZZZZZZZ", "没有"), (id_number("11010119900307001"), "没有"), ("随便输入", "没有"),
+    cases = [("ND:ZZZZZZZZ", "查无此卡"), (id_number("11010119900307001"), "查无此卡"), ("随便输入", "查无此卡"),
              (card(db, people["林阿公"]), "暂停"), (card(db, people["王奶奶"]), "离开"),
              (card(db, people["黄伯"]), "没有参加"), (people["黄伯"], "没有参加")]
     for text, words in cases:

@@ -56,7 +56,7 @@ def test_a_class_list_is_previewed_and_imported(app, db, qtbot, tmp_path, monkey
     qtbot.mouseClick(dialog.browse_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
     preview, summary = dialog.preview, dialog.summary.text()
-    assert afterschool.class_list(db, class_id) == []  # the preview wrote nothing
+    assert afterschool.class_list(db, class_id, actor=ADMIN) == []  # the preview wrote nothing
     assert (preview.enrolled, preview.waiting, preview.rejected) == (1, 1, 1)
     assert _("To put on the waiting list: {n}").format(n=1) in summary
     assert dialog.import_button.isEnabled()
@@ -71,7 +71,7 @@ def test_a_class_list_is_previewed_and_imported(app, db, qtbot, tmp_path, monkey
     assert _("Put on the waiting list: {n}").format(n=1) in dialog.summary.text()
     rows = list(openpyxl.load_workbook(result.rejects_file).active.iter_rows(values_only=True))
     assert rows[1][1] == "赵某"
-    listed = {r.name: r.status for r in afterschool.class_list(db, class_id)}
+    listed = {r.name: r.status for r in afterschool.class_list(db, class_id, actor=ADMIN)}
     assert listed == {"陈小明": afterschool.ENROLLED, "林小红": afterschool.WAITING}
 
 

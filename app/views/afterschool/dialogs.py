@@ -224,11 +224,8 @@ class PickupEditor(QWidget):
         self.family_button = QPushButton(_("From the family…"))
         menu = QMenu(self.family_button)
         for link in links:
-            guardian = link.relation in ("guardian", "parent", "grandparent")
             menu.addAction(person_text(link.relative_name, _relation(link.relation)),
-                           lambda lk=link, g=guardian: self.add(PickupInput(
-                               relative_id=lk.relative_id, name=lk.relative_name, phone=lk.relative_phone,
-                               relation=_relation(lk.relation), guardian=g)))
+                           lambda lk=link: self.add_relative(lk))
         self.family_button.setMenu(menu)
         self.family_button.setEnabled(bool(links))
         self.resident_button = QPushButton(_("A resident…"))
@@ -273,6 +270,16 @@ class PickupEditor(QWidget):
         self.people.append(person)
         self._show()
         self.changed.emit()
+
+    def add_relative(self, link: residents.LinkInfo) -> None:
+        """A family link: a parent is the father or the mother (the desk must tell them apart at the
+        door), anyone else keeps the link's own label."""
+        relation = _relation(link.relation)
+        if link.relation == "parent":
+            gender = residents.get_resident(self.db, link.relative_id).data.gender
+            relation = {"M": _("Father"), "F": _("Mother")}.get(gender or "", relation)
+        self.add(PickupInput(relative_id=link.relative_id, name=link.relative_name, phone=link.relative_phone,
+                             relation=relation, guardian=link.relation in ("guardian", "parent", "grandparent")))
 
     def add_resident(self) -> None:
         from app.views.shared.resident_picker import ResidentPickerDialog
@@ -441,15 +448,31 @@ class ChildDialog(FormDialog):
 
 # -- enrolment ----------------------------------------------------------------------------------
 
-def out_of_range(row: ClassRow, child: ChildInfo) -> bool:
-    """Whether the child's age or grade is outside the class's range (the service decides; this
-    only opens the reason field in advance)."""
-    age, grade = child.age, child.grade
+def _range_text(low: int | None, high: int | None, show) -> str:
+    if low is not None and high is not None:
+        return "{}–{}".format(show(low), show(high)) if low != high else show(low)
+    if low is not None:
+        return _("{value} and above").format(value=show(low))
+    return _("up to {value}").format(value=show(high)) if high is not None else ""
+
+
+def range_problem(row: ClassRow, child: ChildInfo) -> str:
+    """Why the child is outside the class's age or grade range, in the service's words ("" when
+    inside): the desk reads the rule and the child's age or grade before pressing OK."""
+    age, grade, problems = child.age, child.grade, []
     if age is not None and ((row.age_min is not None and age < row.age_min)
                             or (row.age_max is not None and age > row.age_max)):
-        return True
-    return grade is not None and ((row.grade_min is not None and grade < row.grade_min)
-                                  or (row.grade_max is not None and grade > row.grade_max))
+        problems.append(_("the class is for ages {range}; {name} is {age}").format(
+            range=_range_text(row.age_min, row.age_max, str), name=child.name, age=age))
+    if grade is not None and ((row.grade_min is not None and grade < row.grade_min)
+                              or (row.grade_max is not None and grade > row.grade_max)):
+        problems.append(_("the class is for {range}; {name} is in {grade}").format(
+            range=_range_text(row.grade_min, row.grade_max, lambda g: _(GRADES[g])), name=child.name,
+            grade=_(GRADES[grade])))
+    if not problems:
+        return ""
+    return _("Outside the class's range: {problems}. Give a reason to enrol anyway.").format(
+        problems=_("; ").join(problems))
 
 
 class EnrolDialog(FormDialog):
@@ -497,22 +520,27 @@ class EnrolDialog(FormDialog):
         self.errors.add("resident", self.range_edit, self.errors.general)
         self.form = next(item.layout() for item in (self.layout().itemAt(i) for i in range(self.layout().count()))
                          if isinstance(item.layout(), QFormLayout))
-        self.range_note.setText(_("The child's age or grade is outside the class's range: enrol only with a "
-                                  "reason."))
-        self.set_out_of_range(out_of_range(row, child))
+        problem = range_problem(row, child)
+        self.range_note.setText(problem)
+        self.set_out_of_range(bool(problem))
         shown = self.errors.show
 
         def show(exc: ValidationError) -> None:
-            # The service's out-of-range refusal opens the reason row, which says its message.
-            if "out_of_range" in exc.fields:
-                self.range_note.setText("")
+            # The service's refusal (its words are the rule) goes in the note above the reason, and
+            # the error under the field only asks for the reason: the two never repeat each other.
+            fields = dict(exc.fields)
+            if "out_of_range" in fields:
+                self.range_note.setText(fields["out_of_range"])
+                fields["out_of_range"] = _("Please give a reason.")
                 self.set_out_of_range(True)
-            shown(exc)
+            shown(ValidationError(fields))
+            self.adjustSize()  # the note and the errors whole, the reason field never squashed
 
         self.errors.show = show
 
     def set_out_of_range(self, shown: bool) -> None:
         self.form.setRowVisible(self.range_box, shown)
+        self.adjustSize()
 
     def prepare(self):
         db, actor, cid, rid, today = self.db, self.actor, self.row.id, self.child.resident_id, self.today
@@ -592,6 +620,7 @@ class SignOutDialog(SavingDialog):
         self.db, self.class_id, self.day, self.child, self.actor, self.at = db, class_id, day, child, actor, at
         self.result = None
         self.who = ""  # what the status line says: who collected the child
+        self.unlisted = False  # collected by someone not on the list
         self.confirm_discard = False
         self.setWindowTitle(_("Sign out — {name}").format(name=child.name))
         self.setMinimumWidth(560)
@@ -637,10 +666,12 @@ class SignOutDialog(SavingDialog):
         other = QGridLayout(self.other_box)
         other.addWidget(self.warning, 0, 0, 1, 3)
         row = 1
+        self.other_labels: list[QLabel] = []
         for key, label, edit in (("name", _("Name"), self.name_edit), ("phone", _("Phone"), self.phone_edit),
                                  ("relation", _("Relation"), self.relation_edit),
                                  ("reason", _("The reason"), self.reason_edit)):
-            other.addWidget(QLabel(label), row, 0)
+            self.other_labels.append(QLabel(label))
+            other.addWidget(self.other_labels[-1], row, 0)
             other.addWidget(edit, row, 1, 1, 2)
             other.addWidget(self.errors.add(key, edit), row + 1, 1, 1, 2)
             row += 2
@@ -654,13 +685,33 @@ class SignOutDialog(SavingDialog):
         layout.addWidget(self.other_box)
         layout.addWidget(self.errors.general)
         layout.addWidget(cancel, 0, Qt.AlignmentFlag.AlignRight)
+        # Enter never picks an adult: no button is a default one, none takes the default on focus,
+        # and keyPressEvent gives Enter only to the "someone else" section. Focus starts on "not now".
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        cancel.setFocus()
+        shown = self.errors.show
+
+        def show(exc: ValidationError) -> None:
+            shown(exc)
+            self.adjustSize()  # the warning and every error readable, never squashed
+
+        self.errors.show = show
         self._follow(False)
-        if self.buttons:
-            self.buttons[0].setFocus()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = self.focusWidget()
+            if self.other_box.isChecked() and focus is not None and self.other_box.isAncestorOf(focus):
+                self.choose_other()
+            event.accept()
+            return  # anywhere else Enter does nothing: only a click chooses who takes the child
+        super().keyPressEvent(event)
 
     def _follow(self, on: bool) -> None:
         for widget in (self.warning, self.name_edit, self.phone_edit, self.relation_edit, self.reason_edit,
-                       self.other_button):
+                       self.other_button, *self.other_labels):
             widget.setVisible(on)
         for key in ("name", "phone", "relation", "reason"):
             self.errors.clear_field(key)
@@ -680,7 +731,7 @@ class SignOutDialog(SavingDialog):
     def choose(self, who: str, *, pickup_id: int | None = None, unlisted: UnlistedPickup | None = None,
                alone: bool = False) -> None:
         db, cid, day, rid, actor, at = self.db, self.class_id, self.day, self.child.resident_id, self.actor, self.at
-        self.who = who
+        self.who, self.unlisted = who, unlisted is not None
 
         def saved(result) -> None:
             self.result = result

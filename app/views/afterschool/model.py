@@ -2,6 +2,8 @@
 term and the end-of-day "still here" list. Each is short and held whole."""
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import N_, _, format_date, format_number
@@ -21,7 +23,8 @@ def schedule_text(row: ClassRow) -> str:
 
 
 def places_text(row: ClassRow) -> str:
-    """enrolled / capacity / waiting, as the class list always shows it."""
+    """taken / capacity / waiting, as the class list always shows it: a child offered a place takes
+    it (it is not free) but is not enrolled yet, so the heading never says "enrolled"."""
     return "{} / {} / {}".format(format_number(row.enrolled + row.offered), format_number(row.capacity),
                                  format_number(row.waiting))
 
@@ -37,7 +40,7 @@ class ClassTableModel(RowListModel):
         ("type_name", N_("Type")),
         ("schedule", N_("Schedule")),
         ("room", N_("Room")),
-        ("places", N_("In / max / wait")),
+        ("places", N_("Taken / max / wait")),
     ]
 
     def _text(self, row: ClassRow, key: str) -> str:
@@ -68,7 +71,7 @@ class SessionTableModel(RowListModel):
         ("signed_in_at", N_("In")),
         ("signed_out_at", N_("Out")),
         ("picked_up_by", N_("Collected by")),
-        ("marks", N_("Marks")),
+        ("marks", N_("Late / not on list")),
         ("allergies", N_("Allergies")),
     ]
 
@@ -157,7 +160,7 @@ class TermSessionsModel(RowListModel):
                 return _("Cancelled: {reason}").format(reason=row.reason) if row.reason else _("Cancelled")
             if row.added:
                 return _("Added: {reason}").format(reason=row.reason) if row.reason else _("Added")
-            return _("Scheduled")
+            return _("As scheduled")
         return super()._text(row, key)
 
     def _foreground(self, row: Session, key: str):
@@ -166,6 +169,7 @@ class TermSessionsModel(RowListModel):
 
 
 class StillHereModel(RowListModel):
+    now: dt.datetime | None = None  # the tab sets it before the rows: the minutes overdue
     columns = [
         ("name", N_("Child")),
         ("class_name", N_("Class")),
@@ -181,7 +185,11 @@ class StillHereModel(RowListModel):
         if key == "end_time":
             return clock_text(row.end_time)
         if key == "overdue":
-            return _("Overdue") if row.overdue else ""
+            # How long past the end time, not the header's word again.
+            if not row.overdue or self.now is None:
+                return ""
+            end = dt.datetime.combine(self.now.date(), row.end_time)
+            return _("{n} min over").format(n=format_number(max(0, int((self.now - end).total_seconds()) // 60)))
         if key == "guardians":
             # One guardian a line: two names with phones do not fit one line beside the class.
             return "\n".join("{} {}".format(person_text(p.name, p.relation), p.phone).strip()

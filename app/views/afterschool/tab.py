@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
@@ -86,6 +86,9 @@ class AfterSchoolTab(QWidget):
         self.may_attend = access.may(actor, access.AFTERSCHOOL_ATTEND)
         self.may_enrol = access.may(actor, access.AFTERSCHOOL_ENROL)
         self.may_classes = access.may(actor, access.AFTERSCHOOL_CLASSES)
+        # Children's names, presence and pick-up adults only for staff who work with them: a viewer
+        # or a grid worker sees the classes and their counts, nothing of a child is read for them.
+        self.may_see_children = afterschool.may_see_children(actor=actor)
 
         splitter = QSplitter()
         splitter.addWidget(self._build_classes())
@@ -93,10 +96,10 @@ class AfterSchoolTab(QWidget):
         self.heading = QLabel()
         self.heading.setStyleSheet("font-weight: bold; font-size: 15px")
         self.pages = QTabWidget()
-        self.pages.addTab(self._build_session(), _("Session"))
-        self.pages.addTab(self._build_class_list(), _("Class list"))
+        self.pages.addTab(self._children_only(self._build_session()), _("Session"))
+        self.pages.addTab(self._children_only(self._build_class_list()), _("Class list"))
         self.pages.addTab(self._build_sessions(), _("Sessions of the term"))
-        self.pages.addTab(self._build_still_here(), _("Still here"))
+        self.pages.addTab(self._children_only(self._build_still_here()), _("Still here"))
         self.pages.setCornerWidget(self._build_print_button(), Qt.Corner.TopRightCorner)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +123,19 @@ class AfterSchoolTab(QWidget):
         return self.clock().replace(microsecond=0)
 
     # -- building ------------------------------------------------------------------------------
+    def _children_only(self, page: QWidget) -> QWidget:
+        """The page for a role that may see the children; one plain line for any other."""
+        if self.may_see_children:
+            return page
+        holder = QStackedWidget()
+        holder.addWidget(page)
+        line = QLabel(_("Your role may not see the children's details."))
+        line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        line.setWordWrap(True)
+        holder.addWidget(line)
+        holder.setCurrentWidget(line)
+        return holder
+
     def _build_classes(self) -> QWidget:
         page = QWidget()
         self.class_model = ClassTableModel(self)
@@ -150,7 +166,7 @@ class AfterSchoolTab(QWidget):
     def _build_session(self) -> QWidget:
         page = QWidget()
         self.day_edit = date_edit(self._now().date())
-        self.day_edit.dateChanged.connect(lambda _d: self.refresh())
+        self.day_edit.dateChanged.connect(lambda _d: self._moved())
         self.today_button = _button(_("Today"), lambda: self.day_edit.setDate(to_qdate(self._now().date())))
         self.session_label = QLabel()
         self.session_label.setWordWrap(True)
@@ -169,7 +185,7 @@ class AfterSchoolTab(QWidget):
         self.status_line.setWordWrap(True)
         self.status_line.setTextFormat(Qt.TextFormat.RichText)
         self.outcome = "hint"
-        self.show_line("hint", _("Ready: scan a card, or choose a child and a button."))
+        self.show_hint()
         self.session_model = SessionTableModel(self)
         self.session_view = _table(self.session_model)
         for column, width in enumerate((110, 120, 55, 55, 140, 110)):
@@ -186,7 +202,8 @@ class AfterSchoolTab(QWidget):
                                    _("A sign-out recorded by mistake: the child is back as signed in"))
         self.cards_button = _button(_("Pick-up cards…"), self.print_pickup_cards)
         layout = QVBoxLayout(page)
-        layout.addLayout(_bar(QLabel(_("Day")), self.day_edit, self.today_button, self.session_label))
+        layout.addLayout(_bar(QLabel(_("Day")), self.day_edit, self.today_button))
+        layout.addWidget(self.session_label)  # its own line: a cancelled day's reason wraps whole
         layout.addWidget(self.scan_box)
         layout.addWidget(self.status_line)
         layout.addWidget(self.session_view, 1)
@@ -257,9 +274,14 @@ class AfterSchoolTab(QWidget):
         return page
 
     def _build_print_button(self) -> QWidget:
-        self.print_button = QToolButton()
-        self.print_button.setText(_("Print"))
-        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # A push button sizes itself with its menu arrow, and the margin keeps it off the window's
+        # edge (a tool button in the corner was clipped, the arrow over the text).
+        self.print_button = QPushButton(_("Print"))
+        self.print_button.setAutoDefault(False)
+        corner = QWidget()
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 6, 2)
+        corner_layout.addWidget(self.print_button)
         menu = QMenu(self.print_button)
         self.print_roster_action = menu.addAction(_("Class roster…"), lambda: self.print_roster())
         self.print_sheet_action = menu.addAction(_("Session sign-in / sign-out sheet…"),
@@ -273,7 +295,7 @@ class AfterSchoolTab(QWidget):
         self.export_action.setEnabled(self.may_enrol)  # the sheet of unlisted pick-ups names children
         self.print_button.setMenu(menu)
         self.print_button.setEnabled(self.may_attend)  # the forms' permission
-        return self.print_button
+        return corner
 
     # -- loading ---------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -291,6 +313,7 @@ class AfterSchoolTab(QWidget):
         self._fetches += 1
         asked, db, actor, at, day = self._fetches, self.db, self.actor, self._now(), self.day()
         archived, left, wanted = self.archived_check.isChecked(), self.left_check.isChecked(), self.class_id
+        children = self.may_see_children
 
         def fetch(_progress):
             classes = afterschool.list_classes(db, include_inactive=archived)
@@ -298,10 +321,15 @@ class AfterSchoolTab(QWidget):
             detail = None
             if chosen is not None:
                 at_day = at if day == at.date() else None
-                detail = (_readable(lambda: afterschool.session_view(db, chosen.id, day, actor=actor, at=at_day)),
-                          afterschool.class_list(db, chosen.id, include_left=left),
-                          afterschool.sessions(db, chosen.id, chosen.term_start, chosen.term_end))
-            still = _readable(lambda: afterschool.still_here(db, at.date(), actor=actor, at=at))
+                terms = afterschool.sessions(db, chosen.id, chosen.term_start, chosen.term_end)
+                if children:
+                    detail = (_readable(lambda: afterschool.session_view(db, chosen.id, day, actor=actor,
+                                                                         at=at_day)),
+                              _readable(lambda: afterschool.class_list(db, chosen.id, include_left=left,
+                                                                       actor=actor)) or [], terms)
+                else:
+                    detail = (None, [], terms)
+            still = _readable(lambda: afterschool.still_here(db, at.date(), actor=actor, at=at)) if children else None
             return classes, chosen, detail, still
 
         def arrived(result) -> None:
@@ -325,7 +353,7 @@ class AfterSchoolTab(QWidget):
             self.term_model.set_rows([])
             self.session_label.setText("")
         else:
-            self.heading.setText(_("{name} — {schedule}, room {room}; enrolled / capacity / waiting: {places}").format(
+            self.heading.setText(_("{name} — {schedule}, room {room}; taken / max / waiting: {places}").format(
                 name=chosen.name, schedule=schedule_text(chosen), room=chosen.room or "—",
                 places=places_text(chosen)))
             self._show_session(chosen, detail[0])
@@ -383,6 +411,7 @@ class AfterSchoolTab(QWidget):
 
     def _show_still(self, still) -> None:
         self.still = still or []
+        self.still_model.now = self._now()
         self.still_model.set_rows(self.still)
         overdue = sum(s.overdue for s in self.still)
         if still is None:
@@ -422,10 +451,18 @@ class AfterSchoolTab(QWidget):
         row = self.current_class()
         if row is not None and row.id != self.class_id:
             self.class_id = row.id
+            self.show_hint()  # the last message was about another class
             self.refresh()
 
     def select_class(self, class_id: int) -> None:
+        if class_id != self.class_id:
+            self.show_hint()
         self.class_id = class_id
+        self.refresh()
+
+    def _moved(self) -> None:
+        """Another day: the last message was about the day left."""
+        self.show_hint()
         self.refresh()
 
     def _session_open(self) -> bool:
@@ -455,12 +492,16 @@ class AfterSchoolTab(QWidget):
         offered = entry is not None and entry.status == afterschool.OFFERED
         self.confirm_button.setEnabled(self.may_enrol and offered)
         self.pass_button.setEnabled(self.may_enrol and offered)
-        self.profile_button.setEnabled(entry is not None)
+        self.profile_button.setEnabled(self.may_see_children and entry is not None)
         self.cancel_session_button.setEnabled(self.may_classes and session is not None and not session.cancelled)
         self.restore_session_button.setEnabled(self.may_classes and session is not None and session.cancelled)
         self.add_session_button.setEnabled(self.may_classes and row is not None)
 
     # -- the status line --------------------------------------------------------------------------------
+    def show_hint(self) -> None:
+        self.show_line("hint", _("Ready: scan a card, or choose a child and a button.") if self.may_attend
+                       else _("Your role may not take attendance."))
+
     def show_line(self, outcome: str, message: str) -> None:
         self.outcome = outcome
         mark = {afterschool.SIGNED_IN: "✔ ", afterschool.SIGNED_OUT: "✔ ", afterschool.REFUSED: "✖ ",
@@ -534,10 +575,15 @@ class AfterSchoolTab(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result is None:
             return
         result = dialog.result
-        message = _("{name} signed out to {who}.").format(name=child.name, who=dialog.who)
+        if dialog.unlisted:
+            message = _("{name} signed out to {who}, who is not on the list; the reason is recorded.").format(
+                name=child.name, who=dialog.who)
+        else:
+            message = _("{name} signed out to {who}.").format(name=child.name, who=dialog.who)
         if result.late:
             message += " " + _("Late pick-up ({n} this term).").format(n=format_number(result.late_count))
-        self.show_line(afterschool.IGNORED if result.late else afterschool.SIGNED_OUT, message)
+        # Amber with ⚠ when someone should look again: late, or a person not on the list.
+        self.show_line(afterschool.IGNORED if result.late or dialog.unlisted else afterschool.SIGNED_OUT, message)
         if result.warning:
             QMessageBox.warning(self, _("Late pick-up"), result.warning)
 
@@ -568,6 +614,8 @@ class AfterSchoolTab(QWidget):
             if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen_id is None:
                 return
             resident_id = picker.chosen_id
+        if self._already_listed(row, resident_id):
+            return
         child = afterschool.get_child(self.db, resident_id, actor=self.actor, today=self._now().date())
         if child is None:
             dialog = ChildDialog(self.db, resident_id, None, self, actor=self.actor, today=self._now().date())
@@ -587,6 +635,25 @@ class AfterSchoolTab(QWidget):
             self.show_line(afterschool.SIGNED_IN, _("{name} is enrolled in {cls}.").format(name=child.name,
                                                                                           cls=row.name))
         self.pages.setCurrentIndex(CLASS_LIST)
+
+    def _already_listed(self, row: ClassRow, resident_id: int) -> bool:
+        """A child already enrolled, offered a place or waiting: say so and show the line, instead of
+        a second enrolment the service would refuse after the form is filled."""
+        entry = next((e for e in self.enrolment_model.rows if e.resident_id == resident_id and e.status in (
+            afterschool.ENROLLED, afterschool.OFFERED, afterschool.WAITING)), None)
+        if entry is None or row.id != self.class_id:
+            return False
+        if entry.status == afterschool.WAITING:
+            text = _("{name} is already on the waiting list of {cls}, at position {n}.").format(
+                name=entry.name, cls=row.name, n=format_number(entry.position or 0))
+        elif entry.status == afterschool.OFFERED:
+            text = _("{name} has already been offered a place in {cls}.").format(name=entry.name, cls=row.name)
+        else:
+            text = _("{name} is already enrolled in {cls}.").format(name=entry.name, cls=row.name)
+        self.pages.setCurrentIndex(CLASS_LIST)
+        select_row(self.enrolment_view, self.enrolment_model.rows.index(entry))
+        QMessageBox.information(self, _("Enrol in the class"), text)
+        return True
 
     def withdraw(self) -> None:
         from app.views.afterschool.dialogs import ReasonDialog
@@ -665,6 +732,9 @@ class AfterSchoolTab(QWidget):
 
         resident_id = resident_id or self._chosen_child_id()
         if resident_id is None:
+            return
+        if not self.may_see_children:  # also from the residents tab: the service would refuse
+            QMessageBox.information(self, _("Child profile"), _("Your role may not see the children's details."))
             return
         info = afterschool.get_child(self.db, resident_id, actor=self.actor, today=self._now().date())
         dialog = ChildDialog(self.db, resident_id, info, self, actor=self.actor, today=self._now().date())
