@@ -153,9 +153,9 @@ COUNTER = Feature(
     print_options=(
         PrintOption(("--ticket",), N_("the ticket number, such as FW202611-0042 (receipt, dispatch-slip, "
                                       "authorisation)"), {"metavar": "NUMBER"}),
-        PrintOption(("--from",), N_("ledger: first day of receipt (default: the first day of this month)"),
+        PrintOption(("--from",), N_("ledger, complaint-ledger: first day (default: the first day of this month)"),
                     {"dest": "date_from", "type": "date", "metavar": "YYYY-MM-DD"}),
-        PrintOption(("--to",), N_("ledger: last day of receipt (default: the last day of this month)"),
+        PrintOption(("--to",), N_("ledger, complaint-ledger: last day (default: the last day of this month)"),
                     {"dest": "date_to", "type": "date", "metavar": "YYYY-MM-DD"}),
         PrintOption(("--category",), N_("ledger: only tickets of this kind of request"), {"metavar": "NAME"}),
         # app.services.counter_print.LEDGER_STATUSES (a test keeps the two the same)
@@ -251,8 +251,52 @@ AFTERSCHOOL = Feature(
                                    "afterschool.enrol"),
 )
 
+_NEEDS_MERCHANT = ("merchant", N_("This form needs --merchant with the merchant's name."))
+
+ALLIANCE = Feature(
+    name="alliance",
+    label=N_("Merchant alliance"),
+    topic="alliance",
+    forms=(Form("merchant-application", N_("Alliance membership application"),
+                "app.services.alliance_print:merchant_application_for", _NEEDS_MERCHANT,
+                "app.services.alliance_print:some_member"),
+           Form("merchant-agreement", N_("Alliance membership agreement"),
+                "app.services.alliance_print:merchant_agreement_for", _NEEDS_MERCHANT,
+                "app.services.alliance_print:some_member"),
+           Form("merchant-certificate", N_("Window certificate"),
+                "app.services.alliance_print:merchant_certificate_for", _NEEDS_MERCHANT,
+                "app.services.alliance_print:some_member"),
+           Form("alliance-roster", N_("Alliance roster"), "app.services.alliance_print:alliance_roster_for"),
+           Form("complaint-ledger", N_("Complaint ledger"), "app.services.alliance_print:complaint_ledger_for",
+                sample="app.services.alliance_print:some_half_year"),
+           Form("alliance-ranking", N_("Alliance ranking"), "app.services.alliance_print:alliance_ranking_for",
+                ("quarter", N_("This form needs --quarter with the quarter, as YYYY-Qn.")),
+                "app.services.alliance_print:some_quarter")),
+    # --from/--to (complaint-ledger) are the counter's options.
+    print_options=(
+        PrintOption(("--merchant",), N_("the merchant's name (merchant-application, merchant-agreement, "
+                                        "merchant-certificate)"), {"metavar": "NAME"}),
+        PrintOption(("--quarter",), N_("alliance-ranking: the quarter, such as 2026-Q3"), {"metavar": "YYYY-Qn"}),
+    ),
+    seed="app.services.alliance:seed",
+    demo="app.services.demo.alliance:fill",
+    figures="app.services.alliance:figures",
+    tab="app.views.alliance.tab:AllianceTab",
+    badge="app.services.alliance:badge",
+    settings=(SettingsAction(N_("Business types…"), "app.views.alliance.settings:edit_business_types",
+                             "alliance.lists"),
+              SettingsAction(N_("Admission criteria (四美)…"), "app.views.alliance.settings:edit_criteria",
+                             "alliance.lists"),
+              SettingsAction(N_("Kinds of public-benefit service…"),
+                             "app.views.alliance.settings:edit_commitment_types", "alliance.lists")),
+    resident_lines="app.services.alliance:resident_lines",
+    resident_action=ResidentAction(N_("Complaint about a shop…"),
+                                   N_("Record this resident's complaint about an alliance merchant"),
+                                   "alliance.complaints"),
+)
+
 # The order of the tabs, the menus and the report's sections.
-FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL)
+FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL, ALLIANCE)
 
 
 def feature(name: str) -> Feature:

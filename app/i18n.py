@@ -125,4 +125,11 @@ def format_number(value: int | float) -> str:
     return format_decimal(value, locale=_current)
 
 
+def format_percent(fraction: float, decimals: int = 0) -> str:
+    """0.153 → "15%" (or "15.3%" with one decimal), as the language writes a percentage."""
+    from babel.numbers import format_percent as _fp
+
+    return _fp(fraction, format="#,##0" + ("." + "#" * decimals if decimals else "") + "%", locale=_current)
+
+
 set_language(DEFAULT_LANGUAGE)

@@ -1,6 +1,8 @@
 """SQLAlchemy models. Import from here so every table is registered on Base.metadata."""
 from app.models.afterschool import (ChildProfile, ClassAttendance, ClassType, Enrolment, PickupPerson,
                                      SchoolClass, SessionChange)
+from app.models.alliance import (BusinessType, Commitment, CommitmentType, Complaint, Criterion, Evaluation,
+                                  Merchant, MerchantEvent, Review, ReviewItem)
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.calendar import Holiday
@@ -19,4 +21,6 @@ __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "
            "Diet", "SubsidyCategory", "DaycareProfile", "DaycareContact", "Attendance", "Meal",
            "WalkInMeals", "MealPrice",
            "ClassType", "SchoolClass", "SessionChange", "ChildProfile", "PickupPerson", "Enrolment",
-           "ClassAttendance"]
+           "ClassAttendance",
+           "BusinessType", "Criterion", "CommitmentType", "Merchant", "MerchantEvent", "Review", "ReviewItem",
+           "Commitment", "Complaint", "Evaluation"]

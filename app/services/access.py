@@ -53,6 +53,11 @@ AFTERSCHOOL_ENROL = "afterschool.enrol"       # children's profiles, pick-up lis
 AFTERSCHOOL_ATTEND = "afterschool.attend"     # session attendance, sign-in and sign-out
 AFTERSCHOOL_OVERRIDE = "afterschool.override"  # enrol beyond a class's capacity (with a reason)
 CHILD_CONTACTS_VIEW = "child_contacts.view"   # guardians' and pick-up adults' phones
+ALLIANCE_APPLY = "alliance.apply"             # merchants' applications and details, their commitments
+ALLIANCE_REVIEW = "alliance.review"           # admission reviews, admit / reject, suspend, resume, leave
+ALLIANCE_COMPLAINTS = "alliance.complaints"   # record and resolve complaints about merchants
+ALLIANCE_EVALUATE = "alliance.evaluate"       # quarterly evaluations
+ALLIANCE_LISTS = "alliance.lists"             # business types, criteria (四美), kinds of commitment
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -86,6 +91,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     AFTERSCHOOL_ATTEND: _STAFF,
     AFTERSCHOOL_OVERRIDE: _ADMIN,
     CHILD_CONTACTS_VIEW: _STAFF,
+    ALLIANCE_APPLY: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    ALLIANCE_REVIEW: _ADMIN,
+    ALLIANCE_COMPLAINTS: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    ALLIANCE_EVALUATE: _STAFF,
+    ALLIANCE_LISTS: _ADMIN,
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -116,6 +126,11 @@ PERMISSION_LABELS: dict[str, str] = {
     AFTERSCHOOL_ATTEND: N_("take after-school attendance or sign children out"),
     AFTERSCHOOL_OVERRIDE: N_("enrol a child beyond a class's capacity"),
     CHILD_CONTACTS_VIEW: N_("see the phones of children's guardians and pick-up adults"),
+    ALLIANCE_APPLY: N_("record merchants' applications and their public-benefit commitments"),
+    ALLIANCE_REVIEW: N_("review merchants, admit them to the alliance, suspend them or end their membership"),
+    ALLIANCE_COMPLAINTS: N_("record and resolve complaints about merchants"),
+    ALLIANCE_EVALUATE: N_("record the quarterly evaluations of merchants"),
+    ALLIANCE_LISTS: N_("change the alliance's lists (business types, criteria, kinds of commitment)"),
 }
 
 

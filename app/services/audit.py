@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.i18n import N_, _
-from app.models import (AuditLog, ClassType, Diet, Grid, RequestCategory, Resident, Setting, Staff, SubsidyCategory,
-                        Ticket)
+from app.models import (AuditLog, BusinessType, ClassType, CommitmentType, Criterion, Diet, Grid, Merchant,
+                        RequestCategory, Resident, Setting, Staff, SubsidyCategory, Ticket)
 from app.services import access, xlsx
 from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
 from app.services.validators import mask_id_number, mask_phone
@@ -71,6 +71,14 @@ ENTITIES: dict[str, str] = {
     "afterschool_enrolment": N_("After-school enrolment"),
     "afterschool_attendance": N_("After-school attendance"),
     "afterschool": N_("After-school classes"),
+    "merchant": N_("Alliance merchant"),
+    "merchant_review": N_("Merchant's admission review"),
+    "commitment": N_("Public-benefit commitments"),
+    "complaint": N_("Complaint about a merchant"),
+    "evaluation": N_("Merchant evaluation"),
+    "business_type": N_("Business type"),
+    "criterion": N_("Alliance criterion"),
+    "commitment_type": N_("Kind of public-benefit service"),
 }
 
 # Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
@@ -118,6 +126,14 @@ ENTITY_FIELDS: dict[str, str] = {
     "afterschool_child": "app.services.afterschool:CHILD_FIELDS",
     "afterschool_enrolment": "app.services.afterschool:ENROLMENT_FIELDS",
     "afterschool_attendance": "app.services.afterschool:ATTENDANCE_FIELDS",
+    "merchant": "app.services.alliance:MERCHANT_FIELDS",
+    "merchant_review": "app.services.alliance:REVIEW_FIELDS",
+    "commitment": "app.services.alliance:COMMITMENT_FIELDS",
+    "complaint": "app.services.alliance:COMPLAINT_FIELDS",
+    "evaluation": "app.services.alliance:EVALUATION_FIELDS",
+    "business_type": "app.services.alliance:CHOICE_FIELDS",
+    "criterion": "app.services.alliance:CHOICE_FIELDS",
+    "commitment_type": "app.services.alliance:CHOICE_FIELDS",
 }
 _COMMON: dict[str, Field] = {
     **{key: Field(label) for key, label in FIELD_LABELS.items()},
@@ -134,6 +150,10 @@ REFERENCES = {
     "diet": (Diet, Diet.name),
     "subsidy_category": (SubsidyCategory, SubsidyCategory.name),
     "class_type": (ClassType, ClassType.name),
+    "business_type": (BusinessType, BusinessType.name),
+    "criterion": (Criterion, Criterion.name),
+    "commitment_type": (CommitmentType, CommitmentType.name),
+    "merchant": (Merchant, Merchant.name),
 }
 
 

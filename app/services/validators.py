@@ -1,4 +1,4 @@
-"""Field rules of the residents registry: 身份证号 and phone numbers.
+"""Field rules: 身份证号, phone numbers and 统一社会信用代码 (merchants).
 
 Pure functions, no database: the registry, the importer and the forms all use
 these. Each raises InvalidValue with a message in the interface language.
@@ -116,6 +116,35 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
                              "a digit was probably mistyped."))
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number, kind, birth, gender, upgraded)
+
+
+# GB 32100-2015 统一社会信用代码: 18 characters of this alphabet (no I, O, Z, S, V); the 18th is a
+# MOD 31 check character over the first 17 with these weights.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The check character of a credit code's first 17 characters (all from CREDIT_CODE_CHARS)."""
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def check_credit_code(text: str | None) -> str:
+    """A 统一社会信用代码 in its stored form (upper case, no spaces); raises InvalidValue saying
+    what is wrong."""
+    code = re.sub(r"[\s\-]", "", normalise_text(text)).upper()
+    if len(code) != 18:
+        raise InvalidValue(_("A unified social credit code has 18 characters; this one has {count}.")
+                           .format(count=len(code)))
+    wrong = [c for c in code if c not in CREDIT_CODE_CHARS]
+    if wrong:
+        raise InvalidValue(_("A unified social credit code is made of digits and capital letters other than "
+                             "I, O, Z, S and V; “{char}” cannot appear in it.").format(char=wrong[0]))
+    if credit_code_check_char(code[:17]) != code[17]:
+        raise InvalidValue(_("The credit code's check character does not match: a character was probably "
+                             "mistyped."))
+    return code
 
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -44,6 +44,11 @@ EXPECTED = {
     access.AFTERSCHOOL_ATTEND: {A, D},
     access.AFTERSCHOOL_OVERRIDE: {A},
     access.CHILD_CONTACTS_VIEW: {A, D},
+    access.ALLIANCE_APPLY: {A, D, G},
+    access.ALLIANCE_REVIEW: {A},
+    access.ALLIANCE_COMPLAINTS: {A, D, G},
+    access.ALLIANCE_EVALUATE: {A, D},
+    access.ALLIANCE_LISTS: {A},
 }
 
 

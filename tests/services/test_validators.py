@@ -162,3 +162,24 @@ def test_a_mobile_typed_any_usual_way_normalises_to_its_eleven_digits(mobile, pr
     typed = prefix + sep.join((mobile[:3], mobile[3:7], mobile[7:]))
     assert normalise_phone(typed) == mobile
     assert normalise_phone(typed.translate(FULL_WIDTH)) == mobile
+
+
+# -- 统一社会信用代码 (GB 32100) -----------------------------------------------------------------
+
+def test_credit_codes_published_as_samples_pass():
+    from app.services.validators import check_credit_code, credit_code_check_char
+
+    for code in ("91350100M000100Y43", "91110000600037341L", "911100001000079554"):
+        assert check_credit_code(code) == code
+        assert credit_code_check_char(code[:17]) == code[17]
+    assert check_credit_code(" 91350100m000100y43 ") == "91350100M000100Y43"
+    assert check_credit_code("９１３５０１００Ｍ０００１００Ｙ４３") == "91350100M000100Y43"
+
+
+def test_a_credit_code_with_a_wrong_length_letter_or_check_character_is_refused():
+    from app.services.validators import InvalidValue, check_credit_code
+
+    for bad in ("", "91350100M000100Y4", "91350100M000100Y433", "91350100M000100O43", "91350100M000100Y44",
+                "91350100M000100Y34"):
+        with pytest.raises(InvalidValue):
+            check_credit_code(bad)
