@@ -119,10 +119,12 @@ def format_datetime(value: _dt.datetime | None, form: str = "medium") -> str:
     return _fdt(value, format=form, locale=_current)
 
 
-def format_number(value: int | float) -> str:
+def format_number(value: int | float, decimals: int | None = None) -> str:
+    """12345.6 → "12,345.6"; with `decimals`, always that many (8 → "8.00" with 2)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=_current)
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_current)
 
 
 def format_percent(fraction: float, decimals: int = 0) -> str:

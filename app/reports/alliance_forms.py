@@ -13,11 +13,11 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Table, TableStyle
 
-from app.i18n import N_, _, format_date, format_number, format_percent
+from app.i18n import N_, _, format_date, format_number
 from app.reports import toolkit
 from app.reports.toolkit import FONT, Letterhead
-from app.services.alliance import (RECOMMENDED, CommitmentRow, ComplaintRow, HalfYearRate,
-                                   MerchantInfo, MerchantRow, RankingRow, certificate_payload)
+from app.services.alliance import (RECOMMENDED, CommitmentRow, ComplaintRow, HalfYearRate, MerchantInfo,
+                                   MerchantRow, RankingRow, average_text, certificate_payload, change_text)
 
 # The alliance's general terms, the same for every member (the agreement's second part).
 GENERAL_TERMS: tuple[str, ...] = (
@@ -64,7 +64,8 @@ def _code_pair(row: MerchantRow) -> tuple[str, str]:
 
 
 def _contact(info: MerchantInfo) -> str:
-    return " ".join(x for x in (info.contact_name, info.contact_phone) if x) or info.row.contact
+    """"name phone": a registered resident's name when the contact is one."""
+    return " ".join(x for x in (info.contact_person, info.contact_person_phone) if x) or info.row.contact
 
 
 def period_text(since: dt.date, until: dt.date | None) -> str:
@@ -145,7 +146,7 @@ def merchant_application(info: MerchantInfo, commitments: Sequence[CommitmentRow
         (_("Shop name"), row.name), _code_pair(row),
         (_("Business type"), row.business_type), (_("Shop address"), row.address),
         (_("Estate"), row.estate), (_("Grid"), row.grid),
-        (_("Owner or contact"), info.contact_name or row.contact), (_("Contact phone"), info.contact_phone),
+        (_("Owner or contact"), info.contact_person or row.contact), (_("Contact phone"), info.contact_person_phone),
     ], width))
     story.append(_heading(_("The application")))
     pairs = [(_("Applied through"), row.applied_via_text), (_("Applied on"), format_date(row.applied_on)),
@@ -253,19 +254,18 @@ def _draw_certificate(canv, info: MerchantInfo, commitments: Sequence[Commitment
     # The services on the left, the QR code on the right.
     qr = 42 * mm
     text_x, text_w = 22 * mm, w - qr - 58 * mm
-    canv.setFillColor(colors.black)
-    canv.setFont(FONT, 12)
-    canv.drawString(text_x, h - 86 * mm, _("Our public-benefit services:"))
     lines = [_("{service} ({frequency})").format(service=c.type_name, frequency=c.frequency) if c.frequency
              else c.type_name for c in commitments]
     if len(lines) > CERT_LINES:
         more = format_number(len(lines) - CERT_LINES + 1)
         lines = lines[:CERT_LINES - 1] + [_("and {count} more").format(count=more)]
-    if not lines:
-        lines = [_("To be agreed with the centre")]
-    canv.setFont(FONT, 13)
-    for n, line in enumerate(lines):
-        canv.drawString(text_x + 4 * mm, h - (95 + n * 8) * mm, _fit("· " + line, 13, text_w))
+    if lines:  # no services yet: the public sign says nothing rather than "to be agreed"
+        canv.setFillColor(colors.black)
+        canv.setFont(FONT, 12)
+        canv.drawString(text_x, h - 86 * mm, _("Our public-benefit services:"))
+        canv.setFont(FONT, 13)
+        for n, line in enumerate(lines):
+            canv.drawString(text_x + 4 * mm, h - (95 + n * 8) * mm, _fit("· " + line, 13, text_w))
     qr_x, qr_y = w - qr - 22 * mm, h - 80 * mm - qr
     toolkit.qr_drawing(certificate_payload(row.member_code), qr).drawOn(canv, qr_x, qr_y)
     canv.setFont(FONT, 9)
@@ -325,7 +325,7 @@ def alliance_roster(rows: Sequence[MerchantRow], letterhead: Letterhead, *, phon
 
 # -- 投诉台账 ------------------------------------------------------------------------------------
 
-LEDGER_MM = (10, 28, 42, 36, 68, 58, 25)  # 267 mm
+LEDGER_MM = (10, 26, 40, 24, 28, 58, 55, 26)  # 267 mm; 28 mm hold a phone (11 digits or a landline), 26 a long date
 
 
 def half_year_text(year: int, half: int) -> str:
@@ -337,9 +337,9 @@ def rate_text(rate: HalfYearRate) -> str:
     half = half_year_text(rate.year, rate.half)
     if rate.rate is None:
         return _("Complaint rate in {half}: the alliance had no members.").format(half=half)
-    text = _("Complaint rate in {half}: {rate} complaints per member (complaints: {complaints}, "
-             "members: {members}).") \
-        .format(half=half, rate=format_number(round(rate.rate, 2)), complaints=format_number(rate.complaints),
+    text = _("Complaint rate in {half}: on average {rate} complaints per member shop (complaints about "
+             "members: {complaints}; members: {members}).") \
+        .format(half=half, rate=average_text(rate.rate), complaints=format_number(rate.complaints),
                 members=format_number(rate.active_members))
     previous = half_year_text(rate.year - 1, 2) if rate.half == 1 else half_year_text(rate.year, 1)
     if rate.change is None:
@@ -350,7 +350,7 @@ def rate_text(rate: HalfYearRate) -> str:
         change = _("Down {percent} from {previous}.")
     else:
         change = _("Up {percent} from {previous}.")
-    percent = format_percent(abs(rate.change or 0), 1)  # "15.3%": the sign comes with the number
+    percent = change_text(rate.change or 0)  # "15.3%": the sign comes with the words
     return text + " " + change.format(previous=previous, percent=percent)
 
 
@@ -363,11 +363,11 @@ def complaint_ledger(rows: Sequence[ComplaintRow], date_from: dt.date, date_to: 
     width = toolkit.usable_width(wide=True)
     story = toolkit.title_block(title, _("{start} to {end}").format(start=format_date(date_from),
                                                                     end=format_date(date_to)))
-    header = [_("No."), _("Received on"), _("Merchant"), _("Complainant"), _("Complaint"), _("Resolution"),
-              _("Resolved on")]
-    data = [[str(n), format_date(c.received_on), c.merchant,
-             " ".join(x for x in (c.complainant, c.complainant_phone) if x), " ".join(c.what.split()),
-             " ".join(c.resolution.split()), format_date(c.resolved_on)] for n, c in enumerate(rows, 1)]
+    header = [_("No."), _("Received on"), _("Merchant"), _("Complainant"), _("Phone"), _("Complaint"),
+              _("Resolution"), _("Resolved on")]
+    data = [[str(n), format_date(c.received_on), c.merchant, c.complainant, c.complainant_phone,
+             " ".join(c.what.split()), " ".join(c.resolution.split()), format_date(c.resolved_on)]
+            for n, c in enumerate(rows, 1)]
     if data:
         story.append(toolkit.data_table(header, data, [w * mm for w in LEDGER_MM], align_right=(0,)))
     else:
@@ -389,7 +389,7 @@ def quarter_text(year: int, quarter: int) -> str:
 
 
 def score_text(value: float) -> str:
-    return format_number(round(value, 2))
+    return average_text(value)
 
 
 def alliance_ranking(year: int, quarter: int, rows: Sequence[RankingRow], letterhead: Letterhead) -> bytes:

@@ -32,7 +32,7 @@ from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _, format_date, format_number
 from app.models import (ChildProfile, ClassAttendance, ClassType, Consent, Enrolment, FamilyLink, PickupPerson,
                         Resident, SchoolClass, SessionChange, Setting, Staff)
-from app.services import access, audit, privacy
+from app.services import access, audit, choices, privacy
 from app.services.calendar import calendar_in
 from app.services.fields import Field
 from app.services.member_codes import code_from_scan, new_member_code
@@ -168,14 +168,7 @@ def _label(table: dict, key) -> str:
     return _(table[key]) if key in table else ("" if key is None else str(key))
 
 
-@dataclass
-class ChoiceRow:
-    """A class type."""
-
-    id: int
-    name: str
-    active: bool
-    sort_order: int
+ChoiceRow = choices.ChoiceRow  # a class type
 
 
 @dataclass
@@ -429,10 +422,7 @@ def _yuan(fen, _lookup=None) -> str:
     return format_money(int(fen))
 
 
-CHOICE_FIELDS: dict[str, Field] = {
-    "name": Field(N_("Name in the list")),
-    "active": Field(N_("In use"), kind="bool"),
-}
+CHOICE_FIELDS = choices.choice_fields()
 CLASS_FIELDS: dict[str, Field] = {
     "name": Field(N_("Class")),
     "type_id": Field(N_("Kind of class"), ref="class_type"),
@@ -494,6 +484,7 @@ ATTENDANCE_FIELDS: dict[str, Field] = {
 # -- shared helpers -------------------------------------------------------------------------
 
 NAME_MAX, CLASS_NAME_MAX, ROOM_MAX, SCHOOL_MAX, RELATION_MAX, REASON_MAX = 50, 60, 50, 100, 20, 200
+CLASS_TYPES = choices.ChoiceList(ClassType, "class_type", access.AFTERSCHOOL_CLASSES)
 CAPACITY_MAX = 500
 AGE_MAX = 18
 GRACE_MAX = 180
@@ -587,84 +578,29 @@ def set_late_limit(db: Database, n: int, *, actor: access.Actor) -> int:
                                 low=LATE_LIMIT_MIN, high=LATE_LIMIT_MAX), actor)
 
 
-# -- class types ----------------------------------------------------------------------------
+# -- class types (services/choices.py) ------------------------------------------------------
 
 def list_choices(db: Database, *, include_inactive: bool = False) -> list[ChoiceRow]:
     """The class types in their order."""
-    stmt = select(ClassType).order_by(ClassType.sort_order, ClassType.id)
-    if not include_inactive:
-        stmt = stmt.where(ClassType.active.is_(True))
-    with db.session() as s:
-        return [ChoiceRow(c.id, c.name, c.active, c.sort_order) for c in s.scalars(stmt)]
-
-
-def _choice_name_checked(s, name: str, own_id: int | None) -> str:
-    name = _clean(name)
-    if not name:
-        raise ValidationError({"name": _("Please enter a name.")})
-    if len(name) > NAME_MAX:
-        raise ValidationError({"name": _("The name is too long (at most {n} characters).").format(n=NAME_MAX)})
-    other = s.scalar(select(ClassType.id).where(ClassType.name == name))
-    if other is not None and other != own_id:
-        raise ValidationError({"name": _("{name} is already in the list.").format(name=name)})
-    return name
-
-
-def _get_choice(s, choice_id: int) -> ClassType:
-    row = s.get(ClassType, choice_id)
-    if row is None:
-        raise NotFoundError(_("That entry of the list no longer exists."))
-    return row
+    return choices.list_choices(db, CLASS_TYPES, include_inactive=include_inactive)
 
 
 def add_choice(db: Database, name: str, *, actor: access.Actor) -> int:
-    access.require(actor, access.AFTERSCHOOL_CLASSES)
-    with db.session() as s:
-        name = _choice_name_checked(s, name, None)
-        order = (s.scalar(select(func.max(ClassType.sort_order))) or 0) + 1
-        row = ClassType(name=name, active=True, sort_order=order)
-        s.add(row)
-        s.flush()
-        audit.record(s, actor, "create", "class_type", row.id, name, audit.diff({}, {"name": name}))
-        return row.id
+    return choices.add_choice(db, CLASS_TYPES, name, actor=actor)
 
 
 def rename_choice(db: Database, choice_id: int, name: str, *, actor: access.Actor) -> None:
-    access.require(actor, access.AFTERSCHOOL_CLASSES)
-    with db.session() as s:
-        row = _get_choice(s, choice_id)
-        name = _choice_name_checked(s, name, choice_id)
-        before = row.name
-        row.name = name
-        audit.record(s, actor, "update", "class_type", row.id, name, audit.diff({"name": before}, {"name": name}))
+    choices.rename_choice(db, CLASS_TYPES, choice_id, name, actor=actor)
 
 
 def set_choice_active(db: Database, choice_id: int, active: bool, *, actor: access.Actor) -> None:
     """Retire a class type (its classes keep it) or bring it back."""
-    access.require(actor, access.AFTERSCHOOL_CLASSES)
-    with db.session() as s:
-        row = _get_choice(s, choice_id)
-        if row.active == bool(active):
-            return
-        row.active = bool(active)
-        audit.record(s, actor, "reactivate" if active else "deactivate", "class_type", row.id, row.name,
-                     audit.diff({"active": not active}, {"active": bool(active)}))
+    choices.set_choice_active(db, CLASS_TYPES, choice_id, active, actor=actor)
 
 
 def seed(db: Database, *, actor: access.Actor) -> int:
     """The default class types, in the current language, when the list is empty; how many were added."""
-    access.require(actor, access.AFTERSCHOOL_CLASSES)
-    added = 0
-    with db.session() as s:
-        if s.scalar(select(func.count(ClassType.id))):
-            return 0
-        for order, msgid in enumerate(DEFAULT_CLASS_TYPES):
-            row = ClassType(name=_(msgid), active=True, sort_order=order)
-            s.add(row)
-            s.flush()
-            audit.record(s, actor, "create", "class_type", row.id, row.name, audit.diff({}, {"name": row.name}))
-            added += 1
-    return added
+    return choices.seed(db, [(CLASS_TYPES, [{"name": _(msgid)} for msgid in DEFAULT_CLASS_TYPES])], actor=actor)
 
 
 # -- classes --------------------------------------------------------------------------------

@@ -32,9 +32,8 @@ from app.i18n import N_, _
 from app.models import ChildProfile, Enrolment, FamilyLink, PickupPerson, Resident, SchoolClass
 from app.services import access, afterschool, audit, spreadsheet
 from app.services.afterschool import ChildInput, ConsentInput, PickupInput
-from app.services.importer import (_CJK_GAP, _NOTE, RowProblem, _CellProblem, _code, _date, _id_number, _norm,
-                                   _phone, _plan_rows, _read_cells, _report_rejects,
-                                   _save_plans, _split_contact)
+from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _code, _date, _id_number, _LedgerPlanner,
+                                   _norm, _phone, _plan_rows, _report_rejects, _save_plans, _split_contact)
 from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
 from app.services.validators import InvalidValue, normalise_phone
 
@@ -182,44 +181,25 @@ def _people(names: str, phones: str) -> list[tuple[str, str, str]]:
 
 # -- planning ----------------------------------------------------------------------------------
 
-class _Planner:
+class _Planner(_LedgerPlanner):
+    fields, max_length = FIELDS, _MAX_LENGTH
+    note = N_("This row looks like a note (合计, 制表人 …), not a child.")
+
     def __init__(self, s, layout: Layout, class_id: int, today: dt.date):
-        self.s = s
-        self.columns = layout.columns
-        self.items = sorted(layout.mapping.items())
-        self.today = today
+        super().__init__(s, layout, today)
         self.c = s.get(SchoolClass, class_id)
         if self.c is None:
             raise NotFoundError(_("That class no longer exists."))
         self.listed = set(s.scalars(select(Enrolment.resident_id).where(
             Enrolment.class_id == class_id,
             Enrolment.status.in_((afterschool.WAITING, afterschool.OFFERED, afterschool.ENROLLED)))))
-        self.plans: list[_Planned] = []
-        self.rejects: list[tuple[int, list, str]] = []
-        self.unchanged = 0
-        self.empty = 0
-        self.claimed: dict[int, int] = {}
-
-    def label(self, key: str) -> str:
-        return self.columns.get(key) or _(FIELDS.get(key, key))
-
-    def reason(self, problems: list[tuple[str, str]]) -> str:
-        return _("; ").join(_("{column}: {problem}").format(column=self.label(k), problem=p) if k else p
-                            for k, p in problems)
 
     def add(self, number: int, raw: list) -> None:
-        cells = {f: (raw[i] if i < len(raw) else None) for i, f in self.items}
-        present = {f: v for f, v in cells.items() if f != "number" and not is_blank(v)}
-        if not present:
-            self.empty += 1
+        read = self.read(number, raw)
+        if read is None:
             return
-        got, problems = _read_cells(present, _MAX_LENGTH, self._cell)
+        got, problems = read
         name = got.get("name", "")
-        if set(present) == {"name"} and _NOTE.search(name):
-            self.rejects.append((number, raw, _("This row looks like a note (合计, 制表人 …), not a child.")))
-            return
-        if not name and "name" not in dict(problems):
-            problems.append(("name", _("Please enter the name.")))
         if problems:
             self.rejects.append((number, raw, self.reason(problems)))
             return

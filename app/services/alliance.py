@@ -17,21 +17,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from sqlalchemy import func, or_, select
 
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_number
+from app.i18n import N_, _, format_date, format_number, format_percent
 from app.models import (BusinessType, Commitment, CommitmentType, Complaint, Criterion, Evaluation, Grid, Merchant,
                         MerchantEvent, Resident, Review, ReviewItem)
-from app.services import access, audit
+from app.services import access, audit, choices
 from app.services.fields import Field
 from app.services import member_codes
 from app.services.member_codes import new_member_code
+from app.services.pinyin import search_keys
 from app.services.validators import (InvalidValue, check_credit_code, mask_phone, normalise_phone,
-                                     normalise_text)
+                                     normalise_text, tidy_text)
 
 # -- vocabularies ---------------------------------------------------------------------------
 
@@ -55,6 +57,7 @@ MOVES: dict[str, tuple[frozenset[str], str]] = {
     "suspend": (frozenset({MEMBER}), SUSPENDED),
     "resume": (frozenset({SUSPENDED}), MEMBER),
     "leave": (frozenset({MEMBER, SUSPENDED}), LEFT),
+    "reapply": (frozenset({REJECTED, LEFT}), APPLIED),  # a refused or former shop applies again
 }
 ACTIONS: dict[str, str] = {
     "start_review": N_("Start the review"),   # 开始审核
@@ -63,7 +66,11 @@ ACTIONS: dict[str, str] = {
     "suspend": N_("Suspend"),                 # 暂停
     "resume": N_("Resume membership"),        # 恢复 (the counter's "Resume" is 恢复办理)
     "leave": N_("Leave the alliance"),        # 退出
+    "reapply": N_("Apply again"),             # 重新申请
 }
+# What a merchant's history (办理记录) calls each event: the moves, and the application itself.
+APPLY = "apply"
+EVENT_ACTIONS: dict[str, str] = {APPLY: N_("Application entered"), **ACTIONS}  # 录入申请
 
 RECOMMENDED, SELF, SOE_LEASE = "recommended", "self", "soe_lease"
 APPLIED_VIA: dict[str, str] = {
@@ -168,13 +175,9 @@ def _label(table: dict, key) -> str:
 
 
 @dataclass
-class ChoiceRow:
+class ChoiceRow(choices.ChoiceRow):
     """A business type, criterion or commitment type."""
 
-    id: int
-    name: str
-    active: bool
-    sort_order: int
     description: str = ""              # criteria only
 
 
@@ -222,7 +225,7 @@ class EventRow:
 
     @property
     def action_text(self) -> str:
-        return _label(ACTIONS, self.action)
+        return _label(EVENT_ACTIONS, self.action)
 
 
 @dataclass
@@ -263,8 +266,8 @@ class ComplaintRow:
     merchant_id: int
     merchant: str
     received_on: dt.date
-    complainant: str                   # a resident's name, or the walk-in's
-    complainant_phone: str             # masked unless the reader may see it
+    complainant: str                   # a resident's name, or the walk-in's ("A resident"/"A walk-in" for a viewer)
+    complainant_phone: str             # masked unless PERSONAL_DATA_FULL; "" for a viewer
     what: str
     resolution: str
     resolved_on: dt.date | None
@@ -290,6 +293,10 @@ class MerchantInfo:
     commitments: list[CommitmentRow]
     complaints: list[ComplaintRow]
     allowed_actions: list[str]
+    # The contact as forms print it: the name given, else the resident's; the phone given, else the
+    # resident's (masked as contact_phone is). contact_name/contact_phone above are what was entered.
+    contact_person: str = ""
+    contact_person_phone: str = ""
 
 
 @dataclass
@@ -339,11 +346,7 @@ class AllianceFigures:
 
 # -- the audit trail's words (services/audit.py ENTITIES / ENTITY_FIELDS) ----------------------
 
-CHOICE_FIELDS: dict[str, Field] = {
-    "name": Field(N_("Name in the list")),
-    "description": Field(N_("Description")),
-    "active": Field(N_("In use"), kind="bool"),
-}
+CHOICE_FIELDS = choices.choice_fields(description=Field(N_("Description")))
 MERCHANT_FIELDS: dict[str, Field] = {
     "name": Field(N_("Shop name")),
     "credit_code": Field(N_("Unified social credit code")),
@@ -399,20 +402,67 @@ EVALUATION_FIELDS: dict[str, Field] = {
 
 NAME_MAX, CHOICE_NAME_MAX, ADDRESS_MAX, ESTATE_MAX, BATCH_MAX, LICENCE_MAX = 100, 50, 200, 100, 20, 30
 PERSON_MAX, DETAIL_MAX, FREQUENCY_MAX = 50, 200, 50
-_MODELS = {BUSINESS_TYPES: BusinessType, CRITERIA: Criterion, COMMITMENT_TYPES: CommitmentType}
+LISTS = {BUSINESS_TYPES: choices.ChoiceList(BusinessType, BUSINESS_TYPES, access.ALLIANCE_LISTS, row=ChoiceRow),
+         CRITERIA: choices.ChoiceList(Criterion, CRITERIA, access.ALLIANCE_LISTS, {"description": ""}, ChoiceRow),
+         COMMITMENT_TYPES: choices.ChoiceList(CommitmentType, COMMITMENT_TYPES, access.ALLIANCE_LISTS, row=ChoiceRow)}
 _STATUS_ORDER = {status: i for i, status in enumerate(STATUSES)}
 _REASON_NEEDED = frozenset({"reject", "suspend", "leave"})
 D = dt.date
 
 
+def rounded_average(value: float) -> Decimal:
+    """An average (score, complaints per member) to two decimals, half up: 7.125 → 7.13 (round() gives 7.12)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def average_text(value: float) -> str:
+    """An average as forms and screens show it, always with two decimals: 8 → "8.00", 7.125 → "7.13"."""
+    return format_number(rounded_average(value), 2)
+
+
+def change_text(change: float) -> str:
+    """A rate's change without its sign, as forms and screens show it: 0.1667 → "16.7%"."""
+    return format_percent(abs(change), 1)
+
+
 def _clean(text: str | None) -> str:
-    return " ".join(normalise_text(text).split())
+    return tidy_text(text)  # 阿婆糕点铺（二店） stays as written
 
 
-def _model(kind: str):
-    if kind not in _MODELS:
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_BATCH_NUMBER = re.compile(r"\d+|[零〇一二两三四五六七八九十百]+")
+
+
+def _chinese_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十一 → 11, 二十三 → 23, 一百零五 → 105 (batch numbers: small)."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in ("十", "百"):
+            total += (digit or 1) * (10 if ch == "十" else 100)
+            digit = 0
+        else:
+            digit = digit * 10 + _CN_DIGITS[ch] if digit else _CN_DIGITS[ch]
+    return total + digit
+
+
+def batch_order(batch: str | None) -> tuple:
+    """Sort key of a batch: by its number (第一批 … 第十一批, "2"), then those without a number
+    alphabetically, then no batch. A plain string sort puts 第三批 (三 U+4E09) before 第二批 (二 U+4E8C)."""
+    batch = batch or ""
+    if not batch:
+        return (2, 0, "")
+    match = _BATCH_NUMBER.search(batch)
+    if match is None:
+        return (1, 0, batch)
+    text = match.group()
+    return (0, int(text) if text.isdigit() else _chinese_number(text), batch)
+
+
+def _list(kind: str) -> choices.ChoiceList:
+    if kind not in LISTS:
         raise ValueError(f"unknown alliance list: {kind!r}")  # a programming error, not the user's
-    return _MODELS[kind]
+    return LISTS[kind]
 
 
 def _resident(s, resident_id: int | None) -> Resident:
@@ -434,108 +484,36 @@ def _not_future(day: dt.date, today: dt.date, key: str, errors: dict) -> None:
         errors[key] = _("The date cannot be in the future.")
 
 
-# -- the editable lists: business types, criteria (四美), kinds of commitment ----------------
+# -- the editable lists: business types, criteria (四美), kinds of commitment (services/choices.py)
 
 def list_choices(db: Database, kind: str, *, include_inactive: bool = False) -> list[ChoiceRow]:
     """One of the lists (BUSINESS_TYPES, CRITERIA, COMMITMENT_TYPES) in its order."""
-    model = _model(kind)
-    stmt = select(model).order_by(model.sort_order, model.id)
-    if not include_inactive:
-        stmt = stmt.where(model.active.is_(True))
-    with db.session() as s:
-        return [ChoiceRow(c.id, c.name, c.active, c.sort_order, getattr(c, "description", "") or "")
-                for c in s.scalars(stmt)]
-
-
-def _choice_name_checked(s, model, name: str, own_id: int | None) -> str:
-    name = _clean(name)
-    if not name:
-        raise ValidationError({"name": _("Please enter a name.")})
-    if len(name) > CHOICE_NAME_MAX:
-        raise ValidationError({"name": _("The name is too long (at most {n} characters).").format(
-            n=CHOICE_NAME_MAX)})
-    other = s.scalar(select(model.id).where(model.name == name))
-    if other is not None and other != own_id:
-        raise ValidationError({"name": _("{name} is already in the list.").format(name=name)})
-    return name
-
-
-def _get_choice(s, model, choice_id: int):
-    row = s.get(model, choice_id) if choice_id is not None else None
-    if row is None:
-        raise NotFoundError(_("That entry of the list no longer exists."))
-    return row
+    return choices.list_choices(db, _list(kind), include_inactive=include_inactive)
 
 
 def add_choice(db: Database, kind: str, name: str, *, actor: access.Actor, description: str = "") -> int:
     """Add an entry at the end of a list; `description` is kept for criteria only."""
-    access.require(actor, access.ALLIANCE_LISTS)
-    model = _model(kind)
-    with db.session() as s:
-        name = _choice_name_checked(s, model, name, None)
-        order = (s.scalar(select(func.max(model.sort_order))) or 0) + 1
-        row = model(name=name, active=True, sort_order=order)
-        values = {"name": name}
-        if kind == CRITERIA:
-            row.description = values["description"] = (description or "").strip()
-        s.add(row)
-        s.flush()
-        audit.record(s, actor, "create", kind, row.id, name, audit.diff({}, values))
-        return row.id
+    return choices.add_choice(db, _list(kind), name, actor=actor, description=description)
 
 
 def rename_choice(db: Database, kind: str, choice_id: int, name: str, *, actor: access.Actor,
                   description: str | None = None) -> None:
     """Rename an entry (a criterion's description too, unless None)."""
-    access.require(actor, access.ALLIANCE_LISTS)
-    model = _model(kind)
-    with db.session() as s:
-        row = _get_choice(s, model, choice_id)
-        name = _choice_name_checked(s, model, name, choice_id)
-        before, after = {"name": row.name}, {"name": name}
-        row.name = name
-        if kind == CRITERIA and description is not None:
-            before["description"], after["description"] = row.description, description.strip()
-            row.description = description.strip()
-        changes = audit.diff(before, after)
-        if changes:
-            audit.record(s, actor, "update", kind, row.id, name, changes)
+    choices.rename_choice(db, _list(kind), choice_id, name, actor=actor, description=description)
 
 
 def set_choice_active(db: Database, kind: str, choice_id: int, active: bool, *, actor: access.Actor) -> None:
     """Retire an entry (records that use it keep it) or bring it back."""
-    access.require(actor, access.ALLIANCE_LISTS)
-    model = _model(kind)
-    with db.session() as s:
-        row = _get_choice(s, model, choice_id)
-        if row.active == bool(active):
-            return
-        row.active = bool(active)
-        audit.record(s, actor, "reactivate" if active else "deactivate", kind, row.id, row.name,
-                     audit.diff({"active": not active}, {"active": bool(active)}))
+    choices.set_choice_active(db, _list(kind), choice_id, active, actor=actor)
 
 
 def seed(db: Database, *, actor: access.Actor) -> int:
     """The three default lists in the current language, each only when empty; how many entries were added."""
-    access.require(actor, access.ALLIANCE_LISTS)
-    defaults = {BUSINESS_TYPES: [(name, "") for name in DEFAULT_BUSINESS_TYPES], CRITERIA: DEFAULT_CRITERIA,
-                COMMITMENT_TYPES: [(name, "") for name in DEFAULT_COMMITMENT_TYPES]}
-    added = 0
-    with db.session() as s:
-        for kind, entries in defaults.items():
-            model = _MODELS[kind]
-            if s.scalar(select(func.count(model.id))):
-                continue
-            for order, (name, description) in enumerate(entries):
-                row = model(name=_(name), active=True, sort_order=order)
-                values = {"name": row.name}
-                if kind == CRITERIA:
-                    row.description = values["description"] = _(description)
-                s.add(row)
-                s.flush()
-                audit.record(s, actor, "create", kind, row.id, row.name, audit.diff({}, values))
-                added += 1
-    return added
+    return choices.seed(db, [
+        (LISTS[BUSINESS_TYPES], [{"name": _(name)} for name in DEFAULT_BUSINESS_TYPES]),
+        (LISTS[CRITERIA], [{"name": _(name), "description": _(description)} for name, description in DEFAULT_CRITERIA]),
+        (LISTS[COMMITMENT_TYPES], [{"name": _(name)} for name in DEFAULT_COMMITMENT_TYPES]),
+    ], actor=actor)
 
 
 # -- merchants ------------------------------------------------------------------------------
@@ -582,8 +560,12 @@ def _validate_merchant(s, data: MerchantInput, own: Merchant | None, today: dt.d
         if v[key] is not None:
             other = s.scalar(select(Merchant).where(column == v[key]))
             if other is not None and other is not own:
-                errors[key] = _("{what} is already on file as {name} ({status}).").format(
-                    what=_(label).format(code=v[key]), name=other.name, status=_status_text(other.status))
+                message = _("{what} is already on file as {name} ({status}).")
+                if "reapply" in allowed_actions(other.status):
+                    message = _("{what} is already on file as {name} ({status}): to apply again, open that shop "
+                                "and choose “{action}”.")
+                errors[key] = message.format(what=_(label).format(code=v[key]), name=other.name,
+                                             status=_status_text(other.status), action=_(ACTIONS["reapply"]))
     v["business_type_id"] = data.business_type_id
     if data.business_type_id is not None and s.get(BusinessType, data.business_type_id) is None:
         errors["business_type_id"] = _("That business type no longer exists.")
@@ -641,6 +623,9 @@ def add_merchant(db: Database, data: MerchantInput, *, actor: access.Actor, toda
         m = Merchant(**v, status=APPLIED, status_since=v["applied_on"], created_at=now, updated_at=now)
         s.add(m)
         s.flush()
+        # The history (办理记录) starts with who entered the application, and when.
+        s.add(MerchantEvent(merchant_id=m.id, action=APPLY, from_status="", to_status=APPLIED, day=v["applied_on"],
+                            at=now, by=actor.name[:50], reason=""))
         audit.record(s, actor, "create", "merchant", m.id, m.name,
                      audit.diff({}, {**v, "status": APPLIED}))
         return m.id
@@ -702,7 +687,7 @@ def _rows(s, merchants: list[Merchant], see_phones: bool, today: dt.date) -> lis
 
 
 def _sort_key(m: Merchant):
-    return _STATUS_ORDER.get(m.status, 99), m.batch, m.name, m.id
+    return _STATUS_ORDER.get(m.status, 99), batch_order(m.batch), m.name, m.id
 
 
 def may_see_phones(reader: access.Actor | None) -> bool:
@@ -710,24 +695,40 @@ def may_see_phones(reader: access.Actor | None) -> bool:
     return access.may(reader, access.PERSONAL_DATA_FULL) or access.may(reader, access.ALLIANCE_APPLY)
 
 
+def _query_match(needle: str, row: MerchantRow, phone: str) -> bool:
+    """`needle` (cleaned, casefolded) in the row's texts; 4+ digits anywhere in the contact's phone; letters
+    in the shop name's pinyin, whole or initials (阿婆糕点铺: apogaodianpu, apgdp)."""
+    if any(needle in (x or "").casefold() for x in (row.name, row.credit_code, row.licence_number, row.address,
+                                                    row.estate, row.contact)):
+        return True
+    digits = re.sub(r"[\s-]", "", needle)
+    if len(digits) >= 4 and digits.isdigit() and digits in phone:
+        return True
+    letters = needle.replace(" ", "")
+    return letters.isascii() and letters.isalpha() and letters in search_keys(row.name)[0].replace(" ", "")
+
+
 def list_merchants(db: Database, *, status: str | None = None, query: str = "", include_left: bool = False,
                    today: dt.date | None = None) -> list[MerchantRow]:
     """Merchants by status (in STATUSES' order), batch and name; `query` finds a part of the name, the credit
-    code or licence number, the address or the contact. Those that left only with `include_left` (or
-    `status=LEFT`). Phones masked."""
+    code or licence number, the address or the contact, 4+ digits of the contact's phone, or the name's
+    pinyin (whole or initials). Those that left only with `include_left` (or `status=LEFT`). Phones masked."""
     today = today or dt.date.today()
     stmt = select(Merchant)
     if status is not None:
         stmt = stmt.where(Merchant.status == status)
     elif not include_left:
         stmt = stmt.where(Merchant.status != LEFT)
-    needle = _clean(query).casefold()
+    needle = normalise_text(query).strip().casefold()  # full-width digits and letters as typed on a phone pad
     with db.session() as s:
         merchants = sorted(s.scalars(stmt), key=_sort_key)
         rows = _rows(s, merchants, False, today)
+        if needle:
+            residents = dict(s.execute(select(Resident.id, Resident.phone).where(Resident.id.in_(
+                sorted({m.contact_resident_id for m in merchants if m.contact_resident_id is not None})))).all())
+            phones = {m.id: m.contact_phone or residents.get(m.contact_resident_id) or "" for m in merchants}
     if needle:
-        rows = [r for r in rows if any(needle in (x or "").casefold() for x in (
-            r.name, r.credit_code, r.licence_number, r.address, r.estate, r.contact))]
+        rows = [r for r in rows if _query_match(needle, r, phones[r.id])]
     return rows
 
 
@@ -770,18 +771,23 @@ def _commitment_rows(s, merchant_id: int) -> list[CommitmentRow]:
 
 def get_merchant(db: Database, merchant_id: int, *, actor: access.Actor, today: dt.date | None = None
                  ) -> MerchantInfo:
-    """Everything about one merchant; phones in full for staff who take applications (may_see_phones)."""
+    """Everything about one merchant; the contact's phone in full for staff who take applications
+    (may_see_phones); complainants as list_complaints shows them."""
     today = today or dt.date.today()
     see = may_see_phones(actor)
     with db.session() as s:
         m = _merchant(s, merchant_id)
         row = _rows(s, [m], see, today)[0]
         people = _people(s, [m.recommended_by_id])
-        complaints = _complaint_rows(s, [Complaint.merchant_id == m.id], see)
+        complaints = _complaint_rows(s, [Complaint.merchant_id == m.id], actor)
+        resident = s.get(Resident, m.contact_resident_id) if m.contact_resident_id is not None else None
+        person = m.contact_name or (resident.name if resident else "")
+        phone = m.contact_phone or (resident.phone or "" if resident else "")
         return MerchantInfo(row, m.business_type_id, m.contact_resident_id, m.contact_name,
                             m.contact_phone if see else mask_phone(m.contact_phone), m.grid_id, m.recommended_by_id,
                             people.get(m.recommended_by_id, ""), m.note, m.left_on, _events(s, m.id),
-                            _reviews(s, m.id), _commitment_rows(s, m.id), complaints, allowed_actions(m.status))
+                            _reviews(s, m.id), _commitment_rows(s, m.id), complaints, allowed_actions(m.status),
+                            person, phone if see else mask_phone(phone))
 
 
 # -- the state table ------------------------------------------------------------------------
@@ -806,7 +812,7 @@ def allowed_actions(status: str) -> list[str]:
 
 
 def _permission(action: str) -> str:
-    return access.ALLIANCE_APPLY if action == "start_review" else access.ALLIANCE_REVIEW
+    return access.ALLIANCE_APPLY if action in ("start_review", "reapply") else access.ALLIANCE_REVIEW
 
 
 def _unused_member_code(s) -> str:
@@ -816,13 +822,17 @@ def _unused_member_code(s) -> str:
             return code
 
 
-def _move(s, m: Merchant, action: str, reason: str, actor: access.Actor, on: dt.date, today: dt.date) -> None:
+def _move(s, m: Merchant, action: str, reason: str, actor: access.Actor, on: dt.date, today: dt.date,
+          batch: str | None = None) -> None:
     """Take `action` on `m` inside the caller's transaction: event and audit row included."""
     to = step(m.status, action)
     reason = (reason or "").strip()
     errors = {}
     if action in _REASON_NEEDED and not reason:
         errors["reason"] = _("Please enter the reason.")
+    batch = _clean(batch) if action == "reapply" and batch is not None else None
+    if batch is not None and len(batch) > BATCH_MAX:
+        errors["batch"] = _("The batch is too long (at most {n} characters).").format(n=BATCH_MAX)
     if on > today:
         errors["on"] = _("The date cannot be in the future.")
     elif on < m.status_since:
@@ -830,15 +840,19 @@ def _move(s, m: Merchant, action: str, reason: str, actor: access.Actor, on: dt.
             day=format_date(m.status_since))
     if errors:
         raise ValidationError(errors)
-    keys = ("status", "status_since", "joined_on", "left_on", "member_code")
+    keys = ("status", "status_since", "joined_on", "left_on", "member_code", "applied_on", "batch")
     before = {k: getattr(m, k) for k in keys}
     from_status = m.status
     m.status, m.status_since = to, on
+    if action == "reapply":
+        m.applied_on = on
+        if batch is not None:
+            m.batch = batch
     if to == MEMBER:
         if m.member_code is None:
             m.member_code = _unused_member_code(s)
-        if m.joined_on is None:
-            m.joined_on = on
+        if m.joined_on is None or m.left_on is not None:  # first joined, or rejoined after leaving
+            m.joined_on, m.left_on = on, None
     if to == LEFT:
         m.left_on = on
     now = dt.datetime.now()
@@ -851,15 +865,17 @@ def _move(s, m: Merchant, action: str, reason: str, actor: access.Actor, on: dt.
 
 
 def move(db: Database, merchant_id: int, action: str, reason: str = "", *, actor: access.Actor,
-         on: dt.date | None = None, today: dt.date | None = None) -> MerchantRow:
-    """Move a merchant along the state table (start_review: ALLIANCE_APPLY; the rest ALLIANCE_REVIEW). A
-    reason is needed to reject, suspend or leave; admit gives a member code and, the first time, the joining
-    date; leave sets the leaving date. Admit and reject are normally done by record_review()."""
+         on: dt.date | None = None, today: dt.date | None = None, batch: str | None = None) -> MerchantRow:
+    """Move a merchant along the state table (start_review and reapply: ALLIANCE_APPLY; the rest
+    ALLIANCE_REVIEW). A reason is needed to reject, suspend or leave; admit gives a member code and, the
+    first time (or after leaving), the joining date; leave sets the leaving date. reapply (a refused or
+    former shop applies again) makes `on` the application day and, when `batch` is given, its new batch
+    (`batch` is ignored for other actions). Admit and reject are normally done by record_review()."""
     access.require(actor, _permission(action) if action in MOVES else access.ALLIANCE_REVIEW)
     today = today or dt.date.today()
     with db.session() as s:
         m = _merchant(s, merchant_id)
-        _move(s, m, action, reason, actor, on or today, today)
+        _move(s, m, action, reason, actor, on or today, today, batch)
         s.flush()
         return _rows(s, [m], False, today)[0]
 
@@ -922,17 +938,24 @@ def record_review(db: Database, merchant_id: int, data: ReviewInput, *, actor: a
 
 # -- complaints -----------------------------------------------------------------------------
 
-def _complaint_rows(s, where, see_phones: bool) -> list[ComplaintRow]:
+def _complaint_rows(s, where, reader: access.Actor | None) -> list[ComplaintRow]:
+    """Who complained is for those who handle complaints (ALLIANCE_COMPLAINTS), their phone in full only
+    with PERSONAL_DATA_FULL; anyone else reads "a resident" or "a walk-in"."""
+    see_who = access.may(reader, access.ALLIANCE_COMPLAINTS)
+    see_phones = access.may(reader, access.PERSONAL_DATA_FULL)
     stmt = (select(Complaint, Merchant.name, Resident.name, Resident.phone)
             .join(Merchant, Merchant.id == Complaint.merchant_id)
             .outerjoin(Resident, Resident.id == Complaint.complainant_id)
             .where(*where).order_by(Complaint.received_on, Complaint.id))
     out = []
     for c, merchant, resident, resident_phone in s.execute(stmt):
-        phone = c.complainant_phone or (resident_phone or "")
-        out.append(ComplaintRow(c.id, c.merchant_id, merchant, c.received_on, resident or c.complainant_name,
-                                phone if see_phones else mask_phone(phone), c.what, c.resolution, c.resolved_on,
-                                c.recorded_by))
+        if see_who:
+            phone = c.complainant_phone or (resident_phone or "")
+            who, phone = resident or c.complainant_name, phone if see_phones else mask_phone(phone)
+        else:
+            who, phone = _("A resident") if c.complainant_id is not None else _("A walk-in"), ""
+        out.append(ComplaintRow(c.id, c.merchant_id, merchant, c.received_on, who, phone, c.what, c.resolution,
+                                c.resolved_on, c.recorded_by))
     return out
 
 
@@ -1014,7 +1037,8 @@ def resolve_complaint(db: Database, complaint_id: int, resolution: str, resolved
 
 def list_complaints(db: Database, *, merchant_id: int | None = None, date_from: dt.date | None = None,
                     date_to: dt.date | None = None, actor: access.Actor) -> list[ComplaintRow]:
-    """Complaints by the day received (dates inclusive); phones in full only with PERSONAL_DATA_FULL."""
+    """Complaints by the day received (dates inclusive); who complained only for ALLIANCE_COMPLAINTS, their
+    phones in full only with PERSONAL_DATA_FULL."""
     where = []
     if merchant_id is not None:
         where.append(Complaint.merchant_id == merchant_id)
@@ -1023,7 +1047,7 @@ def list_complaints(db: Database, *, merchant_id: int | None = None, date_from: 
     if date_to is not None:
         where.append(Complaint.received_on <= date_to)
     with db.session() as s:
-        return _complaint_rows(s, where, access.may(actor, access.PERSONAL_DATA_FULL))
+        return _complaint_rows(s, where, actor)
 
 
 def _half_range(year: int, half: int) -> tuple[dt.date, dt.date]:
@@ -1037,16 +1061,46 @@ def _members_between(date_from: dt.date, date_to: dt.date):
             Merchant.status.in_((MEMBER, SUSPENDED, LEFT)))
 
 
+def _member_spans(s) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
+    """Each merchant's spells as a member (suspended included), replayed from its history: (from the day
+    it was admitted, to the day it left or was otherwise moved out, inclusive; None: still a member). A
+    member without that history (a row written directly) counts from joined_on to left_on."""
+    spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for mid, to, day in s.execute(select(MerchantEvent.merchant_id, MerchantEvent.to_status, MerchantEvent.day)
+                                  .order_by(MerchantEvent.day, MerchantEvent.at, MerchantEvent.id)):
+        own = spans.setdefault(mid, [])
+        inside = bool(own) and own[-1][1] is None
+        if to in (MEMBER, SUSPENDED) and not inside:
+            own.append((day, None))
+        elif to not in (MEMBER, SUSPENDED) and inside:
+            own[-1] = (own[-1][0], day)
+    for mid, joined, left in s.execute(select(Merchant.id, Merchant.joined_on, Merchant.left_on).where(
+            Merchant.joined_on.is_not(None), Merchant.status.in_((MEMBER, SUSPENDED, LEFT)))):
+        if not spans.get(mid):
+            spans[mid] = [(joined, left)]
+    return spans
+
+
+def _member_on(spans: list[tuple[dt.date, dt.date | None]], start: dt.date, end: dt.date) -> bool:
+    """A member for at least one day from `start` to `end`."""
+    return any(since <= end and (until is None or until >= start) for since, until in spans)
+
+
 def _rate_of(s, year: int, half: int) -> tuple[int, int, float | None]:
+    """Complaints about shops that were members on the day received (complaints about applicants or former
+    members are recorded but do not count), and the members of the half-year."""
     start, end = _half_range(year, half)
-    members = s.scalar(select(func.count(Merchant.id)).where(*_members_between(start, end))) or 0
-    complaints = s.scalar(select(func.count(Complaint.id)).where(
-        Complaint.received_on >= start, Complaint.received_on <= end)) or 0
+    spans = _member_spans(s)
+    members = sum(_member_on(own, start, end) for own in spans.values())
+    complaints = sum(_member_on(spans.get(mid, []), day, day) for mid, day in s.execute(
+        select(Complaint.merchant_id, Complaint.received_on).where(
+            Complaint.received_on >= start, Complaint.received_on <= end)))
     return complaints, members, (complaints / members if members else None)
 
 
 def complaint_rate(db: Database, year: int, half: int) -> HalfYearRate:
-    """Complaints received in a half-year per active member, and its change from the half-year before."""
+    """Complaints received in a half-year about members per active member, and its change from the
+    half-year before."""
     if half not in (1, 2):
         raise ValidationError({"half": _("A half-year is 1 (January to June) or 2 (July to December).")})
     previous = (year, 1) if half == 2 else (year - 1, 2)
@@ -1107,12 +1161,24 @@ def set_commitments(db: Database, merchant_id: int, items: list[CommitmentInput]
 
 # -- quarterly evaluations ------------------------------------------------------------------
 
+_QUARTER_FORMS = (
+    re.compile(r"(?P<y>\d{4})\s*-?\s*Q(?P<q>[1-4])"),                    # 2026-Q3, 2026Q3, 2026 Q3
+    re.compile(r"(?P<y>\d{4})\s*年\s*第?\s*(?P<q>[1-4一二三四])\s*季度?"),  # 2026年第三季度, 2026年3季度
+    re.compile(r"(?P<y>\d{4})\s*-\s*(?P<q>[1-4])"),                       # 2026-3
+    re.compile(r"Q(?P<q>[1-4])\s*(?P<y>\d{4})"),                           # Q3 2026 (the English forms)
+)
+
+
 def parse_quarter(text: str | None) -> tuple[int, int]:
-    """"2026-Q3" (or "2026Q3", "2026-q3", full-width) → (2026, 3); ValidationError otherwise."""
-    match = re.fullmatch(r"(\d{4})\s*-?\s*Q([1-4])", normalise_text(text).strip().upper())
-    if not match or not 1900 < int(match.group(1)) < 3000:
-        raise ValidationError({"quarter": _("A quarter is written like 2026-Q3.")})
-    return int(match.group(1)), int(match.group(2))
+    """"2026-Q3" (or "2026Q3", "2026 Q3", "2026-3", "2026年第三季度", "2026年3季度", full-width) → (2026, 3);
+    ValidationError otherwise."""
+    raw = normalise_text(text).strip().upper()
+    for form in _QUARTER_FORMS:
+        match = form.fullmatch(raw)
+        if match and 1900 < int(match.group("y")) < 3000:
+            q = match.group("q")
+            return int(match.group("y")), int(q) if q.isdigit() else _CN_DIGITS[q]
+    raise ValidationError({"quarter": _("A quarter is written like 2026-Q3.")})
 
 
 def quarter_text(year: int, quarter: int) -> str:
@@ -1177,6 +1243,18 @@ def record_evaluation(db: Database, merchant_id: int, quarter: str, evaluator: s
 
 def _scores_text(criteria: dict[int, str], scores: dict[int, int]) -> str:
     return _("; ").join("{} {}".format(name, scores[cid]) for cid, name in criteria.items() if cid in scores)
+
+
+def has_evaluation(db: Database, merchant_id: int, quarter: str, evaluator: str) -> bool:
+    """Whether `evaluator` already scored the merchant for the quarter (recording again replaces it)."""
+    try:
+        quarter = quarter_text(*parse_quarter(quarter))
+    except ValidationError:
+        return False
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(Evaluation).where(
+            Evaluation.merchant_id == merchant_id, Evaluation.quarter == quarter,
+            Evaluation.evaluator == _clean(evaluator))) > 0
 
 
 def ranking(db: Database, quarter: str) -> list[RankingRow]:

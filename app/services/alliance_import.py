@@ -33,10 +33,10 @@ from app.i18n import N_, _
 from app.models import BusinessType, Commitment, CommitmentType, Grid, Merchant, Resident
 from app.services import access, alliance, audit, spreadsheet
 from app.services.alliance import CommitmentInput, MerchantInput
-from app.services.importer import (_CJK_GAP, _NOTE, RowProblem, _CellProblem, _code, _date, _norm, _phone,
-                                   _plan_rows, _read_cells, _report_rejects, _save_plans, _split_contact)
-from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
-from app.services.validators import InvalidValue, check_credit_code, normalise_text
+from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _code, _date, _LedgerPlanner, _norm, _phone,
+                                   _plan_rows, _report_rejects, _save_plans, _split_contact)
+from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text
+from app.services.validators import InvalidValue, check_credit_code, tidy_text
 
 __all__ = ["COLUMNS", "FIELDS", "IMPORT_REASON", "ImportFileError", "MerchantListResult", "RowProblem",
            "import_merchants", "parse_applied_via", "parse_status", "preview"]
@@ -185,6 +185,8 @@ def _path(start: str, goal: str) -> list[str] | None:
         if status == goal:
             return seen[status]
         for action in alliance.allowed_actions(status):
+            if action == "reapply":  # a list never re-admits a shop that left or was refused: the tab does
+                continue
             nxt = alliance.step(status, action)
             if nxt not in seen:
                 seen[nxt] = seen[status] + [action]
@@ -193,24 +195,20 @@ def _path(start: str, goal: str) -> list[str] | None:
 
 
 def _clean(text: str) -> str:
-    return " ".join(normalise_text(text).split())
+    return tidy_text(text)  # Chinese punctuation as written (阿婆糕点铺（二店）)
 
 
 # -- planning ----------------------------------------------------------------------------------
 
-class _Planner:
+class _Planner(_LedgerPlanner):
+    fields, max_length = FIELDS, _MAX_LENGTH
+    note = N_("This row looks like a note (合计, 制表人 …), not a shop.")
+    no_name = N_("Please enter the shop's name.")
+
     def __init__(self, s, layout: Layout, today: dt.date, actor: access.Actor | None):
-        self.s = s
-        self.columns = layout.columns
-        self.items = sorted(layout.mapping.items())
-        self.today = today
+        super().__init__(s, layout, today)
         self.actor = actor
-        self.plans: list[_Planned] = []
-        self.rejects: list[tuple[int, list, str]] = []
-        self.unchanged = 0
-        self.empty = 0
         self.skipped_commitments = 0
-        self.claimed: dict[int | str, int] = {}
         self.by_code = {m.credit_code: m for m in s.scalars(select(Merchant).where(Merchant.credit_code.is_not(None)))}
         self.by_licence = {m.licence_number: m for m in s.scalars(select(Merchant).where(
             Merchant.licence_number.is_not(None)))}
@@ -229,26 +227,11 @@ class _Planner:
             for key in keys:
                 self.grids[key] = None if key in self.grids and self.grids[key] != g.id else g.id
 
-    def label(self, key: str) -> str:
-        return self.columns.get(key) or _(FIELDS.get(key, key))
-
-    def reason(self, problems: list[tuple[str, str]]) -> str:
-        return _("; ").join(_("{column}: {problem}").format(column=self.label(k), problem=p) if k else p
-                            for k, p in problems)
-
     def add(self, number: int, raw: list) -> None:
-        cells = {f: (raw[i] if i < len(raw) else None) for i, f in self.items}
-        present = {f: v for f, v in cells.items() if f != "number" and not is_blank(v)}
-        if not present:
-            self.empty += 1
+        read = self.read(number, raw)
+        if read is None:
             return
-        got, problems = _read_cells(present, _MAX_LENGTH, self._cell)
-        name = got.get("name", "")
-        if set(present) == {"name"} and _NOTE.search(name):
-            self.rejects.append((number, raw, _("This row looks like a note (合计, 制表人 …), not a shop.")))
-            return
-        if not name and "name" not in dict(problems):
-            problems.append(("name", _("Please enter the shop's name.")))
+        got, problems = read
         if problems:
             self.rejects.append((number, raw, self.reason(problems)))
             return

@@ -83,9 +83,9 @@ def _whole_contacts(db: Database, ids: list[int]) -> dict[int, str]:
 
 
 def roster_rows(db: Database, *, whole_phones: bool = False) -> list[alliance.MerchantRow]:
-    """The members (suspended ones too) by batch, then name."""
+    """The members (suspended ones too) by batch (第一批, 第二批 … 第十一批; those without a batch last), then name."""
     rows = [r for r in alliance.list_merchants(db) if r.status in (MEMBER, SUSPENDED)]
-    rows.sort(key=lambda r: (r.batch == "", r.batch, r.name, r.id))  # those without a batch last
+    rows.sort(key=lambda r: (alliance.batch_order(r.batch), r.name, r.id))
     if whole_phones:
         contacts = _whole_contacts(db, [r.id for r in rows])
         for r in rows:

@@ -25,7 +25,7 @@ from app.errors import NotFoundError, ValidationError
 from app.i18n import N_, _, format_date, format_number
 from app.models import (Attendance, DaycareContact, DaycareProfile, Diet, Meal, MealPrice, Resident, Setting,
                         SubsidyCategory, WalkInMeals)
-from app.services import access, audit, privacy
+from app.services import access, audit, choices, privacy
 from app.services.calendar import Calendar, calendar_in
 from app.services.fields import Field
 from app.services.member_codes import code_from_scan
@@ -427,13 +427,9 @@ class MonthSummary(_Totals):
 
 
 @dataclass
-class ChoiceRow:
+class ChoiceRow(choices.ChoiceRow):
     """A diet or a subsidy category."""
 
-    id: int
-    name: str
-    active: bool
-    sort_order: int
     special: bool = False            # diets: the kitchen order names who has it
 
 
@@ -533,25 +529,21 @@ PRICE_FIELDS: dict[str, Field] = {
     "price_fen": Field(N_("Price (yuan)"), show=_yuan),
     "subsidy_fen": Field(N_("Subsidy (yuan)"), show=_yuan),
 }
-CHOICE_FIELDS: dict[str, Field] = {
-    "name": Field(N_("Name in the list")),
-    "special": Field(N_("Named on the kitchen order"), kind="bool"),
-    "active": Field(N_("In use"), kind="bool"),
-}
+CHOICE_FIELDS = choices.choice_fields(special=Field(N_("Named on the kitchen order"), kind="bool"))
 
 NAME_MAX, RELATION_MAX, REASON_MAX = 50, 20, 200
 WALK_INS_MAX = 10000
 PRICE_MAX = 100000  # 1,000 yuan: anything above is a typing slip
+LISTS = {DIETS: choices.ChoiceList(Diet, DIETS, access.DAYCARE_PRICES, {"special": True}, ChoiceRow),
+         SUBSIDIES: choices.ChoiceList(SubsidyCategory, SUBSIDIES, access.DAYCARE_PRICES, row=ChoiceRow)}
 
 
 # -- shared helpers -------------------------------------------------------------------------
 
-def _models(kind: str):
-    if kind == DIETS:
-        return Diet
-    if kind == SUBSIDIES:
-        return SubsidyCategory
-    raise ValueError(kind)
+def _list(kind: str) -> choices.ChoiceList:
+    if kind not in LISTS:
+        raise ValueError(kind)
+    return LISTS[kind]
 
 
 def _resident(s, resident_id: int) -> Resident:
@@ -1580,108 +1572,35 @@ def month_summary(db: Database, month: dt.date) -> MonthSummary:
                         {meal: int(walk_ins.get(meal) or 0) for meal in MEALS})
 
 
-# -- lists: diets and subsidy categories ----------------------------------------------------
-
-def _choice_row(c) -> ChoiceRow:
-    return ChoiceRow(c.id, c.name, c.active, c.sort_order, bool(getattr(c, "special", False)))
-
+# -- lists: diets and subsidy categories (services/choices.py) ---------------------------------
 
 def list_choices(db: Database, kind: str, *, include_inactive: bool = False) -> list[ChoiceRow]:
     """The diets (kind DIETS) or subsidy categories (SUBSIDIES) in their order."""
-    model = _models(kind)
-    stmt = select(model).order_by(model.sort_order, model.id)
-    if not include_inactive:
-        stmt = stmt.where(model.active.is_(True))
-    with db.session() as s:
-        return [_choice_row(c) for c in s.scalars(stmt)]
-
-
-def _choice_name_checked(s, model, name: str, own_id: int | None) -> str:
-    name = _clean(name)
-    if not name:
-        raise ValidationError({"name": _("Please enter a name.")})
-    if len(name) > NAME_MAX:
-        raise ValidationError({"name": _("The name is too long (at most {n} characters).").format(n=NAME_MAX)})
-    other = s.scalar(select(model.id).where(model.name == name))
-    if other is not None and other != own_id:
-        raise ValidationError({"name": _("{name} is already in the list.").format(name=name)})
-    return name
+    return choices.list_choices(db, _list(kind), include_inactive=include_inactive)
 
 
 def add_choice(db: Database, kind: str, name: str, *, actor: access.Actor, special: bool = True) -> int:
     """Add a diet or a subsidy category."""
-    access.require(actor, access.DAYCARE_PRICES)
-    model = _models(kind)
-    with db.session() as s:
-        name = _choice_name_checked(s, model, name, None)
-        order = (s.scalar(select(func.max(model.sort_order))) or 0) + 1
-        row = model(name=name, active=True, sort_order=order)
-        values = {"name": name}
-        if model is Diet:
-            row.special = values["special"] = bool(special)
-        s.add(row)
-        s.flush()
-        audit.record(s, actor, "create", kind, row.id, name, audit.diff({}, values))
-        return row.id
-
-
-def _get_choice(s, model, choice_id: int):
-    row = s.get(model, choice_id)
-    if row is None:
-        raise NotFoundError(_("That entry of the list no longer exists."))
-    return row
+    return choices.add_choice(db, _list(kind), name, actor=actor, special=special)
 
 
 def rename_choice(db: Database, kind: str, choice_id: int, name: str, *, actor: access.Actor,
                   special: bool | None = None) -> None:
     """Rename a diet or subsidy category (a diet's `special` too when given)."""
-    access.require(actor, access.DAYCARE_PRICES)
-    model = _models(kind)
-    with db.session() as s:
-        row = _get_choice(s, model, choice_id)
-        name = _choice_name_checked(s, model, name, choice_id)
-        before, after = {"name": row.name}, {"name": name}
-        row.name = name
-        if model is Diet and special is not None:
-            before["special"], after["special"] = row.special, bool(special)
-            row.special = bool(special)
-        audit.record(s, actor, "update", kind, row.id, name, audit.diff(before, after))
+    choices.rename_choice(db, _list(kind), choice_id, name, actor=actor, special=special)
 
 
 def set_choice_active(db: Database, kind: str, choice_id: int, active: bool, *, actor: access.Actor) -> None:
     """Retire a diet or subsidy category (elders keep it) or bring it back."""
-    access.require(actor, access.DAYCARE_PRICES)
-    model = _models(kind)
-    with db.session() as s:
-        row = _get_choice(s, model, choice_id)
-        if row.active == bool(active):
-            return
-        row.active = bool(active)
-        audit.record(s, actor, "reactivate" if active else "deactivate", kind, row.id, row.name,
-                     audit.diff({"active": not active}, {"active": bool(active)}))
+    choices.set_choice_active(db, _list(kind), choice_id, active, actor=actor)
 
 
 def seed(db: Database, *, actor: access.Actor) -> int:
     """The default diets and subsidy categories where there are none; returns how many were added."""
-    access.require(actor, access.DAYCARE_PRICES)
-    added = 0
-    with db.session() as s:
-        if not s.scalar(select(func.count(Diet.id))):
-            for order, (msgid, special) in enumerate(DEFAULT_DIETS):
-                row = Diet(name=_(msgid), special=special, active=True, sort_order=order)
-                s.add(row)
-                s.flush()
-                audit.record(s, actor, "create", DIETS, row.id, row.name,
-                             audit.diff({}, {"name": row.name, "special": special}))
-                added += 1
-        if not s.scalar(select(func.count(SubsidyCategory.id))):
-            for order, msgid in enumerate(DEFAULT_SUBSIDIES):
-                row = SubsidyCategory(name=_(msgid), active=True, sort_order=order)
-                s.add(row)
-                s.flush()
-                audit.record(s, actor, "create", SUBSIDIES, row.id, row.name, audit.diff({}, {"name": row.name}))
-                added += 1
-    return added
+    return choices.seed(db, [
+        (LISTS[DIETS], [{"name": _(msgid), "special": special} for msgid, special in DEFAULT_DIETS]),
+        (LISTS[SUBSIDIES], [{"name": _(msgid)} for msgid in DEFAULT_SUBSIDIES]),
+    ], actor=actor)
 
 
 # -- figures --------------------------------------------------------------------------------

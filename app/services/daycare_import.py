@@ -35,9 +35,9 @@ from app.i18n import N_, _
 from app.models import DaycareProfile, Diet, Resident, SubsidyCategory
 from app.services import access, audit, daycare, spreadsheet
 from app.services.daycare import Contact, ProfileInput
-from app.services.importer import (_CJK_GAP, _NOTE, RowProblem, _CellProblem, _date, _id_number, _norm, _phone,
-                                   _plan_rows, _read_cells, _report_rejects, _save_plans, _split_contact)
-from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
+from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _date, _id_number, _LedgerPlanner, _norm,
+                                   _phone, _plan_rows, _report_rejects, _save_plans, _split_contact)
+from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text
 from app.services.validators import InvalidValue, normalise_phone
 
 __all__ = ["COLUMNS", "FIELDS", "ImportFileError", "LedgerResult", "RowProblem", "import_ledger", "preview",
@@ -213,45 +213,22 @@ class _Choices:
         return self.exact.get(key, self.parts.get(key))
 
 
-class _Planner:
+class _Planner(_LedgerPlanner):
+    fields, max_length, not_read = FIELDS, _MAX_LENGTH, frozenset({"number", *_NOT_IMPORTED})
+    note = N_("This row looks like a note (合计, 制表人 …), not a resident.")
+
     def __init__(self, s, layout: Layout, today: dt.date):
-        self.s = s
+        super().__init__(s, layout, today)
         self.layout = layout
-        self.columns = layout.columns
-        self.today = today
-        self.items = sorted(layout.mapping.items())
         self.diets = _Choices(s, Diet)
         self.subsidies = _Choices(s, SubsidyCategory)
-        self.plans: list[_Planned] = []
-        self.rejects: list[tuple[int, list, str]] = []
-        self.unchanged = 0
-        self.empty = 0
-        self.claimed: dict[int, int] = {}  # resident -> row number that matched them
-
-    def label(self, key: str) -> str:
-        return self.columns.get(key) or _(FIELDS.get(key, key))
-
-    def reason(self, problems: list[tuple[str, str]]) -> str:
-        return _("; ").join(_("{column}: {problem}").format(column=self.label(k), problem=p) if k else p
-                            for k, p in problems)
-
-    def reject(self, number: int, raw: list, reason: str) -> None:
-        self.rejects.append((number, raw, reason))
 
     def add(self, number: int, raw: list) -> None:
-        cells = {f: (raw[i] if i < len(raw) else None) for i, f in self.items}
-        present = {f: v for f, v in cells.items()
-                   if f != "number" and f not in _NOT_IMPORTED and not is_blank(v)}
-        if not present:
-            self.empty += 1
+        read = self.read(number, raw)
+        if read is None:
             return
-        got, problems = _read_cells(present, _MAX_LENGTH, self._cell)
+        got, problems = read
         name = got.get("name", "")
-        if set(present) == {"name"} and _NOTE.search(name):
-            self.reject(number, raw, _("This row looks like a note (合计, 制表人 …), not a resident."))
-            return
-        if not name and "name" not in dict(problems):
-            problems.append(("name", _("Please enter the name.")))
         contact = self._contact(got, problems)
         if problems:
             self.reject(number, raw, self.reason(problems))

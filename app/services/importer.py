@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DatabaseError, NotFoundError, ValidationError
-from app.i18n import _
+from app.i18n import N_, _
 from app.models import AuditLog, Grid, Resident, Tag, resident_tags
 from app.services import access, audit, pinyin, spreadsheet
 from app.services.member_codes import new_member_code
@@ -237,6 +237,57 @@ def _read_cells(present: dict, max_length: dict[str, int],
         except _CellProblem as exc:
             problems.append((f, exc.message))
     return got, problems
+
+
+class _LedgerPlanner:
+    """What the features' ledger imports (day care, after-school, alliance) plan rows with: the
+    columns' names in messages, and a row's cells read, its empty rows and notes set aside.
+    A subclass names its fields and limits, parses a cell in `_cell(field, value)` and plans in `add`."""
+
+    fields: dict[str, str] = {}                     # field -> msgid (the feature's FIELDS)
+    max_length: dict[str, int] = {}
+    not_read: frozenset[str] = frozenset({"number"})  # columns recognised but never read
+    note: str                                        # msgid: a row that is only a note (合计 …)
+    no_name = N_("Please enter the name.")
+
+    def __init__(self, s: Session, layout: Layout, today: dt.date):
+        self.s, self.columns, self.today = s, layout.columns, today
+        self.items = sorted(layout.mapping.items())
+        self.plans: list = []
+        self.rejects: list[tuple[int, list, str]] = []
+        self.unchanged = 0
+        self.empty = 0
+        self.claimed: dict = {}  # what a row matched -> that row's number
+
+    def label(self, key: str) -> str:
+        return self.columns.get(key) or _(self.fields.get(key, key))
+
+    def reason(self, problems: list[tuple[str, str]]) -> str:
+        return _("; ").join(_("{column}: {problem}").format(column=self.label(k), problem=p) if k else p
+                            for k, p in problems)
+
+    def reject(self, number: int, raw: list, reason: str) -> None:
+        self.rejects.append((number, raw, reason))
+
+    def read(self, number: int, raw: list) -> tuple[dict, list[tuple[str, str]]] | None:
+        """The row's cells read and the (field, problem)s found; None for an empty row (counted)
+        or a note such as 合计 (rejected)."""
+        cells = {f: (raw[i] if i < len(raw) else None) for i, f in self.items}
+        present = {f: v for f, v in cells.items() if f not in self.not_read and not is_blank(v)}
+        if not present:
+            self.empty += 1
+            return None
+        got, problems = _read_cells(present, self.max_length, self._cell)
+        name = got.get("name", "")
+        if set(present) == {"name"} and _NOTE.search(name):
+            self.reject(number, raw, _(self.note))
+            return None
+        if not name and "name" not in dict(problems):
+            problems.append(("name", _(self.no_name)))
+        return got, problems
+
+    def _cell(self, f: str, value):
+        raise NotImplementedError
 
 
 def _plan_rows(db: Database, path: Path, columns: Columns, make_planner: Callable[[Session, Layout], Any]):

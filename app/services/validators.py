@@ -64,6 +64,18 @@ def normalise_text(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
+# Full-width letters and digits (a Chinese input method in 全角 mode) and their ASCII forms.
+_FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                      *range(0xFF41, 0xFF5B))}
+
+
+def tidy_text(text: str | None) -> str:
+    """A name or free text as typed: full-width letters and digits as ASCII, every run of spaces
+    (the full-width one too) as one space, ends trimmed. Chinese punctuation stays as written
+    (（二店）, “，”): NFKC, right for codes and phones, would turn it into ASCII."""
+    return " ".join((text or "").translate(_FULL_WIDTH_ALNUM).split())
+
+
 def _digits(text: str) -> bool:
     """Only 0-9 (str.isdigit() also accepts "①" and other digits int() or the rules refuse)."""
     return bool(text) and all(c in "0123456789" for c in text)

@@ -184,8 +184,9 @@ def test_the_complaint_ledger_totals_and_the_half_year_rate_line(english):
     assert squash("1 July 3, 2026 阿明理发店 林秀英 138****0003 排队时插队 已向居民道歉 July 5, 2026") in text
     assert squash("2 August 9, 2026 老街药房 路人甲 拒收积分券") in text
     assert squash("Complaints: 2; resolved: 1; still open: 1.") in text
-    assert squash("Complaint rate in the second half of 2026: 0.42 complaints per member (complaints: 17, "
-                  "members: 40). Down 15% from the first half of 2026.") in text
+    # 0.425 rounds half up to 0.43 (round() would give 0.42), always with two decimals.
+    assert squash("Complaint rate in the second half of 2026: on average 0.43 complaints per member shop "
+                  "(complaints about members: 17; members: 40). Down 15% from the first half of 2026.") in text
 
 
 def test_the_complaint_ledger_in_chinese():
@@ -193,7 +194,7 @@ def test_the_complaint_ledger_in_chinese():
     pdf = forms.complaint_ledger(ledger_rows(), D(2026, 7, 1), D(2026, 12, 31), rate, LETTERHEAD)
     text = flat(pdf)
     assert "2026年7月3日阿明理发店林秀英138****0003排队时插队已向居民道歉2026年7月5日" in text
-    assert "0.42" in text and "17" in text and pdf.missing_glyphs == 0
+    assert "0.43" in text and "17" in text and pdf.missing_glyphs == 0
 
 
 @pytest.mark.parametrize("rate, line", [
@@ -225,12 +226,12 @@ def test_the_ranking_lists_rank_evaluators_average_and_each_criterion(english):
     text = flat(pdf)
     assert squash("Alliance ranking Q3 2026 · members evaluated: 3") in text
     assert squash("Rank Merchant Evaluators Average 诚信经营 热心公益") in text
-    assert squash("1 阿明理发店 3 9.25 9.5 9") in text
-    assert squash("2 好邻居便利店 2 8.5 8 9 2 老街药房 2 8.5 9 8") in text
+    assert squash("1 阿明理发店 3 9.25 9.50 9.00") in text  # averages always with two decimals
+    assert squash("2 好邻居便利店 2 8.50 8.00 9.00 2 老街药房 2 8.50 9.00 8.00") in text
 
 
 def test_the_ranking_in_chinese():
     pdf = forms.alliance_ranking(2026, 3, ranking_rows(), LETTERHEAD)
     text = flat(pdf)
-    assert "1阿明理发店39.259.59" in text and "2老街药房28.598" in text and pdf.missing_glyphs == 0
+    assert "1阿明理发店39.259.509.00" in text and "2老街药房28.509.008.00" in text and pdf.missing_glyphs == 0
     assert float(PdfReader(io.BytesIO(pdf)).pages[0].mediabox.width) < 600  # four criteria fit a portrait page

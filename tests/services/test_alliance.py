@@ -200,7 +200,7 @@ def test_step_follows_the_state_table():
     assert alliance.step(APPLIED, "start_review") == REVIEWING
     assert alliance.step(SUSPENDED, "resume") == MEMBER
     assert alliance.allowed_actions(MEMBER) == ["suspend", "leave"]
-    assert alliance.allowed_actions(REJECTED) == [] and alliance.allowed_actions(LEFT) == []
+    assert alliance.allowed_actions(REJECTED) == ["reapply"] and alliance.allowed_actions(LEFT) == ["reapply"]
     for status, action in ((APPLIED, "admit"), (MEMBER, "resume"), (LEFT, "leave"), (APPLIED, "fly")):
         with pytest.raises(ValidationError) as err:
             alliance.step(status, action)
@@ -214,7 +214,7 @@ def test_a_review_admits_with_every_criterion_met(db, lists, shop):
     info = alliance.get_merchant(db, shop, actor=ADMIN)
     assert (info.row.status, info.row.joined_on, info.row.status_since) == (MEMBER, D(2026, 3, 10), D(2026, 3, 10))
     assert len(info.row.member_code) == 8
-    assert [e.action for e in info.events] == ["start_review", "admit"]
+    assert [e.action for e in info.events] == ["apply", "start_review", "admit"]
     assert info.reviews[0].id == rid and all(i.met for i in info.reviews[0].items)
     assert info.reviews[0].reviewer == ADMIN.name and len(info.reviews[0].items) == 4
 
@@ -437,7 +437,10 @@ def test_the_complaint_rate_per_half_year_and_its_change(db, lists):
 def test_parse_quarter():
     assert alliance.parse_quarter("2026-Q3") == (2026, 3)
     assert alliance.parse_quarter(" ２０２６ｑ１ ") == (2026, 1)
-    for bad in ("2026-Q5", "2026-3", "Q3", "", None):
+    for text in ("2026年第三季度", "2026年3季度", "2026年第3季度", "2026 Q3", "2026-3", "Q3 2026", "２０２６年第三季度"):
+        assert alliance.parse_quarter(text) == (2026, 3), text
+    assert alliance.quarter_text(*alliance.parse_quarter("2026年第四季度")) == "2026-Q4"
+    for bad in ("2026-Q5", "2026-5", "20263", "2026年第五季度", "Q3", "", None):
         with pytest.raises(ValidationError) as err:
             alliance.parse_quarter(bad)
         assert "quarter" in err.value.fields
@@ -560,3 +563,95 @@ def test_every_alliance_record_reads_in_the_trail(db, lists):
         assert e.entity in audit.ENTITIES and e.changes_text is not None
     complaint = next(e for e in entries if e.entity == "complaint")
     assert "137****0007" in complaint.changes_text and "状元里便利店" in complaint.changes_text
+
+
+# -- walk-through 2 -------------------------------------------------------------------------------
+
+def test_batches_sort_by_their_number():
+    batches = ["第三批", "", "试点批", "第十一批", "第二批", "第10批", "A组", "第一批", "第十批", "2", "第二十三批"]
+    assert sorted(batches, key=alliance.batch_order) == [
+        "第一批", "2", "第二批", "第三批", "第10批", "第十批", "第十一批", "第二十三批", "A组", "试点批", ""]
+
+
+def test_entering_an_application_starts_its_history(db, shop):
+    events = alliance.get_merchant(db, shop, actor=DESK_ACTOR).events
+    assert [(e.action, e.from_status, e.to_status, e.day, e.by) for e in events] == [
+        ("apply", "", APPLIED, D(2026, 3, 1), "前台小林")]
+    assert events[0].action_text == _("Application entered")
+
+
+def test_a_refused_or_former_shop_applies_again(db, lists):
+    refused = alliance.add_merchant(db, merchant_input(), actor=DESK_ACTOR, today=TODAY)
+    alliance.move(db, refused, "start_review", actor=DESK_ACTOR, on=D(2026, 3, 5), today=TODAY)
+    alliance.record_review(db, refused, ReviewInput(all_met(lists, False), alliance.REJECT, "不符合",
+                                                    reviewed_on=D(2026, 3, 6)), actor=ADMIN, today=TODAY)
+    with pytest.raises(ValidationError) as err:  # the duplicate says what to do
+        alliance.add_merchant(db, merchant_input(name="另一家"), actor=DESK_ACTOR, today=TODAY)
+    assert _(alliance.ACTIONS["reapply"]) in err.value.fields["credit_code"]
+    with pytest.raises(PermissionDenied):
+        alliance.move(db, refused, "reapply", actor=VIEWER_ACTOR, today=TODAY)
+    row = alliance.move(db, refused, "reapply", actor=GRID_ACTOR, on=D(2026, 9, 1), today=TODAY, batch="第二批")
+    assert (row.status, row.status_since, row.applied_on, row.batch) == (APPLIED, D(2026, 9, 1), D(2026, 9, 1),
+                                                                           "第二批")
+    assert alliance.get_merchant(db, refused, actor=ADMIN).events[-1].reason == ""  # no reason needed
+    # A member that left comes back: joined again on the new day, no longer "left".
+    former = admitted(db, lists, "老店", first17="91350100M00020002")
+    alliance.move(db, former, "leave", "搬走", actor=ADMIN, on=D(2026, 4, 1), today=TODAY)
+    alliance.move(db, former, "reapply", actor=DESK_ACTOR, on=D(2026, 6, 1), today=TODAY)
+    assert alliance.get_merchant(db, former, actor=ADMIN).row.batch == "第一批"  # no batch given: kept
+    alliance.move(db, former, "start_review", actor=DESK_ACTOR, on=D(2026, 6, 2), today=TODAY)
+    alliance.record_review(db, former, ReviewInput(all_met(lists), alliance.ADMIT, reviewed_on=D(2026, 6, 3)),
+                           actor=ADMIN, today=TODAY)
+    info = alliance.get_merchant(db, former, actor=ADMIN)
+    assert (info.row.status, info.row.joined_on, info.left_on) == (MEMBER, D(2026, 6, 3), None)
+
+
+def test_complainants_are_shown_by_role(db, lists):
+    mid = admitted(db, lists)
+    rid = residents.add_resident(db, ResidentInput(name="尤乐琴", gender="F", phone="13712345678"), actor=ADMIN)
+    alliance.add_complaint(db, ComplaintInput(mid, D(2026, 4, 1), complainant_id=rid, what="态度差"),
+                           actor=DESK_ACTOR, today=TODAY)
+    alliance.add_complaint(db, ComplaintInput(mid, D(2026, 4, 2), complainant_name="过路的张先生",
+                                              complainant_phone="18974410468", what="缺斤少两"),
+                           actor=DESK_ACTOR, today=TODAY)
+    for actor, seen in ((ADMIN, [("尤乐琴", "13712345678"), ("过路的张先生", "18974410468")]),
+                        (DESK_ACTOR, [("尤乐琴", "137****5678"), ("过路的张先生", "189****0468")]),
+                        (GRID_ACTOR, [("尤乐琴", "137****5678"), ("过路的张先生", "189****0468")]),
+                        (VIEWER_ACTOR, [(_("A resident"), ""), (_("A walk-in"), "")])):
+        for rows in (alliance.list_complaints(db, actor=actor), alliance.get_merchant(db, mid, actor=actor).complaints):
+            assert [(c.complainant, c.complainant_phone) for c in rows] == seen, actor.role
+
+
+def test_the_rate_counts_only_complaints_about_members_on_the_day(db, lists):
+    member = admitted(db, lists, "成员店", on=D(2026, 3, 10), first17="91350100M00030003")
+    applicant = alliance.add_merchant(db, merchant_input(name="申请店", credit_code=code("91350100M00030004")),
+                                      actor=DESK_ACTOR, today=TODAY)
+    for mid, day in ((member, D(2026, 3, 1)), (member, D(2026, 3, 10)), (member, D(2026, 5, 1)),
+                     (applicant, D(2026, 5, 2))):  # before joining; the day it joined; a member; an applicant
+        alliance.add_complaint(db, ComplaintInput(mid, day, complainant_name="某人", what="x"), actor=DESK_ACTOR,
+                               today=TODAY)
+    rate = alliance.complaint_rate(db, 2026, 1)
+    assert (rate.complaints, rate.active_members, rate.rate) == (2, 1, 2.0)
+    assert len(alliance.list_complaints(db, actor=ADMIN)) == 4  # all recorded
+
+
+def test_the_search_finds_phone_digits_and_pinyin(db, lists):
+    alliance.add_merchant(db, merchant_input(name="阿婆糕点铺", contact_phone="13905951234"), actor=DESK_ACTOR,
+                          today=TODAY)
+    rid = residents.add_resident(db, ResidentInput(name="施勇平", gender="M", phone="13430877660"), actor=ADMIN)
+    alliance.add_merchant(db, merchant_input(name="老童土笋冻", credit_code=code("91350100M00040004"),
+                                             contact_name="", contact_phone="", contact_resident_id=rid),
+                          actor=DESK_ACTOR, today=TODAY)
+    def names(query):
+        return [r.name for r in alliance.list_merchants(db, query=query, today=TODAY)]
+
+    assert names("1390595") == names("5951234") == names("139 0595") == ["阿婆糕点铺"]
+    assert names("0877") == ["老童土笋冻"]  # the resident contact's phone
+    assert names("apgdp") == names("gaodian") == names("GDP") == ["阿婆糕点铺"]
+    assert names("lttsd") == ["老童土笋冻"] and names("595") == [] and names("zzz") == []  # 3 digits: too few
+
+
+def test_averages_round_half_up_with_two_decimals():
+    assert [alliance.average_text(x) for x in (8, 7.125, 9.12, 0.425, 2 / 3)] == ["8.00", "7.13", "9.12", "0.43",
+                                                                                 "0.67"]
+    assert alliance.change_text(-0.16667) == "16.7%" and alliance.change_text(0.25) == "25%"

@@ -194,8 +194,8 @@ def test_the_complaint_ledger_lists_the_half_year_with_totals_and_the_rate(db, s
     assert "排队时插队" not in text
     assert squash("Complaints: 2; resolved: 1; still open: 1.") in text
     # H2: 2 complaints / 3 members (老街药房 suspended still counts); H1: 1 / 2.
-    assert squash("Complaint rate in the second half of 2026: 0.67 complaints per member (complaints: 2, members: 3). "
-                  "Up 33.3% from the first half of 2026.") in text
+    assert squash("Complaint rate in the second half of 2026: on average 0.67 complaints per member shop (complaints "
+                  "about members: 2; members: 3). Up 33.3% from the first half of 2026.") in text
 
 
 def test_the_complaint_ledger_shows_whole_phones_to_an_administrator(db, shops):
@@ -207,8 +207,8 @@ def test_the_ranking_averages_each_member_and_ties_share_a_rank(db, shops, engli
     text = flat(alliance_print.alliance_ranking_pdf(db, "2026-Q3", actor=DESK_ACTOR))
     assert squash("Alliance ranking Q3 2026 · members evaluated: 3") in text
     assert squash("Rank Merchant Evaluators Average " + " ".join(CRITERIA_NAMES)) in text
-    assert squash("1 阿明理发店 2 9 9.5 9 8.5 9") in text
-    assert squash("2 好邻居便利店 2 8.5 8.5 8.5 8.5 8.5 2 老街药房 2 8.5 8.5 8.5 8.5 8.5") in text
+    assert squash("1 阿明理发店 2 9.00 9.50 9.00 8.50 9.00") in text
+    assert squash("2 好邻居便利店 2 8.50 8.50 8.50 8.50 8.50 2 老街药房 2 8.50 8.50 8.50 8.50 8.50") in text
 
 
 def test_a_quarter_without_evaluations_is_refused(db, shops):
@@ -309,3 +309,44 @@ def test_alliance_forms_user_errors_exit_2_with_one_line(shops_db, tmp_path, cap
     assert (message or _("The period ends before it starts.")) in err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
     assert not out.exists()
+
+
+# -- walk-through 2 -------------------------------------------------------------------------------
+
+def test_the_roster_prints_batches_by_their_number(db, shops):
+    _admit(db, shops["新开面馆"], D(2026, 11, 5), D(2026, 11, 10))  # 第三批: 三 sorts before 二 as text
+    with db.session() as s:
+        s.get(alliance.Merchant, shops["好邻居便利店"]).batch = "第十一批"
+    rows = alliance_print.roster_rows(db)
+    assert [r.batch for r in rows] == ["第一批", "第二批", "第三批", "第十一批"]
+    text = flat(alliance_print.alliance_roster_pdf(db, actor=ADMIN))
+    assert text.index("第一批") < text.index("第二批") < text.index("第三批") < text.index("第十一批")
+
+
+def test_the_agreement_and_application_name_a_resident_contact(db, shops, english):
+    text = flat(alliance_print.merchant_agreement_pdf(db, shops["阿明理发店"], actor=DESK_ACTOR))
+    assert squash("Contact 陈阿明 13800000001") in text  # the contact is the registered resident 陈阿明
+    text = flat(alliance_print.merchant_application_pdf(db, shops["阿明理发店"], actor=DESK_ACTOR))
+    assert squash("Owner or contact 陈阿明 Contact phone 13800000001") in text
+    info = alliance.get_merchant(db, shops["阿明理发店"], actor=DESK_ACTOR)
+    assert info.contact_name == "" and info.contact_person == "陈阿明"  # what was entered stays apart
+
+
+def test_a_certificate_without_services_leaves_the_services_out(db, shops):
+    alliance.move(db, shops["老街药房"], "resume", actor=ADMIN, on=D(2026, 11, 1), today=TODAY)
+    text = flat(alliance_print.merchant_certificate_pdf(db, shops["老街药房"], actor=DESK_ACTOR))
+    assert "老街药房" in text and squash(_("Our public-benefit services:")) not in text
+    assert squash(_("To be agreed with the centre")) not in text
+
+
+def test_the_ledger_never_wraps_a_phone(db, shops):
+    for actor, phone in ((DESK_ACTOR, "136****0006"), (ADMIN, "13600000006")):
+        pages = pdf_text(alliance_print.complaint_ledger_pdf(db, D(2026, 7, 1), D(2026, 12, 31), actor=actor))
+        assert any(phone in line for page in pages for line in page.splitlines()), phone
+
+
+def test_the_ledger_says_resolved_and_open_and_averages_per_member(db, shops):
+    text = flat(alliance_print.complaint_ledger_pdf(db, D(2026, 7, 1), D(2026, 12, 31), actor=ADMIN))
+    assert squash(_("Complaints: {count}; resolved: {resolved}; still open: {open}.").format(
+        count=2, resolved=1, open=1)) in text
+    assert "0.67" in text and "33.3%" in text

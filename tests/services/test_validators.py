@@ -183,3 +183,11 @@ def test_a_credit_code_with_a_wrong_length_letter_or_check_character_is_refused(
                 "91350100M000100Y34"):
         with pytest.raises(InvalidValue):
             check_credit_code(bad)
+
+
+def test_names_keep_their_chinese_punctuation_and_lose_full_width_letters():
+    from app.services.validators import tidy_text
+
+    assert tidy_text("  阿婆糕点铺（二店）\u3000ＡＢ１２  ") == "阿婆糕点铺（二店） AB12"
+    assert tidy_text("门口插座，随时可用。") == "门口插座，随时可用。"
+    assert tidy_text(None) == ""

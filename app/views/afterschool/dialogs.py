@@ -24,20 +24,9 @@ from app.views.daycare.settings import yuan_to_fen
 from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FieldErrors, FormDialog, SavingDialog, error_label
 from app.views.shared.list_model import WEEKDAY_NAMES, ListModel
+from app.views.shared.widgets import field_row
 
 TOPIC = "afterschool"
-
-
-def _row(*widgets, stretch: bool = True) -> QWidget:
-    box = QWidget()
-    box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a refusal frames it red
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget)
-    if stretch:
-        layout.addStretch(1)
-    return box
 
 
 def _qtime(t: dt.time | None, default: QTime) -> QTimeEdit:
@@ -96,10 +85,10 @@ class ClassDialog(FormDialog):
             check = QCheckBox(_(name))
             check.setChecked(number in days)
             self.day_checks.append(check)
-        self.days_box = _row(*self.day_checks)
+        self.days_box = field_row(*self.day_checks)
         self.from_edit = _qtime(row.start_time if row else None, QTime(16, 30))
         self.to_edit = _qtime(row.end_time if row else None, QTime(18, 0))
-        times = _row(self.from_edit, QLabel("–"), self.to_edit)
+        times = field_row(self.from_edit, QLabel("–"), self.to_edit)
         self.room_edit = QLineEdit(row.room if row else "")
         self.capacity_spin = QSpinBox()
         self.capacity_spin.setRange(1, 500)
@@ -124,12 +113,12 @@ class ClassDialog(FormDialog):
             self.teacher_combo.setCurrentIndex(self.teacher_combo.findData(kept))
         self.volunteer_button = QPushButton(_("A resident volunteer…"))
         self.volunteer_button.clicked.connect(self.choose_volunteer)
-        teacher = _row(self.teacher_combo, self.volunteer_button)
+        teacher = field_row(self.teacher_combo, self.volunteer_button)
         self.age_min, self.age_max = _age_spin(row.age_min if row else None), _age_spin(row.age_max if row else None)
-        ages = _row(self.age_min, QLabel("–"), self.age_max)
+        ages = field_row(self.age_min, QLabel("–"), self.age_max)
         self.grade_min = _grade_combo(_("any"), row.grade_min if row else None)
         self.grade_max = _grade_combo(_("any"), row.grade_max if row else None)
-        grades = _row(self.grade_min, QLabel("–"), self.grade_max)
+        grades = field_row(self.grade_min, QLabel("–"), self.grade_max)
         self.fee_edit = QLineEdit(_money(row.fee_fen) if row else "0")
         self.fee_edit.setPlaceholderText(_("yuan per term, 0 when free"))
         self.note_edit = QLineEdit(row.note if row else "")
@@ -382,7 +371,7 @@ class ChildDialog(FormDialog):
         self.alone_by = QComboBox()
         self.alone_by.setEditable(True)
         self.alone_on = date_edit(info.alone_consent_on if info and info.alone_consent_on else self.today)
-        alone = _row(self.alone_check, QLabel(_("agreed by")), self.alone_by, self.alone_on)
+        alone = field_row(self.alone_check, QLabel(_("agreed by")), self.alone_by, self.alone_on)
         self.alone_check.toggled.connect(self._follow)
         self.pickup.changed.connect(self._guardians_changed)
         fields = [
@@ -515,7 +504,7 @@ class EnrolDialog(FormDialog):
         fields = [(_("Outside the range"), "out_of_range", range_box)]
         if self.full and access.may(actor, access.AFTERSCHOOL_OVERRIDE):
             fields.append((_("Beyond capacity"), "over_capacity_reason",
-                           _row(self.beyond_check, self.beyond_edit, stretch=False)))
+                           field_row(self.beyond_check, self.beyond_edit, stretch=False)))
         super().__init__(_("Enrol — {name}").format(name=child.name), fields, parent, intro=intro, min_width=520)
         self.errors.add("resident", self.range_edit, self.errors.general)
         self.form = next(item.layout() for item in (self.layout().itemAt(i) for i in range(self.layout().count()))
@@ -593,7 +582,7 @@ class AddSessionDialog(FormDialog):
         self.reason_edit.setPlaceholderText(_("e.g. make-up for a cancelled session"))
         super().__init__(_("Add a session — {name}").format(name=row.name), [
             (_("Day"), "day", self.day_edit),
-            (_("Time"), "end_time", _row(self.from_edit, QLabel("–"), self.to_edit)),
+            (_("Time"), "end_time", field_row(self.from_edit, QLabel("–"), self.to_edit)),
             (_("The reason"), "reason", self.reason_edit),
         ], parent, intro=_("Term: {start} – {end}.").format(start=format_date(row.term_start, "short"),
                                                            end=format_date(row.term_end, "short")))

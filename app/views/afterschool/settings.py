@@ -2,72 +2,25 @@
 rules (grace minutes after the end time, late pick-ups in a term before the warning)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLineEdit, QSpinBox
+from PySide6.QtWidgets import QSpinBox
 
 from app.db import Database
-from app.i18n import _
-from app.services import access, afterschool
+from app.i18n import N_, _
+from app.services import afterschool
 from app.services.access import Actor
-from app.services.afterschool import ChoiceRow
+from app.views.shared.choices_dialog import Choices, edit_choices
 from app.views.shared.forms import FormDialog
-from app.views.shared.list_manager import Action, Column, ListManagerDialog
 
 TOPIC = "afterschool"
 
 
-class ClassTypeDialog(FormDialog):
-    topic = TOPIC
-
-    def __init__(self, db: Database, row: ChoiceRow | None, parent=None, *, actor: Actor):
-        self.db, self.row, self.actor = db, row, actor
-        self.name_edit = QLineEdit(row.name if row else "")
-        self.name_edit.setMaxLength(50)
-        super().__init__(_("Class type") if row else _("New class type"),
-                         [(_("Name in the list"), "name", self.name_edit)], parent, min_width=380)
-
-    def prepare(self):
-        db, actor, name, row = self.db, self.actor, self.name_edit.text(), self.row
-        if row is None:
-            return lambda: afterschool.add_choice(db, name, actor=actor)
-        return lambda: afterschool.rename_choice(db, row.id, name, actor=actor)
-
-
-class ClassTypesDialog(ListManagerDialog):
-    topic = TOPIC
-
-    def __init__(self, db: Database, parent=None, *, actor: Actor):
-        self.db = db
-        edit = access.AFTERSCHOOL_CLASSES
-        super().__init__(
-            _("Class types"),
-            [Column(_("Name"), lambda c: c.name),
-             Column(_("In use"), lambda c: _("Yes") if c.active else _("Retired"))],
-            lambda: afterschool.list_choices(db, include_inactive=True), key=lambda c: c.id, parent=parent,
-            actor=actor, size=(480, 400), stretch=0, actions=[
-                Action(_("Add…"), self.add, permission=edit),
-                Action(_("Rename…"), self.rename, selected=True, default=True, permission=edit),
-                Action(_("Retire / restore"), self.toggle, selected=True, permission=edit,
-                       tooltip=_("A retired type stays with the classes that have it but can no longer be chosen.")),
-            ])
-
-    def add(self) -> None:
-        self.edit_with(ClassTypeDialog(self.db, None, self, actor=self.actor), select=lambda new_id: new_id)
-
-    def rename(self) -> None:
-        row = self.current()
-        if row is not None:
-            self.edit_with(ClassTypeDialog(self.db, row, self, actor=self.actor))
-
-    def toggle(self) -> None:
-        row = self.current()
-        if row is not None:
-            db, actor = self.db, self.actor
-            self.write(lambda: afterschool.set_choice_active(db, row.id, not row.active, actor=actor))
+CLASS_TYPES = Choices(afterschool.CLASS_TYPES, TOPIC, (N_("Class types"), N_("Class type"), N_("New class type")),
+                      N_("A retired type stays with the classes that have it but can no longer be chosen."))
 
 
 def edit_class_types(window) -> None:
     """Settings → Class types… (app/features.py)."""
-    ClassTypesDialog(window.db, window, actor=window.actor).exec()
+    edit_choices(window, CLASS_TYPES)
 
 
 class PickupRulesDialog(FormDialog):

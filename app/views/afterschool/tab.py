@@ -10,9 +10,8 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QHeaderView, QLabel, QLineEdit,
+                               QMessageBox, QSplitter, QTableView, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError
@@ -28,6 +27,7 @@ from app.views.shared.date_range import date_edit, to_date, to_qdate
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import clock_text
 from app.views.shared.tables import scan_colours, select_row, table_view
+from app.views.shared.widgets import button_bar, export_xlsx, print_corner, push_button
 from app.views.worker import run_in_background
 
 TOPIC = "afterschool"
@@ -39,25 +39,6 @@ COLOURS = scan_colours(afterschool.SIGNED_IN, afterschool.SIGNED_OUT, afterschoo
 
 def _table(model) -> QTableView:
     return table_view(model, wrap=False)
-
-
-def _bar(*widgets, stretch_at: int | None = None) -> QHBoxLayout:
-    bar = QHBoxLayout()
-    for number, widget in enumerate(widgets):
-        if number == stretch_at:
-            bar.addStretch(1)
-        bar.addWidget(widget)
-    if stretch_at is None or stretch_at >= len(widgets):
-        bar.addStretch(1)
-    return bar
-
-
-def _button(text: str, handler, tooltip: str = "") -> QPushButton:
-    button = QPushButton(text)
-    button.clicked.connect(lambda _checked=False: handler())
-    if tooltip:
-        button.setToolTip(tooltip)
-    return button
 
 
 def _readable(call):
@@ -149,25 +130,25 @@ class AfterSchoolTab(QWidget):
         self.class_view.doubleClicked.connect(lambda _i: self.edit_class())
         self.archived_check = QCheckBox(_("Show archived"))
         self.archived_check.toggled.connect(lambda _on: self.refresh())
-        self.new_class_button = _button(_("New class…"), self.new_class)
-        self.edit_class_button = _button(_("Class…"), self.edit_class)
-        self.archive_button = _button(_("Archive / restore"), self.archive_class,
+        self.new_class_button = push_button(_("New class…"), self.new_class)
+        self.edit_class_button = push_button(_("Class…"), self.edit_class)
+        self.archive_button = push_button(_("Archive / restore"), self.archive_class,
                                       _("An archived class keeps its records and figures but is no longer listed."))
         self.new_class_button.setEnabled(self.may_classes)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel(_("Classes"))
         title.setStyleSheet("font-weight: bold; font-size: 15px")
-        layout.addLayout(_bar(title, self.archived_check, stretch_at=1))
+        layout.addLayout(button_bar(title, self.archived_check, stretch_at=1))
         layout.addWidget(self.class_view, 1)
-        layout.addLayout(_bar(self.new_class_button, self.edit_class_button, self.archive_button))
+        layout.addLayout(button_bar(self.new_class_button, self.edit_class_button, self.archive_button))
         return page
 
     def _build_session(self) -> QWidget:
         page = QWidget()
         self.day_edit = date_edit(self._now().date())
         self.day_edit.dateChanged.connect(lambda _d: self._moved())
-        self.today_button = _button(_("Today"), lambda: self.day_edit.setDate(to_qdate(self._now().date())))
+        self.today_button = push_button(_("Today"), lambda: self.day_edit.setDate(to_qdate(self._now().date())))
         self.session_label = QLabel()
         self.session_label.setWordWrap(True)
         self.scan_box = QLineEdit()
@@ -192,23 +173,23 @@ class AfterSchoolTab(QWidget):
             self.session_view.setColumnWidth(column, width)
         self.session_view.selectionModel().currentRowChanged.connect(lambda *_a: self._follow())
         self.session_view.doubleClicked.connect(lambda _i: self.sign_out())
-        self.present_button = _button(_("Present"), lambda: self.mark(PRESENT))
-        self.absent_button = _button(_("Absent"), lambda: self.mark(ABSENT))
-        self.leave_button = _button(_("On leave…"), lambda: self.mark(LEAVE))
-        self.all_present_button = _button(_("Mark all present"), self.mark_all_present,
+        self.present_button = push_button(_("Present"), lambda: self.mark(PRESENT))
+        self.absent_button = push_button(_("Absent"), lambda: self.mark(ABSENT))
+        self.leave_button = push_button(_("On leave…"), lambda: self.mark(LEAVE))
+        self.all_present_button = push_button(_("Mark all present"), self.mark_all_present,
                                           _("Every child not marked yet is marked present now"))
-        self.sign_out_button = _button(_("Sign out…"), self.sign_out)
-        self.undo_button = _button(_("Undo sign-out…"), self.undo_sign_out,
+        self.sign_out_button = push_button(_("Sign out…"), self.sign_out)
+        self.undo_button = push_button(_("Undo sign-out…"), self.undo_sign_out,
                                    _("A sign-out recorded by mistake: the child is back as signed in"))
-        self.cards_button = _button(_("Pick-up cards…"), self.print_pickup_cards)
+        self.cards_button = push_button(_("Pick-up cards…"), self.print_pickup_cards)
         layout = QVBoxLayout(page)
-        layout.addLayout(_bar(QLabel(_("Day")), self.day_edit, self.today_button))
+        layout.addLayout(button_bar(QLabel(_("Day")), self.day_edit, self.today_button))
         layout.addWidget(self.session_label)  # its own line: a cancelled day's reason wraps whole
         layout.addWidget(self.scan_box)
         layout.addWidget(self.status_line)
         layout.addWidget(self.session_view, 1)
-        layout.addLayout(_bar(self.present_button, self.absent_button, self.leave_button, self.all_present_button,
-                              self.sign_out_button, self.undo_button, stretch_at=4))
+        layout.addLayout(button_bar(self.present_button, self.absent_button, self.leave_button, self.all_present_button,
+                                    self.sign_out_button, self.undo_button, stretch_at=4))
         return page
 
     def _build_class_list(self) -> QWidget:
@@ -223,18 +204,18 @@ class AfterSchoolTab(QWidget):
         self.left_check.toggled.connect(lambda _on: self.refresh())
         self.list_count = QLabel()
         self.list_count.setProperty("role", "hint")
-        self.enrol_button = _button(_("Enrol in the class…"), lambda: self.enrol())
-        self.withdraw_button = _button(_("Withdraw…"), self.withdraw)
-        self.confirm_button = _button(_("Confirm place"), self.confirm_offer)
-        self.pass_button = _button(_("Pass…"), self.pass_offer, _("The child does not take the place; the next "
+        self.enrol_button = push_button(_("Enrol in the class…"), lambda: self.enrol())
+        self.withdraw_button = push_button(_("Withdraw…"), self.withdraw)
+        self.confirm_button = push_button(_("Confirm place"), self.confirm_offer)
+        self.pass_button = push_button(_("Pass…"), self.pass_offer, _("The child does not take the place; the next "
                                                                    "waiting child is offered it"))
-        self.profile_button = _button(_("Child profile…"), self.child_profile)
-        self.import_button = _button(_("Import a class list…"), self.import_list)
+        self.profile_button = push_button(_("Child profile…"), self.child_profile)
+        self.import_button = push_button(_("Import a class list…"), self.import_list)
         layout = QVBoxLayout(page)
-        layout.addLayout(_bar(self.list_count, self.left_check, self.import_button, stretch_at=1))
+        layout.addLayout(button_bar(self.list_count, self.left_check, self.import_button, stretch_at=1))
         layout.addWidget(self.enrolment_view, 1)
-        layout.addLayout(_bar(self.enrol_button, self.withdraw_button, self.confirm_button, self.pass_button,
-                              self.profile_button, stretch_at=4))
+        layout.addLayout(button_bar(self.enrol_button, self.withdraw_button, self.confirm_button, self.pass_button,
+                                    self.profile_button, stretch_at=4))
         return page
 
     def _build_sessions(self) -> QWidget:
@@ -247,13 +228,13 @@ class AfterSchoolTab(QWidget):
         self.term_view.doubleClicked.connect(lambda _i: self._open_session())
         self.term_count = QLabel()
         self.term_count.setProperty("role", "hint")
-        self.cancel_session_button = _button(_("Cancel session…"), self.cancel_session)
-        self.add_session_button = _button(_("Add a session…"), self.add_session)
-        self.restore_session_button = _button(_("Restore session"), self.restore_session)
+        self.cancel_session_button = push_button(_("Cancel session…"), self.cancel_session)
+        self.add_session_button = push_button(_("Add a session…"), self.add_session)
+        self.restore_session_button = push_button(_("Restore session"), self.restore_session)
         layout = QVBoxLayout(page)
         layout.addWidget(self.term_count)
         layout.addWidget(self.term_view, 1)
-        layout.addLayout(_bar(self.cancel_session_button, self.restore_session_button, self.add_session_button))
+        layout.addLayout(button_bar(self.cancel_session_button, self.restore_session_button, self.add_session_button))
         return page
 
     def _build_still_here(self) -> QWidget:
@@ -267,22 +248,14 @@ class AfterSchoolTab(QWidget):
         self.still_view.setWordWrap(True)  # the guardians, one a line
         self.still_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.still_view.doubleClicked.connect(lambda index: self._open_still(index.row()))
-        refresh = _button(_("Refresh"), self.refresh)
+        refresh = push_button(_("Refresh"), self.refresh)
         layout = QVBoxLayout(page)
-        layout.addLayout(_bar(self.still_heading, refresh, stretch_at=1))
+        layout.addLayout(button_bar(self.still_heading, refresh, stretch_at=1))
         layout.addWidget(self.still_view, 1)
         return page
 
     def _build_print_button(self) -> QWidget:
-        # A push button sizes itself with its menu arrow, and the margin keeps it off the window's
-        # edge (a tool button in the corner was clipped, the arrow over the text).
-        self.print_button = QPushButton(_("Print"))
-        self.print_button.setAutoDefault(False)
-        corner = QWidget()
-        corner_layout = QHBoxLayout(corner)
-        corner_layout.setContentsMargins(0, 0, 6, 2)
-        corner_layout.addWidget(self.print_button)
-        menu = QMenu(self.print_button)
+        corner, self.print_button, menu = print_corner()
         self.print_roster_action = menu.addAction(_("Class roster…"), lambda: self.print_roster())
         self.print_sheet_action = menu.addAction(_("Session sign-in / sign-out sheet…"),
                                                  lambda: self.print_session_sheet())
@@ -293,7 +266,6 @@ class AfterSchoolTab(QWidget):
         menu.addSeparator()
         self.export_action = menu.addAction(_("Export figures to Excel…"), lambda: self.export_figures())
         self.export_action.setEnabled(self.may_enrol)  # the sheet of unlisted pick-ups names children
-        self.print_button.setMenu(menu)
         self.print_button.setEnabled(self.may_attend)  # the forms' permission
         return corner
 
@@ -893,31 +865,14 @@ class AfterSchoolTab(QWidget):
             "attendance, for the monthly report.")))
         if period is None:
             return
-        start, end = period
-        if path is None:
-            path, _filter = QFileDialog.getSaveFileName(
-                self, _("Export to Excel"), _("afterschool-figures-{start}-{end}.xlsx").format(
-                    start=start.isoformat(), end=end.isoformat()), _("Excel files (*.xlsx)"))
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        self.export_action.setEnabled(False)
-
-        def done(_classes: int) -> None:
-            self.export_action.setEnabled(True)
-            QMessageBox.information(self, _("Export to Excel"),
-                                    _("The after-school figures were saved to {path}.").format(path=path))
-
-        def failed(exc: Exception) -> None:
-            self.export_action.setEnabled(True)
-            show_error(self, exc)
-
         from app.services import afterschool_export
 
+        start, end = period
         db, actor = self.db, self.actor
-        run_in_background(self, lambda _progress: afterschool_export.export_figures(db, path, start, end, actor=actor),
-                          on_done=done, on_error=failed)
+        export_xlsx(self, self.export_action, _("afterschool-figures-{start}-{end}.xlsx").format(
+            start=start.isoformat(), end=end.isoformat()),
+            lambda path: afterschool_export.export_figures(db, path, start, end, actor=actor),
+            _("The after-school figures were saved to {path}."), path=path)
 
     # -- from elsewhere ----------------------------------------------------------------------------
     def for_resident(self, resident_id: int) -> None:

@@ -5,10 +5,12 @@ checks and writes."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+                               QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from app.db import Database
 from app.errors import ValidationError
@@ -21,24 +23,13 @@ from app.services.alliance import (ACTIONS, ADMIT, APPLIED_VIA, COMMITMENT_TYPES
 from app.services.validators import InvalidValue, check_credit_code
 from app.views.alliance.model import CommitmentTableModel, status_text
 from app.views.shared.date_range import date_edit, to_date
-from app.views.shared.forms import FormDialog
+from app.views.shared.forms import FormDialog, fit_height
 from app.views.shared.tables import table_view
+from app.views.shared.widgets import field_row
 
 TOPIC = "alliance"
 BATCHES = ("第一批", "第二批", "第三批")  # as the centre names them (the seed's words); any other may be typed
 CODE, LICENCE = "credit_code", "licence_number"
-
-
-def _row(*widgets, stretch: bool = True) -> QWidget:
-    box = QWidget()
-    box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a refusal frames it red
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget)
-    if stretch:
-        layout.addStretch(1)
-    return box
 
 
 def _text_box(text: str = "", height: int = 70) -> QPlainTextEdit:
@@ -56,6 +47,7 @@ def _mark(dialog: FormDialog, key: str, message: str) -> None:
     widget.style().polish(widget)
     label.setText(message)
     label.setVisible(bool(message))
+    fit_height(dialog)
 
 
 def _pick_resident(parent, db: Database) -> tuple[int, str, str] | None:
@@ -132,9 +124,11 @@ class MerchantDialog(FormDialog):
         self.kind_combo.addItem(_("Business licence number"), LICENCE)
         self.code_edit = QLineEdit(row.credit_code or row.licence_number if row else "")
         self.code_edit.setPlaceholderText(_("18 characters, e.g. 91350100M000100Y43"))
+        self.code_edit.setMinimumWidth(self.code_edit.fontMetrics().horizontalAdvance(
+            self.code_edit.placeholderText()) + 24)  # the example whole, in English too
         if row and not row.credit_code and row.licence_number:
             self.kind_combo.setCurrentIndex(1)
-        self.code_box = _row(self.kind_combo, self.code_edit, stretch=False)
+        self.code_box = field_row(self.kind_combo, self.code_edit, stretch=False)
         self.type_combo = QComboBox()
         self.type_combo.addItem(_("(not chosen)"), None)
         for choice in alliance.list_choices(db, BUSINESS_TYPES):
@@ -182,6 +176,9 @@ class MerchantDialog(FormDialog):
             (_("Note"), "note", self.note_edit),
         ], parent, min_width=560)
         self.errors.fields[LICENCE] = self.errors.fields[CODE]  # the same box, whichever kind was chosen
+        # An explicit minimum width stops the layout from widening the window: the longer English labels and
+        # the code's example would be cut off.
+        self.setMinimumWidth(max(self.minimumWidth(), self.layout().totalMinimumSize().width()))
         self.code_edit.textChanged.connect(lambda _t: self._code_typed())
         self.code_edit.editingFinished.connect(lambda: self._check_code(final=True))
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._code_typed())
@@ -273,26 +270,42 @@ class MoveDialog(FormDialog):
         row = info.row
         self.on_edit = date_edit(today or dt.date.today())
         self.reason_edit = _text_box()
+        self.batch_combo = QComboBox()  # applying again: often in a later batch
+        self.batch_combo.setEditable(True)
+        self.batch_combo.addItems(BATCHES)
+        self.batch_combo.setEditText(row.batch)
         needed = action in ("reject", "suspend", "leave")
         self.reason_edit.setPlaceholderText(_("Required: it is kept with the history") if needed
                                             else _("Optional"))
         to = MOVES[action][1]
         intro = _("{name}: “{status}” becomes “{next}”.").format(name=row.name, status=row.status_text,
                                                                  next=status_text(to))
-        super().__init__(_("{action} — {name}").format(action=_(ACTIONS[action]), name=row.name), [
-            (_("Takes effect on"), "on", self.on_edit),
-            (_("Reason for the change") if needed else _("Note"), "reason", self.reason_edit),
-        ], parent, intro=intro, min_width=460)
+        fields = [(_("Takes effect on"), "on", self.on_edit)]
+        if action == "reapply":
+            fields.append((_("Batch"), "batch", self.batch_combo))
+        fields.append((_("Reason for the change") if needed else _("Note"), "reason", self.reason_edit))
+        super().__init__(_("{action} — {name}").format(action=_(ACTIONS[action]), name=row.name), fields, parent,
+                         intro=intro, min_width=460)
         self.errors.fields["action"] = self.errors.fields["reason"]
         self.buttons.button(self.buttons.StandardButton.Ok).setText(_(ACTIONS[action]))
 
     def prepare(self):
         db, mid, action, actor = self.db, self.info.row.id, self.action, self.actor
         reason, on = self.reason_edit.toPlainText(), to_date(self.on_edit.date())
-        return lambda: alliance.move(db, mid, action, reason, actor=actor, on=on)
+        batch = self.batch_combo.currentText() if action == "reapply" else None
+        return lambda: alliance.move(db, mid, action, reason, actor=actor, on=on, batch=batch)
 
 
 # -- the admission review -------------------------------------------------------------------------
+
+def is_placeholder(criterion) -> bool:
+    """Whether a criterion is still one of the shipped stand-ins (四美之一…, "to be filled in by the centre"),
+    in either language: the centre has not written its own."""
+    names = [n for name, _d in alliance.DEFAULT_CRITERIA for n in (name, _(name))]
+    prefixes = {os.path.commonprefix(names[0::2]), os.path.commonprefix(names[1::2])}
+    descriptions = {d for _n, desc in alliance.DEFAULT_CRITERIA for d in (desc, _(desc))}
+    return criterion.description in descriptions or any(p and criterion.name.startswith(p) for p in prefixes)
+
 
 def _choice_pair(yes: str, no: str) -> tuple[QButtonGroup, QRadioButton, QRadioButton]:
     group = QButtonGroup()
@@ -333,14 +346,20 @@ class ReviewDialog(FormDialog):
         if not self.criteria:
             grid.addWidget(QLabel(_("The list of criteria is empty: an administrator can fill it in under "
                                     "Settings.")), 0, 0)
+        self.placeholder_note = QLabel(_("These are still the sample criteria the program came with: the centre "
+                                         "has not written its own yet. An administrator can enter them under "
+                                         "Settings → Admission criteria (四美)."))
+        self.placeholder_note.setWordWrap(True)
+        self.placeholder_note.setVisible(any(is_placeholder(c) for c in self.criteria))
         self.decision_group, self.admit_radio, self.reject_radio = _choice_pair(_("Admit"), _("Do not admit"))
-        self.decision_box = _row(self.admit_radio, self.reject_radio)
+        self.decision_box = field_row(self.admit_radio, self.reject_radio)
         self.note_edit = _text_box()
         self.note_edit.setPlaceholderText(_("Required when the shop is not admitted, or admitted with a criterion "
                                             "not met"))
         self.on_edit = date_edit(today or dt.date.today())
         row = info.row
         super().__init__(_("Admission review — {name}").format(name=row.name), [
+            ("", "placeholder", self.placeholder_note),
             (_("Criteria"), "items", self.items_box),
             (_("Decision"), "decision", self.decision_box),
             (_("Note"), "note", self.note_edit),
@@ -409,7 +428,7 @@ class CommitmentLineDialog(FormDialog):
             (_("Detail"), "detail", self.detail_edit),
             (_("How often"), "frequency", self.frequency_edit),
             (_("Starts on"), "since", self.since_edit),
-            (_("Ends on"), "until", _row(self.until_edit, self.open_check)),
+            (_("Ends on"), "until", field_row(self.until_edit, self.open_check)),
         ], parent, min_width=460)
 
     def prepare(self) -> None:
@@ -629,7 +648,7 @@ class EvaluationDialog(FormDialog):
         grid.setColumnStretch(2, 1)
         self.note_edit = QLineEdit()
         super().__init__(_("Quarterly evaluation"), [
-            (_("Member"), "merchant_id", self.merchant_combo),
+            (_("Member shop"), "merchant_id", self.merchant_combo),
             (_("Quarter"), "quarter", self.quarter_combo),
             (_("Evaluator"), "evaluator", self.evaluator_edit),
             (_("Scores (0–{n})").format(n=SCORE_MAX), "scores", self.scores_box),
@@ -639,6 +658,25 @@ class EvaluationDialog(FormDialog):
     def set_scores(self, scores: dict[int, int]) -> None:
         for cid, value in scores.items():
             self.spins[cid].setValue(value)
+
+    def accept(self) -> None:
+        # The evaluator box is pre-filled with the signed-in name: two workers (or one typing for a
+        # colleague) would otherwise overwrite each other's scores without a word.
+        if self._replaces_scores() and QMessageBox.question(
+                self, self.windowTitle(),
+                _("{evaluator} already scored {shop} for {quarter}; replace those scores?").format(
+                    evaluator=self.evaluator_edit.text().strip(), shop=self.merchant_combo.currentText(),
+                    quarter=self.quarter_combo.currentText().strip()),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
+        super().accept()
+
+    def _replaces_scores(self) -> bool:
+        mid, evaluator = self.merchant_combo.currentData(), self.evaluator_edit.text()
+        if mid is None or not evaluator.strip():
+            return False
+        return alliance.has_evaluation(self.db, mid, self.quarter_combo.currentText(), evaluator)
 
     def prepare(self):
         mid = self.merchant_combo.currentData()

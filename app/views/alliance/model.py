@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import N_, _, format_date, format_datetime, format_number
 from app.services.alliance import (APPLIED, LEFT, MEMBER, REJECTED, REVIEWING, STATUSES, SUSPENDED, CommitmentRow,
-                                   ComplaintRow, EventRow, MerchantRow, RankingRow)
+                                   ComplaintRow, EventRow, MerchantRow, RankingRow, average_text)
 from app.views.shared.list_model import RowListModel
 
 RED = QBrush(QColor("#b71c1c"))
@@ -138,7 +138,7 @@ class RankingTableModel(RowListModel):
         if key == "rank":
             return format_number(row.rank)
         if key == "average":
-            return format_number(round(row.average, 2))
+            return average_text(row.average)  # 8.00 beside 7.13, as the printed ranking has it
         if key == "evaluators":
             return format_number(row.evaluators)
         if key == "by_criterion":

@@ -10,12 +10,12 @@ import datetime as dt
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from app.db import Database
 from app.errors import DeskError, ValidationError
-from app.i18n import _, format_date, format_number, format_percent
+from app.i18n import _, format_date, format_number
 from app.services import access, alliance
 from app.services.access import Actor
 from app.services.alliance import (ACTIONS, LEFT, MEMBER, STATUSES, SUSPENDED, ComplaintRow, HalfYearRate,
@@ -27,13 +27,14 @@ from app.views.alliance.model import (CommitmentTableModel, ComplaintTableModel,
 from app.views.shared.date_range import DateRange
 from app.views.shared.forms import show_error
 from app.views.shared.tables import select_row, table_view
+from app.views.shared.widgets import button_bar, export_xlsx, print_corner, push_button
 from app.views.worker import run_in_background
 
 TOPIC = "alliance"
 MERCHANTS, COMPLAINTS, EVALUATIONS = range(3)  # the pages
 HISTORY, COMMITMENTS, OWN_COMPLAINTS = range(3)  # a merchant's page's parts
 WITH_LEFT = "*"  # the status filter's "all, with those who left"
-MOVE_BUTTONS = ("start_review", "suspend", "resume", "leave")  # "admit"/"reject" are the review's
+MOVE_BUTTONS = ("start_review", "suspend", "resume", "leave", "reapply")  # "admit"/"reject" are the review's
 HEADING = "font-weight: bold; font-size: 15px"
 
 
@@ -41,23 +42,19 @@ def _table(model) -> QTableView:
     return table_view(model, wrap=False)
 
 
-def _bar(*widgets, stretch_at: int | None = None) -> QHBoxLayout:
-    bar = QHBoxLayout()
-    for number, widget in enumerate(widgets):
-        if number == stretch_at:
-            bar.addStretch(1)
-        bar.addWidget(widget)
-    if stretch_at is None or stretch_at >= len(widgets):
-        bar.addStretch(1)
-    return bar
+def _widths(view: QTableView, widths, wide: dict[int, list[str]] | None = None) -> None:
+    """Column widths; a column in `wide` is at least as wide as the longest of its texts (English words run
+    longer than the Chinese ones the widths were set for)."""
+    for column, width in enumerate(widths):
+        texts = (wide or {}).get(column, [])
+        view.setColumnWidth(column, max([width, *(view.fontMetrics().horizontalAdvance(t) + 20 for t in texts)]))
 
 
-def _button(text: str, handler, tooltip: str = "") -> QPushButton:
-    button = QPushButton(text)
-    button.clicked.connect(lambda _checked=False: handler())
-    if tooltip:
-        button.setToolTip(tooltip)
-    return button
+def _status_texts() -> list[str]:
+    return [_(label) for label in STATUSES.values()]
+
+
+LONG_NAME = "过路的张阿姨"  # a walk-in complainant as the desk writes one down
 
 
 def half_of(day: dt.date) -> tuple[int, int]:
@@ -71,11 +68,11 @@ def rate_text(rate: HalfYearRate) -> str:
         return _("{half}: {n} complaints, no members.").format(half=half, n=format_number(rate.complaints))
     text = _("{half}: {n} complaints, {members} members — {rate} complaints per member").format(
         half=half, n=format_number(rate.complaints), members=format_number(rate.active_members),
-        rate=format_number(round(rate.rate, 2)))
+        rate=alliance.average_text(rate.rate))
     if rate.change is None:
         return text + _("; no earlier half-year to compare with.")
     # The sign comes with the number (format_percent): "{percent}%" in a message reads as printf.
-    percent = format_percent(abs(rate.change))
+    percent = alliance.change_text(rate.change)  # as the printed ledger has it
     if rate.change < 0:
         return text + _(", down {percent} on the half-year before it.").format(percent=percent)
     if rate.change > 0:
@@ -92,6 +89,7 @@ class AllianceTab(QWidget):
         self.db, self.notice, self.actor = db, notice, actor
         self._today = today  # tests fix the day; None: the real one
         self.merchant_id: int | None = None
+        self._shown_anyway: int | None = None  # a shop opened from elsewhere, listed whatever the filter
         self.info: MerchantInfo | None = None
         self._loaded = False
         self._fetches = 0  # loads asked for: only the latest one is shown
@@ -125,11 +123,11 @@ class AllianceTab(QWidget):
         for code, label in STATUSES.items():
             self.status_combo.addItem(_(label), code)
         self.status_combo.addItem(_("Every shop, with those that left"), WITH_LEFT)
-        self.status_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self._filter_changed())
         self.search_box = QLineEdit()
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setPlaceholderText(_("Find: name, code, address, contact — or scan a certificate"))
-        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_box.textChanged.connect(lambda _t: self._filter_changed(self._search_timer.start))
         self.search_box.returnPressed.connect(self._search_entered)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -137,12 +135,11 @@ class AllianceTab(QWidget):
         self._search_timer.timeout.connect(self.refresh)
         self.merchant_model = MerchantTableModel(self)
         self.merchant_view = _table(self.merchant_model)
-        for column, width in enumerate((145, 95, 125, 55)):
-            self.merchant_view.setColumnWidth(column, width)
+        _widths(self.merchant_view, (145, 95, 125, 55), {1: _status_texts()})
         self.merchant_view.selectionModel().currentRowChanged.connect(lambda *_a: self._merchant_chosen())
         self.count_label = QLabel()
         self.count_label.setProperty("role", "hint")
-        self.new_button = _button(_("New application…"), self.new_application)
+        self.new_button = push_button(_("New application…"), self.new_application)
         self.new_button.setVisible(self.may_apply)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -151,7 +148,7 @@ class AllianceTab(QWidget):
         filters.addWidget(self.search_box, 1)
         left_layout.addLayout(filters)
         left_layout.addWidget(self.merchant_view, 1)
-        left_layout.addLayout(_bar(self.count_label, self.new_button, stretch_at=1))
+        left_layout.addLayout(button_bar(self.count_label, self.new_button, stretch_at=1))
         splitter.addWidget(left)
         splitter.addWidget(self._build_merchant_page())
         splitter.setStretchFactor(0, 1)
@@ -171,10 +168,10 @@ class AllianceTab(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action_buttons: dict[str, QPushButton] = {}
         for action in MOVE_BUTTONS:
-            self.action_buttons[action] = _button(_(ACTIONS[action]) + "…", lambda a=action: self.move(a))
-        self.review_button = _button(_("Review…"), self.review, _("Record the admission review: each criterion "
+            self.action_buttons[action] = push_button(_(ACTIONS[action]) + "…", lambda a=action: self.move(a))
+        self.review_button = push_button(_("Review…"), self.review, _("Record the admission review: each criterion "
                                                                   "met or not, and the decision"))
-        self.edit_button = _button(_("Edit details…"), self.edit_merchant)
+        self.edit_button = push_button(_("Edit details…"), self.edit_merchant)
         actions = QWidget()
         bar = QHBoxLayout(actions)
         bar.setContentsMargins(0, 0, 0, 0)
@@ -186,32 +183,30 @@ class AllianceTab(QWidget):
         self.parts = QTabWidget()
         self.event_model = EventTableModel(self)
         self.event_view = _table(self.event_model)
-        for column, width in enumerate((90, 120, 95, 80)):
-            self.event_view.setColumnWidth(column, width)
+        _widths(self.event_view, (90, 120, 95, 80), {1: [_(a) for a in ACTIONS.values()], 2: _status_texts()})
         self.parts.addTab(self.event_view, _("History"))
 
         self.commitment_model = CommitmentTableModel(self)
         self.commitment_view = _table(self.commitment_model)
         for column, width in enumerate((140, 170, 100, 90)):
             self.commitment_view.setColumnWidth(column, width)
-        self.commitments_button = _button(_("Edit the commitments…"), self.edit_commitments)
+        self.commitments_button = push_button(_("Edit the commitments…"), self.edit_commitments)
         commitments = QWidget()
         c_layout = QVBoxLayout(commitments)
         c_layout.addWidget(self.commitment_view, 1)
-        c_layout.addLayout(_bar(self.commitments_button))
+        c_layout.addLayout(button_bar(self.commitments_button))
         self.parts.addTab(commitments, _("Commitments"))
 
         self.own_complaint_model = ComplaintTableModel(self, with_merchant=False)
         self.own_complaint_view = _table(self.own_complaint_model)
-        for column, width in enumerate((90, 80, 100, 180, 80)):
-            self.own_complaint_view.setColumnWidth(column, width)
+        _widths(self.own_complaint_view, (90, 80, 100, 180, 80), {1: [LONG_NAME]})
         self.own_complaint_view.doubleClicked.connect(lambda _i: self.resolve_complaint(self.own_complaint_view))
-        self.add_own_complaint_button = _button(_("Add a complaint…"), lambda: self.add_complaint(self.merchant_id))
-        self.resolve_own_button = _button(_("Resolve…"), lambda: self.resolve_complaint(self.own_complaint_view))
+        self.add_own_complaint_button = push_button(_("Add a complaint…"), lambda: self.add_complaint(self.merchant_id))
+        self.resolve_own_button = push_button(_("Resolve…"), lambda: self.resolve_complaint(self.own_complaint_view))
         own = QWidget()
         o_layout = QVBoxLayout(own)
         o_layout.addWidget(self.own_complaint_view, 1)
-        o_layout.addLayout(_bar(self.add_own_complaint_button, self.resolve_own_button))
+        o_layout.addLayout(button_bar(self.add_own_complaint_button, self.resolve_own_button))
         self.parts.addTab(own, _("Complaints"))
         for button in (self.add_own_complaint_button, self.resolve_own_button):
             button.setVisible(self.may_complaints)
@@ -234,21 +229,20 @@ class AllianceTab(QWidget):
         self.period.changed.connect(lambda: self.refresh() if self.period.is_valid() else None)
         self.complaint_model = ComplaintTableModel(self)
         self.complaint_view = _table(self.complaint_model)
-        for column, width in enumerate((90, 130, 80, 100, 220, 80)):
-            self.complaint_view.setColumnWidth(column, width)
+        _widths(self.complaint_view, (90, 130, 80, 100, 220, 80), {2: [LONG_NAME]})
         self.complaint_view.doubleClicked.connect(lambda _i: self.resolve_complaint(self.complaint_view))
         self.complaint_count = QLabel()
         self.complaint_count.setProperty("role", "hint")
-        self.add_complaint_button = _button(_("Add a complaint…"), lambda: self.add_complaint(None))
-        self.resolve_button = _button(_("Resolve…"), lambda: self.resolve_complaint(self.complaint_view))
-        self.open_shop_button = _button(_("Open the shop"), self._open_complaint_shop)
+        self.add_complaint_button = push_button(_("Add a complaint…"), lambda: self.add_complaint(None))
+        self.resolve_button = push_button(_("Resolve…"), lambda: self.resolve_complaint(self.complaint_view))
+        self.open_shop_button = push_button(_("Open the shop"), self._open_complaint_shop)
         for button in (self.add_complaint_button, self.resolve_button):
             button.setVisible(self.may_complaints)
         layout = QVBoxLayout(page)
         layout.addWidget(self.rate_label)
-        layout.addLayout(_bar(QLabel(_("Received on")), self.period, self.complaint_count, stretch_at=2))
+        layout.addLayout(button_bar(QLabel(_("Received on")), self.period, self.complaint_count, stretch_at=2))
         layout.addWidget(self.complaint_view, 1)
-        layout.addLayout(_bar(self.add_complaint_button, self.resolve_button, self.open_shop_button))
+        layout.addLayout(button_bar(self.add_complaint_button, self.resolve_button, self.open_shop_button))
         return page
 
     def _build_evaluations(self) -> QWidget:
@@ -259,7 +253,7 @@ class AllianceTab(QWidget):
         self._quarter_timer.setSingleShot(True)
         self._quarter_timer.setInterval(300)
         self._quarter_timer.timeout.connect(self.refresh)
-        self.evaluate_button = _button(_("Record an evaluation…"), self.record_evaluation)
+        self.evaluate_button = push_button(_("Record an evaluation…"), self.record_evaluation)
         self.evaluate_button.setVisible(self.may_evaluate)
         self.ranking_heading = QLabel()
         self.ranking_heading.setStyleSheet(HEADING)
@@ -274,21 +268,14 @@ class AllianceTab(QWidget):
             self.ranking_view.setColumnWidth(column, width)
         self.ranking_view.doubleClicked.connect(lambda index: self._open_ranked(index.row()))
         layout = QVBoxLayout(page)
-        layout.addLayout(_bar(QLabel(_("Quarter")), self.quarter_box, self.evaluate_button, stretch_at=2))
+        layout.addLayout(button_bar(QLabel(_("Quarter")), self.quarter_box, self.evaluate_button, stretch_at=2))
         layout.addWidget(self.ranking_heading)
         layout.addWidget(self.ranking_note)
         layout.addWidget(self.ranking_view, 1)
         return page
 
     def _build_print_button(self) -> QWidget:
-        # A push button with a margin keeps its menu arrow whole at the window's edge (as after-school).
-        self.print_button = QPushButton(_("Print"))
-        self.print_button.setAutoDefault(False)
-        corner = QWidget()
-        corner_layout = QHBoxLayout(corner)
-        corner_layout.setContentsMargins(0, 0, 6, 2)
-        corner_layout.addWidget(self.print_button)
-        menu = QMenu(self.print_button)
+        corner, self.print_button, menu = print_corner()
         self.print_application_action = menu.addAction(_("Application form…"), lambda: self.print_application())
         self.print_agreement_action = menu.addAction(_("Membership agreement…"), lambda: self.print_agreement())
         self.print_certificate_action = menu.addAction(_("Window certificate…"), lambda: self.print_certificate())
@@ -304,7 +291,6 @@ class AllianceTab(QWidget):
         self.print_ranking_action.setEnabled(self.may_evaluate)
         self.export_action.setEnabled(self.may_apply)
         self.import_action.setEnabled(self.may_apply)
-        self.print_button.setMenu(menu)
         self.print_button.setEnabled(self.may_apply or self.may_complaints or self.may_evaluate)
         return corner
 
@@ -322,6 +308,7 @@ class AllianceTab(QWidget):
         asked, db, actor, today = self._fetches, self.db, self.actor, self.today()
         status = self.status_combo.currentData()
         query, wanted = self.search_box.text(), self.merchant_id
+        anyway = self._shown_anyway if self._shown_anyway == wanted else None
         if query.strip().upper().startswith(alliance.CERTIFICATE_PREFIX):
             query = ""  # a certificate being scanned: Enter opens its shop
         start, end = self.period.dates()
@@ -330,6 +317,8 @@ class AllianceTab(QWidget):
         def fetch(_progress):
             rows = alliance.list_merchants(db, status=None if status == WITH_LEFT else status, query=query,
                                            include_left=status == WITH_LEFT, today=today)
+            if anyway is not None and all(r.id != anyway for r in rows):  # hidden by the filter: shown anyway
+                rows += [r for r in alliance.list_merchants(db, include_left=True, today=today) if r.id == anyway]
             chosen = next((r for r in rows if r.id == wanted), rows[0] if rows else None)
             info = alliance.get_merchant(db, chosen.id, actor=actor, today=today) if chosen else None
             complaints = alliance.list_complaints(db, date_from=start, date_to=end, actor=actor) \
@@ -346,6 +335,11 @@ class AllianceTab(QWidget):
                 self._show(*result)
 
         run_in_background(self, fetch, on_done=arrived, on_error=lambda exc: show_error(self, exc))
+
+    def _filter_changed(self, then=None) -> None:
+        """The user chose a filter or typed: a shop opened from elsewhere is no longer listed regardless."""
+        self._shown_anyway = None
+        (then or self.refresh)()
 
     def load_merchant(self) -> None:
         """Only the chosen merchant's page (another row clicked)."""
@@ -399,7 +393,7 @@ class AllianceTab(QWidget):
         self.info = info
         allowed = info.allowed_actions if info else []
         for action, button in self.action_buttons.items():
-            permitted = self.may_apply if action == "start_review" else self.may_review
+            permitted = self.may_apply if action in ("start_review", "reapply") else self.may_review
             button.setVisible(action in allowed and permitted)
         self.review_button.setVisible("admit" in allowed and self.may_review)
         self.edit_button.setVisible(info is not None and self.may_apply)
@@ -419,8 +413,12 @@ class AllianceTab(QWidget):
                 model.set_rows([])
             return
         row = info.row
-        self.heading.setText(_("{name} — {status} since {date}").format(
-            name=row.name, status=row.status_text, date=format_date(row.status_since)))
+        if row.status == alliance.APPLIED:  # "since" reads oddly with "applied" (自…起申请)
+            heading = _("{name} — applied on {date}").format(name=row.name, date=format_date(row.status_since))
+        else:
+            heading = _("{name} — {status} since {date}").format(name=row.name, status=row.status_text,
+                                                                 date=format_date(row.status_since))
+        self.heading.setText(heading)
         self.detail.setText(self._detail_html(info))
         self.event_model.set_rows(list(reversed(info.events)))  # the latest move first
         self.commitment_model.set_rows(info.commitments)
@@ -456,7 +454,7 @@ class AllianceTab(QWidget):
         review_text = ""
         if review is not None:
             review_text = _("{date}, {reviewer}: {criteria}").format(
-                date=format_date(review.reviewed_on, "short"), reviewer=review.reviewer,
+                date=format_date(review.reviewed_on), reviewer=review.reviewer,
                 criteria=_("; ").join("{} {}".format(i.criterion, "✓" if i.met else "✗") for i in review.items))
         rows = [
             identifier,
@@ -498,16 +496,15 @@ class AllianceTab(QWidget):
             self.load_merchant()
 
     def select_merchant(self, merchant_id: int, *, anywhere: bool = False) -> None:
-        """Show that merchant's page; `anywhere`: whatever its status (clears the search and the filter)."""
+        """Show that merchant's page; `anywhere`: whatever its status — the search is cleared, and the shop
+        is listed even where the status filter (left as the user set it) would hide it."""
         self.merchant_id = merchant_id
         self.pages.setCurrentIndex(MERCHANTS)
         if anywhere:
-            for widget in (self.search_box, self.status_combo):
-                widget.blockSignals(True)
+            self.search_box.blockSignals(True)
             self.search_box.clear()
-            self.status_combo.setCurrentIndex(self.status_combo.findData(WITH_LEFT))
-            for widget in (self.search_box, self.status_combo):
-                widget.blockSignals(False)
+            self.search_box.blockSignals(False)
+            self._shown_anyway = merchant_id
         self.refresh()
 
     def _search_entered(self) -> None:
@@ -522,7 +519,7 @@ class AllianceTab(QWidget):
                 self.select_merchant(row.id, anywhere=True)
             elif text.upper().startswith(alliance.CERTIFICATE_PREFIX):
                 QMessageBox.information(self, _("Window certificate"),
-                                        _("No shop has the certificate {code}.").format(code=text))
+                                        _("No shop has the certificate number {code}.").format(code=text))
             else:
                 self.refresh()
 
@@ -571,16 +568,17 @@ class AllianceTab(QWidget):
         if self.info is not None:
             CommitmentsDialog(self.db, self.info, self, actor=self.actor).exec()
 
-    def _merchant_choices(self, *, members: bool = False) -> list[tuple[int, str]]:
+    def _merchant_choices(self, also: int | None = None) -> list[tuple[int, str]]:
+        """Members and suspended shops (what complaints and evaluations are about), and `also` whatever its
+        status (a complaint added on that shop's own page)."""
         rows = alliance.list_merchants(self.db, include_left=True, today=self.today())
-        if members:  # those that were members at some time: the service says whether in that quarter
-            rows = [r for r in rows if r.joined_on is not None]
+        rows = [r for r in rows if r.status in (MEMBER, SUSPENDED) or r.id == also]
         return sorted(((r.id, r.name) for r in rows), key=lambda pair: pair[1])
 
     def add_complaint(self, merchant_id: int | None, resident: tuple[int, str] | None = None) -> None:
         from app.views.alliance.dialogs import ComplaintDialog
 
-        ComplaintDialog(self.db, self._merchant_choices(), self, actor=self.actor, merchant_id=merchant_id,
+        ComplaintDialog(self.db, self._merchant_choices(merchant_id), self, actor=self.actor, merchant_id=merchant_id,
                         resident=resident, today=self.today()).exec()
 
     def resolve_complaint(self, view: QTableView) -> None:
@@ -594,7 +592,7 @@ class AllianceTab(QWidget):
         from app.views.alliance.dialogs import EvaluationDialog
 
         ranked = self.ranking_model.row(self.ranking_view.selectionModel().currentIndex().row())
-        EvaluationDialog(self.db, self._merchant_choices(members=True), self.quarter_box.currentText(), self,
+        EvaluationDialog(self.db, self._merchant_choices(), self.quarter_box.currentText(), self,
                          actor=self.actor, merchant_id=ranked.merchant_id if ranked else None,
                          today=self.today()).exec()
 
@@ -682,28 +680,11 @@ class AllianceTab(QWidget):
         if period is None:
             return
         start, end = period
-        if path is None:
-            path, _filter = QFileDialog.getSaveFileName(
-                self, _("Export to Excel"), _("alliance-figures-{start}-{end}.xlsx").format(
-                    start=start.isoformat(), end=end.isoformat()), _("Excel files (*.xlsx)"))
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        self.export_action.setEnabled(False)
-
-        def done(_rows) -> None:
-            self.export_action.setEnabled(True)
-            QMessageBox.information(self, _("Export to Excel"),
-                                    _("The alliance figures were saved to {path}.").format(path=path))
-
-        def failed(exc: Exception) -> None:
-            self.export_action.setEnabled(True)
-            show_error(self, exc)
-
         db, actor = self.db, self.actor
-        run_in_background(self, lambda _p: alliance_export.export_figures(db, path, start, end, actor=actor),
-                          on_done=done, on_error=failed)
+        export_xlsx(self, self.export_action, _("alliance-figures-{start}-{end}.xlsx").format(
+            start=start.isoformat(), end=end.isoformat()),
+            lambda path: alliance_export.export_figures(db, path, start, end, actor=actor),
+            _("The alliance figures were saved to {path}."), path=path)
 
     def import_merchants(self) -> None:
         """A merchant list from an Excel or CSV file (views/alliance/import_dialog.py)."""

@@ -6,15 +6,16 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, QTime
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QTimeEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit, QTimeEdit
 
 from app.db import Database
 from app.errors import ValidationError
-from app.i18n import _, format_date
+from app.i18n import N_, _, format_date
 from app.services import access, daycare
 from app.services.access import Actor
-from app.services.daycare import ChoiceRow, PriceInput, format_money
+from app.services.daycare import PriceInput, format_money
 from app.services.validators import normalise_text
+from app.views.shared.choices_dialog import Choices, Extra, edit_choices
 from app.views.shared.date_range import date_edit, to_date
 from app.views.shared.forms import FormDialog
 from app.views.shared.list_manager import Action, Column, ListManagerDialog
@@ -91,67 +92,14 @@ class PricesDialog(ListManagerDialog):
         self.edit_with(PriceDialog(self.db, self, actor=self.actor), select=lambda new_id: new_id)
 
 
-class ChoiceDialog(FormDialog):
-    """A diet or a meal subsidy category: its name (a diet also: named on the kitchen order)."""
-
-    topic = TOPIC
-
-    def __init__(self, db: Database, kind: str, row: ChoiceRow | None, parent=None, *, actor: Actor):
-        self.db, self.kind, self.row, self.actor = db, kind, row, actor
-        self.name_edit = QLineEdit(row.name if row else "")
-        self.name_edit.setMaxLength(daycare.NAME_MAX)
-        fields = [(_("Name in the list"), "name", self.name_edit)]
-        self.special_check = None
-        if kind == daycare.DIETS:
-            self.special_check = QCheckBox(_("Name the elders with this diet on the kitchen order"))
-            self.special_check.setChecked(row.special if row else True)
-            fields.append(("", "special", self.special_check))
-        title = {(daycare.DIETS, True): _("Diet"), (daycare.DIETS, False): _("New diet"),
-                 (daycare.SUBSIDIES, True): _("Meal subsidy category"),
-                 (daycare.SUBSIDIES, False): _("New meal subsidy category")}[(kind, row is not None)]
-        super().__init__(title, fields, parent, min_width=380)
-
-    def prepare(self):
-        db, kind, actor, name, row = self.db, self.kind, self.actor, self.name_edit.text(), self.row
-        special = self.special_check.isChecked() if self.special_check is not None else None
-        if row is None:
-            return lambda: daycare.add_choice(db, kind, name, actor=actor, special=bool(special))
-        return lambda: daycare.rename_choice(db, kind, row.id, name, actor=actor, special=special)
-
-
-class ChoicesDialog(ListManagerDialog):
-    topic = TOPIC
-
-    def __init__(self, db: Database, kind: str, parent=None, *, actor: Actor):
-        self.db, self.kind = db, kind
-        columns = [Column(_("Name"), lambda c: c.name)]
-        if kind == daycare.DIETS:
-            columns.append(Column(_("On the kitchen order"), lambda c: _("By name") if c.special else _("Count only")))
-        columns.append(Column(_("In use"), lambda c: _("Yes") if c.active else _("Retired")))
-        edit = access.DAYCARE_PRICES
-        super().__init__(
-            _("Diets") if kind == daycare.DIETS else _("Meal subsidy categories"), columns,
-            lambda: daycare.list_choices(db, kind, include_inactive=True), key=lambda c: c.id, parent=parent,
-            actor=actor, size=(520, 420), stretch=0, actions=[
-                Action(_("Add…"), self.add, permission=edit),
-                Action(_("Rename…"), self.rename, selected=True, default=True, permission=edit),
-                Action(_("Retire / restore"), self.toggle, selected=True, permission=edit,
-                       tooltip=_("A retired entry stays with the elders who have it but can no longer be chosen.")),
-            ])
-
-    def add(self) -> None:
-        self.edit_with(ChoiceDialog(self.db, self.kind, None, self, actor=self.actor), select=lambda new_id: new_id)
-
-    def rename(self) -> None:
-        row = self.current()
-        if row is not None:
-            self.edit_with(ChoiceDialog(self.db, self.kind, row, self, actor=self.actor))
-
-    def toggle(self) -> None:
-        row = self.current()
-        if row is not None:
-            db, kind, actor = self.db, self.kind, self.actor
-            self.write(lambda: daycare.set_choice_active(db, kind, row.id, not row.active, actor=actor))
+# The diets and the meal subsidy categories (views/shared/choices_dialog.py).
+_RETIRED = N_("A retired entry stays with the elders who have it but can no longer be chosen.")
+DIETS = Choices(daycare.LISTS[daycare.DIETS], TOPIC, (N_("Diets"), N_("Diet"), N_("New diet")), _RETIRED,
+                (Extra("special", N_("Name the elders with this diet on the kitchen order"), N_("On the kitchen order"),
+                       lambda c: _("By name") if c.special else _("Count only")),), size=(520, 420))
+SUBSIDIES = Choices(daycare.LISTS[daycare.SUBSIDIES], TOPIC,
+                    (N_("Meal subsidy categories"), N_("Meal subsidy category"), N_("New meal subsidy category")),
+                    _RETIRED, size=(520, 420))
 
 
 def edit_prices(window) -> None:
@@ -161,12 +109,12 @@ def edit_prices(window) -> None:
 
 def edit_diets(window) -> None:
     """Settings → Diets… (app/features.py)."""
-    ChoicesDialog(window.db, daycare.DIETS, window, actor=window.actor).exec()
+    edit_choices(window, DIETS)
 
 
 def edit_subsidy_categories(window) -> None:
     """Settings → Meal subsidy categories… (app/features.py)."""
-    ChoicesDialog(window.db, daycare.SUBSIDIES, window, actor=window.actor).exec()
+    edit_choices(window, SUBSIDIES)
 
 
 class ClosingTimeDialog(FormDialog):

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel,
                                QMenu, QMessageBox, QPushButton, QSpinBox, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.shared.list_model import clock_text
 from app.views.shared.tables import select_row, table_view
+from app.views.shared.widgets import export_xlsx
 from app.views.worker import run_in_background
 
 TOPIC = "daycare"
@@ -544,32 +545,14 @@ class DaycareTab(QWidget):
         period = period or self._ask(FiguresDialog(self, self._now().date()))
         if period is None:
             return
-        start, end = period
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Export to Excel"), _("daycare-figures-{start}-{end}.xlsx").format(
-                start=start.isoformat(), end=end.isoformat()), _("Excel files (*.xlsx)"))
-        self.desk.refocus()
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        self.export_button.setEnabled(False)
-
-        def done(_lines: int) -> None:
-            self.export_button.setEnabled(True)
-            QMessageBox.information(self, _("Export to Excel"),
-                                    _("The day-care figures were saved to {path}.").format(path=path))
-            self.desk.refocus()
-
-        def failed(exc: Exception) -> None:
-            self.export_button.setEnabled(True)
-            show_error(self, exc)
-
         from app.services import daycare_export
 
+        start, end = period
         db = self.db
-        run_in_background(self, lambda _progress: daycare_export.export_figures(db, path, start, end),
-                          on_done=done, on_error=failed)
+        export_xlsx(self, self.export_button, _("daycare-figures-{start}-{end}.xlsx").format(
+            start=start.isoformat(), end=end.isoformat()),
+            lambda path: daycare_export.export_figures(db, path, start, end),
+            _("The day-care figures were saved to {path}."), refocus=self.desk.refocus)
 
     # -- from elsewhere ----------------------------------------------------------------------------
     def for_resident(self, resident_id: int) -> None:

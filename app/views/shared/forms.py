@@ -100,8 +100,22 @@ class FieldErrors:
         if rest:
             self.general.setText("\n".join(rest))
             self.general.show()
+        fit_height(self.general.window())
         if first is not None:
             first.setFocus()
+
+
+def fit_height(window: QWidget) -> None:
+    """Grow a window to the height its layout now needs (error lines shown under the fields), so the
+    buttons never sit over the last field; never shrinks it, keeps its width."""
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    need = (layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height())
+    if need > window.height():
+        window.resize(window.width(), need)
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
