@@ -295,8 +295,43 @@ ALLIANCE = Feature(
                                    "alliance.complaints"),
 )
 
+_NEEDS_RESIDENT = ("resident", N_("This form needs --resident with one resident's record number."))
+
+POINTS = Feature(
+    name="points",
+    label=N_("Volunteer points"),
+    topic="points",
+    forms=(Form("points-statement", N_("Points statement"), "app.services.points_print:points_statement_for",
+                _NEEDS_RESIDENT, "app.services.points_print:some_volunteer"),
+           Form("voucher", N_("Points voucher"), "app.services.points_print:voucher_for",
+                ("code", N_("This form needs --code with the voucher's code.")),
+                "app.services.points_print:some_voucher"),
+           Form("points-ledger", N_("Points ledger"), "app.services.points_print:points_ledger_for", _NEEDS_MONTH,
+                "app.services.points_print:some_month")),
+    # --resident (points-statement) is the residents' option, --from/--to the counter's, --month day care's.
+    print_options=(
+        PrintOption(("--code",), N_("voucher: the voucher's code, as printed or scanned (NDV:…)"),
+                    {"metavar": "CODE"}),
+    ),
+    seed="app.services.points:seed",
+    demo="app.services.demo.points:fill",
+    figures="app.services.points:figures",
+    tab="app.views.points.tab:PointsTab",
+    badge="app.services.points:badge",
+    settings=(SettingsAction(N_("Volunteer service types…"), "app.views.points.settings:edit_service_types",
+                             "points.catalogue"),
+              SettingsAction(N_("Voucher catalogue…"), "app.views.points.settings:edit_voucher_catalogue",
+                             "points.catalogue"),
+              SettingsAction(N_("Expired vouchers…"), "app.views.points.settings:edit_refund_rule",
+                             "points.catalogue")),
+    resident_lines="app.services.points:resident_lines",
+    resident_action=ResidentAction(N_("Points…"),
+                                   N_("Show this resident's points, record service or issue a voucher"),
+                                   "points.earn"),
+)
+
 # The order of the tabs, the menus and the report's sections.
-FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL, ALLIANCE)
+FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL, ALLIANCE, POINTS)
 
 
 def feature(name: str) -> Feature:

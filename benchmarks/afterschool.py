@@ -17,34 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import demo_database, schema_head, summary  # noqa: E402
+from common import feature_database, summary, timed  # noqa: E402
 
 CLASS_SIZE = 40
 
 
-def timed(fn, repeat: int = 9) -> tuple[list[float], object]:
-    samples, result = [], None
-    for _i in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples, result
 
 
 def _database(scale: str) -> Path:
-    from sqlalchemy import func, select
-
-    from app.db import open_database, sqlite_url
     from app.models import ChildProfile
 
-    path = demo_database(scale)
-    db = open_database(sqlite_url(path))
-    with db.session() as s:
-        children = s.scalar(select(func.count(ChildProfile.id)))
-    db.dispose()
-    if children:
-        return path
-    return demo_database(scale, Path(tempfile.gettempdir()) / "desk-bench" / f"afterschool-{schema_head()}")
+    return feature_database(scale, ChildProfile, "afterschool")
 
 
 def _clear(db, class_id: int, day: dt.date) -> None:

@@ -12,35 +12,17 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import demo_database, schema_head, summary  # noqa: E402
+from common import feature_database, summary, timed  # noqa: E402
 
 
-def timed(fn, repeat: int = 21) -> tuple[list[float], object]:
-    samples, result = [], None
-    for _i in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples, result
 
 
 def _database(scale: str) -> Path:
-    from sqlalchemy import func, select
-
-    from app.db import open_database, sqlite_url
     from app.models import Merchant
 
-    path = demo_database(scale)
-    db = open_database(sqlite_url(path))
-    with db.session() as s:
-        merchants = s.scalar(select(func.count(Merchant.id)))
-    db.dispose()
-    if merchants:
-        return path
-    return demo_database(scale, Path(tempfile.gettempdir()) / "desk-bench" / f"alliance-{schema_head()}")
+    return feature_database(scale, Merchant, "alliance")
 
 
 def run(scale: str) -> None:

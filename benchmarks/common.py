@@ -5,6 +5,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 # The checkout being measured: this one, or another (`python -m benchmarks --root DIR` sets it).
@@ -43,3 +44,30 @@ def summary(samples_ms: list[float]) -> str:
     ordered = sorted(samples_ms)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     return f"median {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ordered)})"
+
+
+def timed(fn, repeat: int = 21) -> tuple[list[float], object]:
+    """`fn()` run `repeat` times: the times in ms, and the last result."""
+    samples, result = [], None
+    for _i in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples, result
+
+
+def feature_database(scale: str, model, name: str) -> Path:
+    """The cached demo database, or, when it was built before the feature's demo existed (no row of
+    `model`), one rebuilt in a folder of its own (`name`)."""
+    from sqlalchemy import func, select
+
+    from app.db import open_database, sqlite_url
+
+    path = demo_database(scale)
+    db = open_database(sqlite_url(path))
+    with db.session() as s:
+        rows = s.scalar(select(func.count()).select_from(model))
+    db.dispose()
+    if rows:
+        return path
+    return demo_database(scale, Path(tempfile.gettempdir()) / "desk-bench" / f"{name}-{schema_head()}")

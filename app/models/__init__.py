@@ -4,6 +4,7 @@ from app.models.afterschool import (ChildProfile, ClassAttendance, ClassType, En
 from app.models.alliance import (BusinessType, Commitment, CommitmentType, Complaint, Criterion, Evaluation,
                                   Merchant, MerchantEvent, Review, ReviewItem)
 from app.models.audit import AuditLog
+from app.models.points import LedgerEntry, PointsAccount, ServiceRate, ServiceType, Voucher, VoucherType
 from app.models.base import Base
 from app.models.calendar import Holiday
 from app.models.consent import Consent
@@ -23,4 +24,5 @@ __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "
            "ClassType", "SchoolClass", "SessionChange", "ChildProfile", "PickupPerson", "Enrolment",
            "ClassAttendance",
            "BusinessType", "Criterion", "CommitmentType", "Merchant", "MerchantEvent", "Review", "ReviewItem",
-           "Commitment", "Complaint", "Evaluation"]
+           "Commitment", "Complaint", "Evaluation",
+           "ServiceType", "ServiceRate", "PointsAccount", "LedgerEntry", "VoucherType", "Voucher"]

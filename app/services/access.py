@@ -58,6 +58,10 @@ ALLIANCE_REVIEW = "alliance.review"           # admission reviews, admit / rejec
 ALLIANCE_COMPLAINTS = "alliance.complaints"   # record and resolve complaints about merchants
 ALLIANCE_EVALUATE = "alliance.evaluate"       # quarterly evaluations
 ALLIANCE_LISTS = "alliance.lists"             # business types, criteria (四美), kinds of commitment
+POINTS_EARN = "points.earn"                   # record volunteer service and its points
+POINTS_VOUCHERS = "points.vouchers"           # issue vouchers for points, redeem them
+POINTS_REVERSE = "points.reverse"             # reverse a ledger entry (a counter-entry with a reason)
+POINTS_CATALOGUE = "points.catalogue"         # service types and rates, the voucher catalogue, the refund rule
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -96,6 +100,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ALLIANCE_COMPLAINTS: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
     ALLIANCE_EVALUATE: _STAFF,
     ALLIANCE_LISTS: _ADMIN,
+    POINTS_EARN: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    POINTS_VOUCHERS: _STAFF,
+    POINTS_REVERSE: _ADMIN,
+    POINTS_CATALOGUE: _ADMIN,
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -131,6 +139,10 @@ PERMISSION_LABELS: dict[str, str] = {
     ALLIANCE_COMPLAINTS: N_("record and resolve complaints about merchants"),
     ALLIANCE_EVALUATE: N_("record the quarterly evaluations of merchants"),
     ALLIANCE_LISTS: N_("change the alliance's lists (business types, criteria, kinds of commitment)"),
+    POINTS_EARN: N_("record volunteer service and its points"),
+    POINTS_VOUCHERS: N_("issue or redeem vouchers"),
+    POINTS_REVERSE: N_("reverse entries of the points ledger"),
+    POINTS_CATALOGUE: N_("change the points rates, the voucher catalogue or the refund rule"),
 }
 
 

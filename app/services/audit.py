@@ -21,7 +21,8 @@ from sqlalchemy import select
 from app.db import Database
 from app.i18n import N_, _
 from app.models import (AuditLog, BusinessType, ClassType, CommitmentType, Criterion, Diet, Grid, Merchant,
-                        RequestCategory, Resident, Setting, Staff, SubsidyCategory, Ticket)
+                        RequestCategory, Resident, ServiceType, Setting, Staff, SubsidyCategory, Ticket, Voucher,
+                        VoucherType)
 from app.services import access, xlsx
 from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
 from app.services.validators import mask_id_number, mask_phone
@@ -79,6 +80,11 @@ ENTITIES: dict[str, str] = {
     "business_type": N_("Business type"),
     "criterion": N_("Alliance criterion"),
     "commitment_type": N_("Kind of public-benefit service"),
+    "points_service_type": N_("Kind of volunteer service"),
+    "points_rate": N_("Volunteer points rate"),
+    "points_entry": N_("Volunteer points entry"),
+    "points_voucher": N_("Points voucher"),
+    "points_voucher_type": N_("Voucher in the catalogue"),
 }
 
 # Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
@@ -134,6 +140,11 @@ ENTITY_FIELDS: dict[str, str] = {
     "business_type": "app.services.alliance:CHOICE_FIELDS",
     "criterion": "app.services.alliance:CHOICE_FIELDS",
     "commitment_type": "app.services.alliance:CHOICE_FIELDS",
+    "points_service_type": "app.services.points:SERVICE_TYPE_FIELDS",
+    "points_rate": "app.services.points:RATE_FIELDS",
+    "points_entry": "app.services.points:ENTRY_FIELDS",
+    "points_voucher": "app.services.points:VOUCHER_FIELDS",
+    "points_voucher_type": "app.services.points:VOUCHER_TYPE_FIELDS",
 }
 _COMMON: dict[str, Field] = {
     **{key: Field(label) for key, label in FIELD_LABELS.items()},
@@ -154,6 +165,9 @@ REFERENCES = {
     "criterion": (Criterion, Criterion.name),
     "commitment_type": (CommitmentType, CommitmentType.name),
     "merchant": (Merchant, Merchant.name),
+    "points_service_type": (ServiceType, ServiceType.name),
+    "points_voucher_type": (VoucherType, VoucherType.name),
+    "points_voucher": (Voucher, Voucher.code),
 }
 
 

@@ -119,7 +119,7 @@ def test_a_merchant_on_file_is_updated_not_duplicated(db, lists, tmp_path):
     done = import_merchants(db, path, actor=ADMIN, today=TODAY)
     assert (done.added, done.updated) == (0, 1)
     info = alliance.get_merchant(db, mid, actor=ADMIN, today=TODAY)
-    assert info.row.name == "惠民超市(状元里店)" and info.row.status == alliance.REVIEWING
+    assert info.row.name == "惠民超市（状元里店）" and info.row.status == alliance.REVIEWING
     assert info.contact_name == "黄先生" and info.row.batch == "第三批"
     assert counts(db)[0] == 1
 

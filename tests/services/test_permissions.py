@@ -49,6 +49,10 @@ EXPECTED = {
     access.ALLIANCE_COMPLAINTS: {A, D, G},
     access.ALLIANCE_EVALUATE: {A, D},
     access.ALLIANCE_LISTS: {A},
+    access.POINTS_EARN: {A, D, G},
+    access.POINTS_VOUCHERS: {A, D},
+    access.POINTS_REVERSE: {A},
+    access.POINTS_CATALOGUE: {A},
 }
 
 

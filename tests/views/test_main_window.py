@@ -8,7 +8,7 @@ from app.views.main_window import MainWindow
 
 
 def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案", "便民服务", "日间照料", "四点半课堂", "爱心商铺"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案", "便民服务", "日间照料", "四点半课堂", "爱心商铺", "共治积分"]
     assert window.db_label.text() == f"数据库：{db.label}"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["文件(&F)", "设置(&S)", "语言(&L)", "帮助(&H)"]
