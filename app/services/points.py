@@ -1073,6 +1073,10 @@ def reverse(db: Database, entry_id: int, reason: str, *, actor: access.Actor, to
                                           .format(code=v.code)})
                 audit.record(s, actor, "update", "points_voucher", v.id, "{} {}".format(resident.name, v.code),
                              audit.diff({"refunded_at": None}, {"refunded_at": now.replace(microsecond=0)}))
+                # The voided voucher's item goes back on the shelf (a voucher type with a stock).
+                types = VoucherType.__table__
+                s.execute(update(types).where(types.c.id == v.voucher_type_id, types.c.stock.is_not(None))
+                          .values(stock=types.c.stock + 1))
             _account_add(s, resident.id, -e.points, now)
         return _entry(s, actor, resident, REVERSE, -e.points, today, now, service_type_id=e.service_type_id,
                       voucher_id=e.voucher_id, reverses_id=e.id, reason=reason).id

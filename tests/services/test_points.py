@@ -753,3 +753,16 @@ def test_every_role_against_every_new_permission(db, types, role):
                     call()
                 assert snapshot(db) == before
     assert count(db, ServiceType) >= 6
+
+
+def test_a_voided_voucher_puts_its_item_back_in_stock(db, types):
+    # A walk-through found the stock one item short for good after each cancelled goods voucher.
+    rid = person(db)
+    earned(db, rid, types[MEDIATION], occasions=3)  # 60
+    vt = voucher_type(db, points_=20, stock=2)
+    voucher = points.issue_voucher(db, rid, vt, actor=ADMIN, at=at(D(2026, 11, 1)))
+    assert [t.stock for t in points.list_voucher_types(db) if t.id == vt] == [1]
+    spend = next(e.id for e in points.statement(db, rid).entries if e.voucher_code == voucher.code)
+    points.reverse(db, spend, "发错了人", actor=ADMIN, today=TODAY)
+    assert [t.stock for t in points.list_voucher_types(db) if t.id == vt] == [2]
+    check_ledger(db)

@@ -155,8 +155,8 @@ def voucher_lines(row: VoucherRow) -> list[tuple[str, str]]:
 
 
 class RedeemDialog(FormDialog):
-    """A scanned slip: the voucher, and where it is redeemed (its merchant chosen; the centre or
-    another merchant may be chosen, and the service refuses what the voucher does not allow)."""
+    """A scanned slip: the voucher, and where it is redeemed (the centre unless the desk chooses a
+    merchant; the service refuses what the voucher does not allow)."""
 
     topic = TOPIC
 
@@ -172,7 +172,9 @@ class RedeemDialog(FormDialog):
             self.where_combo.addItem(name, mid)
         if voucher.merchant_id is not None and self.where_combo.findData(voucher.merchant_id) < 0:
             self.where_combo.addItem(voucher.merchant, voucher.merchant_id)
-        self.where_combo.setCurrentIndex(max(0, self.where_combo.findData(voucher.merchant_id)))
+        # The desk is at the centre: a merchant's slip handed in at the counter is refused there unless
+        # the desk chooses the merchant (recording slips a shop brought back), never used up by one click.
+        self.where_combo.setCurrentIndex(0)
         self.state = QLabel()
         self.state.setWordWrap(True)
         super().__init__(_("Redeem a voucher"), [

@@ -577,6 +577,11 @@ class PointsTab(QWidget):
         if quantity is None or quantity == (0, 0):
             self.preview_label.setText(_("Type the time served as h:mm (e.g. 2:30)."))
             return
+        minutes, occasions = quantity
+        if minutes > points.MINUTES_MAX or occasions > points.OCCASIONS_MAX:  # no points shown beside the error
+            self.preview_label.setText(_("The time served is from 1 minute to 24 hours.") if minutes else
+                                       _("The number of occasions is from 1 to {n}.").format(n=points.OCCASIONS_MAX))
+            return
         asked, db, day = self._preview_asked, self.db, to_date(self.day_edit.date())
 
         def arrived(each: int) -> None:
