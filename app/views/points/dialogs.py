@@ -35,6 +35,7 @@ class IssueDialog(FormDialog):
     it again (a second desk may have spent the points meanwhile)."""
 
     topic = TOPIC
+    confirm_discard = False  # it only chooses: nothing typed to lose
 
     def __init__(self, db: Database, catalogue: list[VoucherTypeRow], parent: QWidget | None = None, *,
                  actor: Actor, resident: tuple[int, str] | None = None, voucher_type_id: int | None = None,
@@ -159,6 +160,7 @@ class RedeemDialog(FormDialog):
     merchant; the service refuses what the voucher does not allow)."""
 
     topic = TOPIC
+    confirm_discard = False  # it only chooses: nothing typed to lose
 
     def __init__(self, db: Database, voucher: VoucherRow, merchants: list[tuple[int, str]],
                  parent: QWidget | None = None, *, actor: Actor, centre: str = ""):
