@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from app.i18n import N_, _
 from app.models import ChildProfile, Enrolment, FamilyLink, PickupPerson, Resident, SchoolClass
 from app.services import access, afterschool, audit, spreadsheet
 from app.services.afterschool import ChildInput, ConsentInput, PickupInput
+from app.services.importer import LedgerImportResult
 from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _code, _date, _id_number, _LedgerPlanner,
                                    _norm, _phone, _plan_rows, _report_rejects, _save_plans, _split_contact)
 from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text, is_blank
@@ -88,21 +89,10 @@ _DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
 
 
 @dataclass
-class ClassListResult:
+class ClassListResult(LedgerImportResult):
     """What an import did, or (preview) would do."""
     enrolled: int = 0             # children given a place
     waiting: int = 0              # children put on the waiting list (the class was full)
-    updated: int = 0              # children already on the list whose profile changed
-    unchanged: int = 0            # rows changing nothing
-    rejected: int = 0
-    empty: int = 0
-    rows: int = 0
-    rejects_file: Path | None = None
-    problems: list[RowProblem] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    unknown_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    preview: bool = False
 
     @property
     def to_import(self) -> int:

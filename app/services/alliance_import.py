@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from app.i18n import N_, _
 from app.models import BusinessType, Commitment, CommitmentType, Grid, Merchant, Resident
 from app.services import access, alliance, audit, spreadsheet
 from app.services.alliance import CommitmentInput, MerchantInput
+from app.services.importer import LedgerImportResult
 from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _code, _date, _LedgerPlanner, _norm, _phone,
                                    _plan_rows, _report_rejects, _save_plans, _split_contact)
 from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text
@@ -113,20 +114,9 @@ _REVIEW_ACTIONS = {"admit", "reject", "suspend", "resume", "leave"}
 
 
 @dataclass
-class MerchantListResult:
+class MerchantListResult(LedgerImportResult):
     """What an import did, or (preview) would do."""
     added: int = 0                # new merchants
-    updated: int = 0              # merchants on file whose details, status or commitments changed
-    unchanged: int = 0            # rows changing nothing
-    rejected: int = 0
-    empty: int = 0
-    rows: int = 0
-    rejects_file: Path | None = None
-    problems: list[RowProblem] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    unknown_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    preview: bool = False
 
     @property
     def to_import(self) -> int:

@@ -35,6 +35,7 @@ from app.i18n import N_, _
 from app.models import DaycareProfile, Diet, Resident, SubsidyCategory
 from app.services import access, audit, daycare, spreadsheet
 from app.services.daycare import Contact, ProfileInput
+from app.services.importer import LedgerImportResult
 from app.services.importer import (_CJK_GAP, RowProblem, _CellProblem, _date, _id_number, _LedgerPlanner, _norm,
                                    _phone, _plan_rows, _report_rejects, _save_plans, _split_contact)
 from app.services.spreadsheet import Columns, ImportFileError, Layout, cell_text
@@ -104,21 +105,10 @@ _CARE_WORDS = {
 
 
 @dataclass
-class LedgerResult:
+class LedgerResult(LedgerImportResult):
     """What an import did, or (preview) would do."""
     enrolled: int = 0             # residents enrolled
-    updated: int = 0              # enrolled elders whose profile changed
-    unchanged: int = 0            # rows matching a profile exactly
-    rejected: int = 0
-    empty: int = 0                # empty rows skipped
-    rows: int = 0                 # data rows below the header (empty ones included)
-    rejects_file: Path | None = None
-    problems: list[RowProblem] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)    # field -> header text in the file
-    unknown_columns: list[str] = field(default_factory=list)  # headers matching no field
     not_imported: list[str] = field(default_factory=list)     # headers read but never stored
-    notes: list[str] = field(default_factory=list)            # sentences for staff
-    preview: bool = False
 
     @property
     def to_import(self) -> int:

@@ -239,6 +239,24 @@ def _read_cells(present: dict, max_length: dict[str, int],
     return got, problems
 
 
+@dataclass
+class LedgerImportResult:
+    """What a feature's ledger import did, or (preview) would do: the counts every one has; each
+    feature's result adds its own (enrolled, waiting, added …) and `to_import`."""
+
+    updated: int = 0              # rows on file whose record changed
+    unchanged: int = 0            # rows changing nothing
+    rejected: int = 0
+    empty: int = 0                # empty rows skipped
+    rows: int = 0                 # data rows below the header (empty ones included)
+    rejects_file: Path | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)    # field -> header text in the file
+    unknown_columns: list[str] = field(default_factory=list)  # headers matching no field
+    notes: list[str] = field(default_factory=list)            # sentences for staff
+    preview: bool = False
+
+
 class _LedgerPlanner:
     """What the features' ledger imports (day care, after-school, alliance) plan rows with: the
     columns' names in messages, and a row's cells read, its empty rows and notes set aside.
