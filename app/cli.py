@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app import __version__, features
 from app.errors import DatabaseError, DeskError
-from app.i18n import _, format_number, set_language, translate_argparse
+from app.i18n import _, format_number, format_percent, set_language, translate_argparse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
         "no administrator can sign in (or the database cannot be opened): restore without signing "
         "in (recorded in the audit trail)"))
 
+    cpy = commands.add_parser("copy-database", parents=[common], help=_(
+        "copy the whole database into another, empty one (an SQLite file or PostgreSQL) and verify "
+        "the copy; an administrator's name and password are read from standard input"))
+    cpy.add_argument("--to", required=True, metavar="URL_OR_PATH", help=_(
+        "the target: server (the centre's server this desk is set up for), a database URL "
+        "(postgresql+psycopg://…) or the path of an SQLite file"))
+    cpy.add_argument("--recovery", action="store_true", help=_(
+        "no administrator can sign in: act as one without a password (recorded in the audit trail)"))
+
     check = commands.add_parser("self-test", parents=[common], help=_(
         "open the window offscreen for a few seconds, as the command line's user, and report any "
         "error (to check an installation)"))
@@ -130,12 +139,17 @@ def _record_number(text: str) -> int:
 
 
 def database_url(args: argparse.Namespace) -> str:
+    """--database-url, --db, else the centre's server when this desk is set up for one
+    (Settings → Database server…), else this computer's own SQLite file."""
     from app.db import sqlite_url
     from app.paths import default_database_path
+    from app.services import server
 
     if args.database_url:
         return args.database_url
-    return sqlite_url(args.db or default_database_path())
+    if args.db:
+        return sqlite_url(args.db)
+    return server.configured_url() or sqlite_url(default_database_path())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -347,13 +361,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from app.services import backup
 
     url = make_url(database_url(args))
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise DeskError(_("Only a database file can be restored here; a database server restores "
-                          "its own backups."))
     source = Path(args.file)
     from app.db import open_database
     from app.services import access
 
+    if url.get_backend_name() == "postgresql":  # restored in place, in one transaction
+        db = open_database(database_url(args))
+        try:
+            actor = None if args.recovery else _administrator(db, args, access.BACKUP_RESTORE, "")
+            passphrase = _read_passphrase() if backup.is_encrypted(source) else None
+            result = backup.restore_database(db, source, passphrase=passphrase, audit_as=actor)
+            if args.recovery:
+                from app.services import accounts
+
+                accounts.record_recovery(db, _("Restore from {path}").format(path=source))
+        finally:
+            db.dispose()
+        print(_("The database as it was is kept in {path}.").format(path=result.safety_copy))
+        print(_("Restored from {path}.").format(path=source))
+        return 0
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise DeskError(_("Only a database file can be restored here; a database server restores "
+                          "its own backups."))
     actor = None
     if not args.recovery:  # an administrator of the database being replaced signs in
         if not Path(url.database).is_file():
@@ -378,6 +407,77 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if result.safety_copy:
         print(_("The database as it was is kept in {path}.").format(path=result.safety_copy))
     print(_("Restored from {path}.").format(path=source))
+    return 0
+
+
+def _without_password(target: str) -> str:
+    if "://" not in target:
+        return target
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "-"
+
+
+def cmd_copy_database(args: argparse.Namespace) -> int:
+    from app.db import open_database, sqlite_url
+    from app.services import access, audit, database_copy
+
+    if args.to == "server":  # the centre's server this desk is set up for (password from the credential store)
+        from app.services import server
+
+        target_url = server.configured_url()
+        if target_url is None:
+            raise DeskError(_("This desk is not set up for a database server: an administrator sets it up "
+                              "under Settings → Database server… first."))
+    else:
+        target_url = args.to if "://" in args.to else sqlite_url(args.to)
+    new_file = None if "://" in args.to or args.to == "server" else Path(args.to).expanduser()
+    if new_file is not None and new_file.exists():
+        new_file = None  # not ours to remove when the copy fails
+    source = open_database(database_url(args))
+    try:
+        target = open_database(target_url, allow_new=True, remember=False)  # unreachable: before signing in
+        step = [0]
+
+        def progress(done: int, total: int) -> None:
+            tenth = done * 10 // total if total else 10
+            if tenth > step[0]:
+                step[0] = tenth
+                print(_("Copied {done} of {total} rows ({percent}).").format(
+                    done=format_number(done), total=format_number(total), percent=format_percent(tenth / 10)),
+                      file=sys.stderr)
+
+        try:
+            # Everyone's personal data leaves with the copy: an administrator, as for `backup --to`.
+            # Their sign-in (or --recovery) is recorded in the source before its snapshot is read.
+            actor = _administrator(source, args, access.BACKUP_COPY, _("Copy of the database to {target}").format(
+                target=_without_password(args.to)))
+            report = database_copy.copy_database(source, target, progress=progress)
+            # In the target, after verification (so the checksums compared are the copy's): who
+            # copied it from where. A later copy back starts from this target as its source.
+            with target.session() as s:
+                audit.record(s, actor, "restore", "database", None,
+                             _("Copied from {source}").format(source=source.label))
+        except BaseException:
+            target.dispose()
+            if new_file is not None:  # a file made for the copy goes again with a failed copy
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(f"{new_file}{suffix}")
+            raise
+        target.dispose()
+    finally:
+        source.dispose()
+    width = max(len(t.table) for t in report.tables)
+    for t in report.tables:
+        print(f"{t.table:<{width}}  {format_number(t.rows):>10}")
+    print(_("{rows} rows in {tables} tables copied from {source} to {target}; the checksums of every table "
+            "agree.").format(rows=format_number(report.rows), tables=format_number(len(report.tables)),
+                             source=report.source, target=report.target))
     return 0
 
 
@@ -443,10 +543,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.command is None:
                 from app.views.gui import run_gui
 
-                return run_gui(database_url(args), args.lang)
+                # Without --db/--database-url the window decides, so it can offer to retry an
+                # unreachable server or change its settings.
+                return run_gui(database_url(args) if args.db or args.database_url else None, args.lang)
             handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
                         "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
-                        "self-test": cmd_self_test}
+                        "self-test": cmd_self_test, "copy-database": cmd_copy_database}
             return handlers[args.command](args)
         except SQLAlchemyError as exc:  # e.g. locked by another desk: no statement, no parameters
             reason = " ".join(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines())

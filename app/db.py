@@ -85,9 +85,14 @@ class Database:
 
     @property
     def label(self) -> str:
-        """What the status bar shows: the file path, or the URL without password."""
-        if self.engine.url.get_backend_name() == "sqlite":
-            return self.engine.url.database or ":memory:"
+        """What the status bar shows: the file path, or the server, database and user."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return url.database or ":memory:"
+        if url.get_backend_name() == "postgresql":
+            return _("server {host}:{port}/{database} (user {user})").format(
+                host=url.host or url.query.get("host") or "localhost", port=url.port or 5432,
+                database=url.database, user=url.username)
         return self.url
 
     @contextlib.contextmanager
@@ -101,7 +106,14 @@ class Database:
             with self._sessions.begin() as s:
                 yield s
         except OperationalError as exc:
-            if not re.search(r"database (table )?is (locked|busy)", str(exc.orig)):
+            if _server_lost(exc):
+                raise DatabaseError(_("The centre's database server cannot be reached. Check the network "
+                                      "connection (or ask whoever looks after the server) and try "
+                                      "again.")) from exc
+            # SQLite's busy timeout, or PostgreSQL's lock_timeout (write_session): by its sqlstate,
+            # as the server words its messages in its own language
+            if not (getattr(exc.orig, "sqlstate", None) == "55P03"  # lock_not_available
+                    or re.search(r"database (table )?is (locked|busy)", str(exc.orig))):
                 raise
             raise DatabaseError(_("The database is in use by another computer or program; "
                                   "please try again in a moment.")) from exc
@@ -111,8 +123,8 @@ class Database:
         """Like session(), but holding the database's write lock from its first statement, so
         a second writer doing the same waits (up to `wait_seconds`), then sees this one's rows:
         check-then-insert (an import's match-or-insert) is safe. SQLite: BEGIN IMMEDIATE;
-        PostgreSQL: a transaction-scoped advisory lock."""
-        with self._sessions.begin() as s:
+        PostgreSQL: a transaction-scoped advisory lock. Waiting longer is session()'s "busy"."""
+        with self.session() as s:
             con = s.connection()
             if self.engine.url.get_backend_name() == "sqlite":
                 con.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_seconds) * 1000}")
@@ -125,8 +137,86 @@ class Database:
                 con.exec_driver_sql("SELECT pg_advisory_xact_lock(7362001)")  # "desk write"
             yield s
 
+    @contextlib.contextmanager
+    def read_snapshot(self):
+        """A Core connection that sees one consistent snapshot of the whole database and writes
+        nothing (copying or checksumming every table): SQLite one read transaction (WAL keeps
+        its snapshot), PostgreSQL REPEATABLE READ, READ ONLY. Rolled back at the end."""
+        with self.engine.connect() as con:
+            backend = self.engine.url.get_backend_name()
+            if backend == "sqlite":
+                con.exec_driver_sql("BEGIN")  # pysqlite would not begin before a SELECT
+            elif backend == "postgresql":
+                con.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try:
+                yield con
+            finally:
+                con.rollback()
+
+    def reset_sequences(self, connection) -> None:
+        """After rows were inserted with their ids (a copy from another database): on PostgreSQL
+        set each table's id sequence past its largest id, so the next insert gets a free id.
+        SQLite takes max(rowid) + 1 by itself: nothing to do."""
+        if self.engine.url.get_backend_name() != "postgresql":
+            return
+        from sqlalchemy import Integer
+
+        from app.models import Base
+
+        quote = connection.dialect.identifier_preparer.quote
+        for table in Base.metadata.sorted_tables:
+            key = list(table.primary_key.columns)
+            if len(key) != 1 or not isinstance(key[0].type, Integer):
+                continue
+            name, column = quote(table.name), quote(key[0].name)
+            # setval(NULL, …) is NULL, not an error: a table without a sequence is skipped.
+            connection.execute(text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                f"COALESCE((SELECT MAX({column}) FROM {name}), 0) + 1, false)"),
+                {"table": name, "column": key[0].name})
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _server_lost(exc) -> bool:
+    """PostgreSQL gone: refused, network down, server restarted (SQLAlchemy invalidated the
+    connection), or psycopg's client-side failures, which carry no sqlstate."""
+    orig = exc.orig
+    if not type(orig).__module__.startswith("psycopg"):
+        return False
+    state = getattr(orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or not state or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
+def server_failure(exc: BaseException, *, host: str, port: int, user: str, database: str) -> str | None:
+    """Which failure a PostgreSQL connection error is, in words (the server settings dialog, the
+    start-up, the command line); None when it is none of the known ones.
+    psycopg gives no sqlstate for a failed connection (only the server's text), so both are read."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None) or ""
+    text = str(orig)
+    if state == "28P01" or "password authentication failed" in text or "no password supplied" in text:
+        return _("The server refused the user name or password for {user}. Check the password "
+                 "(and the user name) with whoever looks after the server.").format(user=user)
+    if state == "28000" or re.search(r'role ".*" does not exist', text):
+        return _("The server has no user {user}. Check the user name.").format(user=user)
+    if state == "3D000" or re.search(r'database ".*" does not exist', text):
+        return _("The server {host} has no database {database}. Check the database's name, or "
+                 "ask whoever looks after the server to create it.").format(
+                     host=host, database=database)
+    if re.search(r"could not translate host name|failed to resolve host|Name or service not known|"
+                 r"nodename nor servname", text):
+        return _("No server called {host} was found on the network. Check the server's name or "
+                 "address.").format(host=host)
+    if state.startswith("08") or not state and re.search(
+            r"Connection refused|No such file or directory|timeout expired|timed out|"
+            r"could not connect|connection is bad|Network is unreachable|No route to host", text):
+        return _("The server {host} (port {port}) cannot be reached: it may be switched off, the "
+                 "database service may not be running, or the network or a firewall is in the way. "
+                 "Check that the server is on, then try again.").format(host=host,
+                                                                          port=port)
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -139,10 +229,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def build_engine(url: str) -> Engine:
     # hide_parameters: an error's text (logged, printed) never carries ID numbers, phones or hashes.
-    engine = create_engine(url, hide_parameters=True)
+    # pool_pre_ping on a server: a pooled connection dropped meanwhile (a server restarted overnight,
+    # a network blip) is replaced on checkout instead of failing the next save.
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=not str(url).startswith("sqlite"))
     if engine.url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.url.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _postgresql_settings)
     return engine
+
+
+def _postgresql_settings(dbapi_connection, _record) -> None:
+    # As SQLite's busy timeout: a save that another desk's lock holds up gives up after 5 s with
+    # the "in use" message (lock_not_available) instead of waiting for ever.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+    dbapi_connection.commit()
 
 
 def _alembic_config(connection=None):
@@ -443,6 +545,10 @@ def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
         if migrate and revision != head:
             upgrade(engine, "head")
     except (SQLAlchemyError, sqlite3.Error, OSError, ImportError) as exc:  # ImportError: no driver
+        if not is_sqlite and (words := server_failure(exc, host=parsed.host or parsed.query.get("host") or "localhost",
+                                                      port=parsed.port or 5432, user=parsed.username or "",
+                                                      database=parsed.database or "")):
+            raise DatabaseError(words) from exc
         raise DatabaseError(_("The database {path} cannot be opened: {error}").format(
             path=path or parsed.render_as_string(hide_password=True), error=exc)) from exc
     if path is not None and remember:

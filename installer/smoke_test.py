@@ -105,6 +105,12 @@ def check(bundle: Path) -> None:
             if log.exists() else []
         if errors:
             raise SmokeFailure("the log has errors:\n" + "\n".join(errors[:10]))
+        # The PostgreSQL driver is in the bundle (several desks): a server that is not there is
+        # refused with the program's own message, not "no module named psycopg".
+        absent = run(cli, home, "--db", str(db), "copy-database", "--to",
+                     "postgresql+psycopg://desk@/centre?host=/nonexistent-socket-folder", expect=2)
+        if any(sign in absent.stderr for sign in ("No module", "Can't load plugin", "no pq wrapper", "libpq")):
+            raise SmokeFailure(f"the PostgreSQL driver is missing from the bundle: {absent.stderr!r}")
         # A database from a newer release is refused, and left as it was.
         newer = work / "newer.sqlite3"
         shutil.copyfile(db, newer)

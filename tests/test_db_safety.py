@@ -152,6 +152,7 @@ def test_a_hot_journal_left_by_a_killed_restore_is_rolled_back_on_open(tmp_path,
 
 # -- (1) the file moved, deleted or replaced under the open program --------------------------------
 
+@pytest.mark.sqlite_only  # the database file itself goes; a server database has none
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_nothing_is_saved_to_a_database_file_gone_from_under_the_program(db, db_path, tmp_path, how):
     if how == "deleted":

@@ -31,11 +31,26 @@ def _logged_text(caplog) -> str:
     return "\n".join(parts)
 
 
-def test_a_database_error_while_saving_a_resident_logs_no_id_number_or_phone(db, caplog):
-    # Any failing insert (a constraint, another desk's lock) will do: a trigger refuses it.
+@pytest.fixture
+def refused_inserts(db):
+    """Any failing insert (a constraint, another desk's lock) will do: a trigger refuses it."""
     with db.engine.begin() as con:
-        con.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON residents "
-                            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        if db.engine.url.get_backend_name() == "sqlite":
+            con.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON residents "
+                                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        else:
+            con.exec_driver_sql("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+            con.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON residents "
+                                "FOR EACH ROW EXECUTE FUNCTION refuse()")
+    yield
+    if db.engine.url.get_backend_name() != "sqlite":  # the server's test database outlives the test
+        with db.engine.begin() as con:
+            con.exec_driver_sql("DROP TRIGGER refuse ON residents")
+            con.exec_driver_sql("DROP FUNCTION refuse()")
+
+
+def test_a_database_error_while_saving_a_resident_logs_no_id_number_or_phone(db, refused_inserts, caplog):
     caplog.set_level(logging.INFO)
     with pytest.raises(Exception) as caught:
         residents.add_resident(db, ResidentInput(name="蔡良剑", id_number=ID_NUMBER, phone=PHONE), actor=ADMIN)

@@ -13,10 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, func, inspect, or_, select
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.i18n import N_, _
@@ -245,7 +249,90 @@ def entry(actor: access.Actor, action: str, entity: str, entity_id: int | None, 
 def record(session, actor: access.Actor, action: str, entity: str, entity_id: int | None,
            summary: str, changes: dict | None = None) -> None:
     """Add an audit row to `session`: committed (or rolled back) with the change itself."""
-    session.add(AuditLog(**entry(actor, action, entity, entity_id, summary, changes)))
+    row = AuditLog(**entry(actor, action, entity, entity_id, summary, changes))
+    session.add(row)
+    session.info.setdefault(_NEW_ROWS, []).append(row)  # for changes_since, once committed
+
+
+# -- what other desks changed ----------------------------------------------------------------
+# Each window asks every few seconds for the audit rows written since (every write is audited)
+# and refreshes the tabs they concern. Rows this Database committed itself are left out (its own
+# saves already sent their notices): `record` keeps the new rows in the session, and at commit
+# their ids go to the set of the session's engine (one per Database).
+
+_NEW_ROWS = "audit.new_rows"
+_own: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Engine -> ids it committed
+_own_lock = threading.Lock()
+# Writes that change nothing another desk shows.
+READ_ONLY_ACTIONS = frozenset({"login", "login_failed", "export", "print", "backup"})
+# On PostgreSQL ids come from a sequence, so a transaction may commit a smaller id after a larger
+# one is seen: an id missing below the latest seen is asked for again for this long (a rolled-back
+# id never appears and is then forgotten).
+GAP_SECONDS = 600.0
+GAPS_KEPT = 2000
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    rows = session.info.pop(_NEW_ROWS, None)
+    if not rows:
+        return
+    # Rows a rolled-back savepoint took back are no longer persistent: not this desk's.
+    ids = [state.identity[0] for state in map(inspect, rows) if state.persistent and state.identity]
+    engine = session.get_bind()
+    with _own_lock:
+        _own.setdefault(engine, set()).update(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session) -> None:
+    session.info.pop(_NEW_ROWS, None)
+
+
+@dataclass
+class ChangeCursor:
+    """How far a window has read the trail: the largest id seen and the ids below it not seen yet
+    (-> when first missed, time.monotonic())."""
+
+    last_id: int
+    gaps: dict[int, float] = field(default_factory=dict)
+
+
+def changes_since(db: Database, cursor: ChangeCursor | None) -> tuple[ChangeCursor, set[str]]:
+    """The kinds of record (`entity`, e.g. "resident", "ticket") that other desks or programs changed
+    since `cursor`, and the cursor to ask with next time; None starts at the latest row (no kinds)."""
+    table = AuditLog.__table__
+    if cursor is None:
+        with db.engine.connect() as con:
+            return ChangeCursor(con.execute(select(func.max(table.c.id))).scalar() or 0), set()
+    now = time.monotonic()
+    gaps = {i: since for i, since in cursor.gaps.items() if now - since < GAP_SECONDS}
+    where = table.c.id > cursor.last_id
+    if gaps:
+        where = or_(where, table.c.id.in_(sorted(gaps)))
+    with db.engine.connect() as con:
+        rows = con.execute(select(table.c.id, table.c.entity, table.c.action).where(where)
+                           .order_by(table.c.id)).all()
+        if not rows:
+            latest = con.execute(select(func.max(table.c.id))).scalar() or 0
+            if latest < cursor.last_id:  # a restored copy: older than what was seen
+                return ChangeCursor(latest), {"database"}
+    with _own_lock:
+        own = _own.get(db.engine, set())
+        mine = own.intersection(row.id for row in rows)
+        own.difference_update(mine)
+    kinds: set[str] = set()
+    last = cursor.last_id
+    for row in rows:
+        gaps.pop(row.id, None)
+        if row.id > last:
+            gaps.update((missing, now) for missing in range(last + 1, row.id))
+            last = row.id
+        if row.id not in mine and row.action not in READ_ONLY_ACTIONS:
+            kinds.add(row.entity)
+    if len(gaps) > GAPS_KEPT:  # a huge jump (rows deleted by a restore): keep the newest
+        gaps = dict(sorted(gaps.items())[-GAPS_KEPT:])
+    return ChangeCursor(last, gaps), kinds
 
 
 # -- reading -------------------------------------------------------------------------------

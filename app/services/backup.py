@@ -31,6 +31,18 @@
   (`Database.dispose()` first, `open_database()` afterwards, which migrates an
   older backup to the current schema).
 
+A PostgreSQL database (several desks, one centre) is backed up the same way, through a
+portable logical archive: `database_copy.copy_database` copies it, in one snapshot, into a new
+SQLite file, which then takes exactly the path above (integrity check, revision, rename; or
+encryption to .ndbk). Its folder is `data_dir()/backups/<database name>-<id>`; "changed" compares
+the same marker read from the server with SQLAlchemy Core. `restore_database` puts a backup back
+onto the server: checked, an older one migrated in a temporary copy (never in place), a safety
+backup of the server's data first, then the content replaced in ONE transaction
+(`copy_database(..., replace=True)`), so any failure leaves the server as it was. Why not
+pg_dump: it needs PostgreSQL's client tools of the server's version on every desk PC, and its
+archive cannot be restored into SQLite (an outreach laptop, a server gone); the logical archive
+opens both ways, is checked like any backup and reuses the encryption.
+
 Encrypted file format (extension .ndbk), all integers unsigned bytes:
 
     offset  size  field
@@ -167,7 +179,7 @@ class BackupInfo:
 
 @dataclass
 class RestoreResult:
-    database: Path
+    database: Path | str        # the file replaced, or the label of the server database restored
     backup: Path
     safety_copy: Path | None    # None when there was no current database
     revision: str               # the schema revision of the restored backup
@@ -296,8 +308,8 @@ def _make_folder(target: Path) -> Path:
 
 def database_folder(db: Database) -> Path:
     """The folder of this database's own backups (created if needed)."""
-    source = _database_file(db)  # a server database has none
-    return _make_folder(_id_folder(default_folder(), database_id(db), source.stem))
+    stem = _database_stem(db)
+    return _make_folder(_id_folder(default_folder(), database_id(db), stem))
 
 
 def _folder_of_file(db_path: Path) -> Path:
@@ -328,6 +340,50 @@ def _database_file(db: Database) -> Path:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         raise BackupError(_("Backups of this database are made by its server, not by this program."))
     return Path(url.database)
+
+
+def is_server_database(db: Database) -> bool:
+    """A PostgreSQL database: backed up through a copy into an SQLite file, restored in place."""
+    return db.engine.url.get_backend_name() == "postgresql"
+
+
+def _database_stem(db: Database) -> str:
+    """The first part of the backup folder's name: the file's stem, or the server database's
+    name made safe for any file system."""
+    if not is_server_database(db):
+        return _database_file(db).stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", db.engine.url.database or "").strip("._-")[:40] or "database"
+
+
+def _copy_server(db: Database, path: Path) -> None:
+    """Copy the server database, in one snapshot, into a new SQLite file at `path` (one
+    self-contained file, not yet checked)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import open_database, sqlite_url
+    from app.services.database_copy import copy_database
+
+    try:
+        copy = open_database(sqlite_url(path), allow_new=True, remember=False)
+        try:
+            copy_database(db, copy)
+        finally:
+            copy.dispose()
+    except SQLAlchemyError as exc:
+        raise BackupError(_("No backup was made: the database could not be read ({error}).").format(
+            error=getattr(exc, "orig", None) or exc)) from exc
+    backup_sqlite.make_standalone(path)  # the write-ahead log folded in: one file
+
+
+def _server_snapshot(db: Database) -> tuple[bytes, bool, str | None]:
+    """As backup_sqlite.snapshot_bytes, for a server database: its copy goes through a
+    temporary file in the database's private folder, never onto the target medium."""
+    temp = _temp_path(database_folder(db))
+    try:
+        _copy_server(db, temp)
+        return backup_sqlite.snapshot_bytes(temp)
+    finally:
+        _remove_quietly(temp)
 
 
 def _target_folder(folder: str | Path | None, db: Database) -> Path:
@@ -504,7 +560,8 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
     """
     if kind not in ("manual", "daily", "monthly"):
         raise ValueError(f"unknown backup kind {kind!r}")
-    source = _database_file(db)
+    server = is_server_database(db)
+    source = None if server else _database_file(db)
     db.check_integrity()  # still the file opened, and not damaged: else DatabaseError, no backup
     target = _target_folder(folder, db)
     leaves_program = not is_private_folder(target)
@@ -526,7 +583,7 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
     temp = _temp_path(target)
     try:
         if encrypted:
-            image, ok, revision = backup_sqlite.snapshot_bytes(source)
+            image, ok, revision = _server_snapshot(db) if server else backup_sqlite.snapshot_bytes(source)
             if not ok:
                 raise BackupError(_damaged_source())
             revision = _check_revision(revision, known)
@@ -536,7 +593,10 @@ def backup_now(db: Database, *, folder: str | Path | None = None, passphrase: st
             if temp.read_bytes() != blob:  # what reached the medium is what we wrote
                 raise OSError(errno.EIO, _("the written file reads back differently"))
         else:
-            backup_sqlite.copy_sqlite(source, temp)
+            if server:
+                _copy_server(db, temp)
+            else:
+                backup_sqlite.copy_sqlite(source, temp)
             if not backup_sqlite.integrity_ok(temp):
                 raise BackupError(_damaged_source())
             revision = _check_revision(backup_sqlite.read_revision(temp), known)
@@ -626,6 +686,16 @@ def changed_since(db: Database, backup_path: str | Path) -> bool:
     `backup_sqlite.change_marker`) of the two files; a backup that cannot be read
     (encrypted, damaged, gone) counts as changed, so a fresh one is made.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if is_server_database(db):
+        try:
+            if is_encrypted(backup_path):
+                return True
+            revision, last_id, at = backup_sqlite.change_marker(backup_path)
+            return _server_marker(db) != (revision, last_id, dt.datetime.fromisoformat(at) if at else None)
+        except (OSError, ValueError, SQLAlchemyError, *backup_sqlite.ERRORS):
+            return True
     source = _database_file(db)
     try:
         if is_encrypted(backup_path):
@@ -633,6 +703,18 @@ def changed_since(db: Database, backup_path: str | Path) -> bool:
         return backup_sqlite.change_marker(source) != backup_sqlite.change_marker(backup_path)
     except (OSError, *backup_sqlite.ERRORS):
         return True
+
+
+def _server_marker(db: Database) -> tuple[str | None, int | None, dt.datetime | None]:
+    """backup_sqlite.change_marker, read from a server database (two index lookups)."""
+    from sqlalchemy import column, select, table
+
+    from app.models import AuditLog
+
+    with db.engine.connect() as con:
+        revision = con.execute(select(table("alembic_version", column("version_num")).c.version_num)).scalar()
+        row = con.execute(select(AuditLog.id, AuditLog.at).order_by(AuditLog.id.desc()).limit(1)).first()
+    return (revision, row.id, row.at) if row else (revision, None, None)
 
 
 def rotate(folder: str | Path, *, keep: set[Path] = frozenset()) -> list[Path]:
@@ -779,6 +861,91 @@ def restore(db_path: str | Path, backup_path: str | Path, *, passphrase: str | N
                          upgrade_needed=revision != head)
 
 
+def restore_database(db: Database, backup_path: str | Path, *, passphrase: str | None = None,
+                     safety_folder: str | Path | None = None, actor=None, audit_as=None,
+                     progress=None) -> RestoreResult:
+    """Replace the content of the open server database `db` with the backup at `backup_path`
+    (`progress(done, total)`: the rows copied so far, for the worker's progress bar).
+
+    Nothing is swapped: the database stays open (other desks too) and its rows are replaced in
+    one transaction. As `restore`, any failure leaves the current data as it was:
+    1. the backup is copied (decrypted) to a temporary file in the data folder and checked;
+       a backup from a newer version is refused;
+    2. a safety backup of the current data goes to the database's backups folder;
+    3. the copy is brought up to this version (an older backup is migrated there, never in
+       place) and records the restore in its audit trail;
+    4. `copy_database(..., replace=True)` deletes the current rows and inserts the backup's in
+       one transaction, checksums verified before it commits.
+    """
+    if actor is not None:
+        access.require(actor, access.BACKUP_RESTORE)
+    if not is_server_database(db):
+        raise ValueError("restore_database is for a server database; restore() replaces a file")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import open_database, sqlite_url
+    from app.services.database_copy import copy_database
+
+    backup_path = Path(backup_path).expanduser()
+    known, _head = known_revisions()
+    temp = _temp_path(default_folder())  # private: the decrypted copy never leaves the data folder
+    try:
+        revision = _prepare(backup_path, temp, passphrase, known)
+        safety = _server_safety_copy(db, safety_folder)
+        _record_into_copy(temp, backup_path, safety, audit_as or actor)
+        restored = open_database(sqlite_url(temp), remember=False)
+        try:
+            copy_database(restored, db, replace=True, progress=progress)
+        except SQLAlchemyError as exc:
+            raise BackupError(_(
+                "The backup could not be written into the database ({error}). The current database has "
+                "not been changed.").format(error=getattr(exc, "orig", None) or exc)) from exc
+        finally:
+            restored.dispose()
+    finally:
+        _remove_quietly(temp)
+    db.cache.clear()  # per-database caches (the search index) describe the old rows
+    # upgrade_needed False: an older backup was migrated in its copy; the server is at head.
+    return RestoreResult(database=db.label, backup=backup_path, safety_copy=safety, revision=revision,
+                         upgrade_needed=False)
+
+
+def _safety_path(target: Path, stem: str) -> Path:
+    """A free name for the safety copy made before a restore: <stem>-before-restore-<time>."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    final = target / f"{stem}-before-restore-{stamp}{PLAIN_SUFFIX}"
+    n = 2
+    while final.exists():
+        final = target / f"{stem}-before-restore-{stamp}-{n}{PLAIN_SUFFIX}"
+        n += 1
+    return final
+
+
+def _server_safety_copy(db: Database, safety_folder: str | Path | None) -> Path:
+    """A backup of the server database's current data, named and kept as `_safety_copy`'s."""
+    target = Path(safety_folder) if safety_folder is not None else database_folder(db)
+    final = _safety_path(target, _database_stem(db))
+    temp = _temp_path(target)
+    try:
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _copy_server(db, temp)
+        if not backup_sqlite.integrity_ok(temp):
+            raise BackupError(_damaged_source())
+        _make_private(temp)
+        os.replace(temp, final)
+        backup_sqlite.fsync_dir(target)
+    except (OSError, *backup_sqlite.ERRORS) as exc:
+        _remove_quietly(temp)
+        raise BackupError(_(
+            "A safety copy of the current database could not be made in {folder} ({error}), so "
+            "nothing was restored. The current database has not been changed.").format(
+                folder=target, error=getattr(exc, "strerror", None) or exc)) from exc
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    return final
+
+
 def _record_into_copy(copy: Path, backup_path: Path, safety: Path | None, actor) -> None:
     """Migrate the checked copy to this version and write the restore's audit row into it."""
     from app.db import open_database, sqlite_url
@@ -902,12 +1069,7 @@ def _safety_copy(db_path: Path, safety_folder: str | Path | None) -> Path | None
     except OSError:
         return None
     target = Path(safety_folder) if safety_folder is not None else _folder_of_file(db_path)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    final = target / f"{db_path.stem}-before-restore-{stamp}{PLAIN_SUFFIX}"
-    n = 2
-    while final.exists():
-        final = target / f"{db_path.stem}-before-restore-{stamp}-{n}{PLAIN_SUFFIX}"
-        n += 1
+    final = _safety_path(target, db_path.stem)
     temp = _temp_path(target)
     final_wal = final.with_name(final.name + "-wal")
     try:

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
@@ -622,30 +621,26 @@ def receive_ticket(db: Database, data: TicketInput, *, actor: access.Actor,
     """Receive a request (受理): a numbered ticket with its promised deadline."""
     access.require(actor, access.COUNTER_RECEIVE)
     today = today or dt.date.today()
-    for attempt in range(3):  # another desk may take the same number at the same moment
-        try:
-            with db.session() as s:
-                values = _validate_ticket(s, data, today, calendar_in(s))
-                now = dt.datetime.now()
-                ticket = Ticket(number=_next_number(s, values["received_on"]), status=RECEIVED, held_days=0,
-                                follow_up_comment="", created_at=now, updated_at=now, **values)
-                s.add(ticket)
-                s.flush()
-                s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50], from_status="",
-                                  to_status=RECEIVED, action="received", note=""))
-                if data.dispatch_now:
-                    access.require(actor, access.COUNTER_HANDLE)
-                    ticket.status = DISPATCHED
-                    s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50],
-                                      from_status=RECEIVED, to_status=DISPATCHED, action="dispatch",
-                                      note=""))
-                audit.record(s, actor, "create", "ticket", ticket.id, ticket.number,
-                             audit.diff({}, {k: getattr(ticket, k) for k in AUDITED}))
-                return _load_info(s, ticket, today)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # The write lock from the start: a second desk receiving at the same moment waits, then
+    # numbers after this one (on PostgreSQL a failed insert would abort the transaction).
+    with db.write_session(wait_seconds=5) as s:
+        values = _validate_ticket(s, data, today, calendar_in(s))
+        now = dt.datetime.now()
+        ticket = Ticket(number=_next_number(s, values["received_on"]), status=RECEIVED, held_days=0,
+                        follow_up_comment="", created_at=now, updated_at=now, **values)
+        s.add(ticket)
+        s.flush()
+        s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50], from_status="",
+                          to_status=RECEIVED, action="received", note=""))
+        if data.dispatch_now:
+            access.require(actor, access.COUNTER_HANDLE)
+            ticket.status = DISPATCHED
+            s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_name=actor.name[:50],
+                              from_status=RECEIVED, to_status=DISPATCHED, action="dispatch",
+                              note=""))
+        audit.record(s, actor, "create", "ticket", ticket.id, ticket.number,
+                     audit.diff({}, {k: getattr(ticket, k) for k in AUDITED}))
+        return _load_info(s, ticket, today)
 
 
 # -- the closed loop: one pure function decides what a step does --------------------------------

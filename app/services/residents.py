@@ -258,11 +258,20 @@ def add_resident(db: Database, data: ResidentInput, *, actor: access.Actor) -> i
         return resident.id
 
 
-def update_resident(db: Database, resident_id: int, data: ResidentInput, *, actor: access.Actor) -> None:
+def update_resident(db: Database, resident_id: int, data: ResidentInput, *, actor: access.Actor,
+                    loaded_at: dt.datetime | None = None) -> None:
+    """`loaded_at`: the record's `updated_at` when the form was filled; if it was saved since (at
+    another desk), the save is refused instead of silently undoing that desk's change."""
     access.require(actor, access.RESIDENTS_UPDATE)
     values = validate(data)
-    with db.session() as s:
-        resident = resident_row(s, resident_id)
+    # The write lock (and the row's lock on PostgreSQL): a second desk saving at the same
+    # moment waits, then sees this save's updated_at.
+    with db.write_session(wait_seconds=5) as s:
+        resident = s.get(Resident, resident_id, with_for_update=True) or resident_row(s, resident_id)
+        if loaded_at is not None and resident.updated_at != loaded_at:
+            raise ValidationError({"updated_at": _(
+                "This resident's record was changed at another desk meanwhile; close the form and "
+                "open it again to see the change, then make yours.")})
         _check_duplicate(s, values["id_number"], resident_id)
         tags = _check_references(s, values, data.tag_ids)
         before = _snapshot(s, resident)

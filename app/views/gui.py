@@ -183,7 +183,8 @@ def _excepthook(exc_type, exc, tb) -> None:
     show_error(QApplication.activeWindow(), exc)
 
 
-def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) -> int:
+def run_gui(url: str | None, lang: str | None, ui_settings_path: Path | None = None) -> int:
+    """`url` None: the desk's own choice (Settings → Database server…), see open_start_database."""
     from app.views.main_window import MainWindow
     from app.views.ui_settings import open_ui_settings
 
@@ -191,10 +192,8 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     app = create_application()
     settings = open_ui_settings(ui_settings_path)
     install_translations(app, normalise_language(lang or settings.value("language") or None))
-    try:
-        db = open_database(url, quick_check=False)  # checked on the worker once the window is up
-    except DatabaseError as exc:
-        QMessageBox.critical(None, _("Neighbourhood Desk"), exc.message)
+    db = open_start_database(url)
+    if db is None:
         return 2
     sys.excepthook = _excepthook
     actor = sign_in(db)
@@ -218,6 +217,34 @@ def run_gui(url: str, lang: str | None, ui_settings_path: Path | None = None) ->
     _backup_on_close(window.db)  # the window's: a restore may have reopened it
     window.db.dispose()
     return code
+
+
+def open_start_database(url: str | None):
+    """The database the window starts with, or None once the person was told why. Without a URL:
+    the centre's server when this desk is set up for one — if it cannot be used, the person may
+    retry, change the server settings or quit, and the desk never falls back to a file of its own —
+    else this computer's SQLite file. The quick check runs on the worker once the window is up."""
+    from app.db import sqlite_url
+    from app.paths import default_database_path
+    from app.services import server
+
+    while True:
+        chosen = server.load_settings() if url is None else None
+        try:
+            if chosen is None:
+                return open_database(url or sqlite_url(default_database_path()), quick_check=False)
+            return open_database(server.url_for(chosen, server.password_for(chosen)), quick_check=False)
+        except server.ServerError as exc:  # the password could not be read
+            message = exc.message
+        except DatabaseError as exc:
+            if chosen is None:
+                QMessageBox.critical(None, _("Neighbourhood Desk"), exc.message)
+                return None
+            message = server.open_failure(exc, chosen)
+        from app.views.settings.server_dialog import ask_when_unreachable
+
+        if not ask_when_unreachable(message, chosen):
+            return None
 
 
 def seed_defaults(db) -> None:

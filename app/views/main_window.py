@@ -21,6 +21,7 @@ from app.services import access
 from app.services.access import Actor
 from app.views import notices
 from app.views.activity import activity
+from app.views.other_desks import OtherDesks
 from app.views.settings.centre_dialog import edit_centre
 from app.views.shared import writes
 from app.views.shared.forms import SavingDialog, show_error
@@ -85,6 +86,9 @@ class MainWindow(QMainWindow):
         self.badge_timer.setInterval(BADGE_MS)
         self.badge_timer.timeout.connect(self._count_badges)
         self.badge_timer.start()
+        # Another desk's saves reach this window's tabs within seconds (views/other_desks.py).
+        self.other_desks = OtherDesks(self, lambda: self.db, self.notice,
+                                      paused=lambda: getattr(self, "_locked", False))
         self._build()
         geometry = ui_settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
@@ -245,6 +249,7 @@ class MainWindow(QMainWindow):
         settings.addAction(_("Remove old personal data…"), self.purge).setEnabled(
             access.may(self.actor, access.RECORDS_DELETE))
         settings.addAction(_("Lock after idle time…"), self.choose_idle_minutes)
+        settings.addAction(_("Database server…"), self.edit_server).setEnabled(may_edit)
 
         language = bar.addMenu(_("&Language"))
         group = QActionGroup(self)
@@ -381,22 +386,22 @@ class MainWindow(QMainWindow):
         back_up_to_folder(self, self.db, self.actor)
 
     def restore(self) -> None:
-        """Close the database, restore the chosen backup, open it again."""
+        """Restore the chosen backup: a file is swapped, a server's rows are replaced."""
         from app.db import open_database
         from app.services import backup
         from app.views.accounts.data_care import choose_backup_to_restore
         from app.views.worker import wait_for_jobs
 
-        if self.db.engine.url.get_backend_name() != "sqlite":
-            show_error(self, DeskError(_("Only a database file can be restored here; a database server "
-                                         "restores its own backups.")))
-            return
         chosen = choose_backup_to_restore(self, self.db)
         if chosen is None:
             return
         path, passphrase = chosen
         wait_for_jobs()
         url = self.db.engine.url.render_as_string(hide_password=False)
+        if backup.is_server_database(self.db):
+            self._restore_on_server(path, passphrase, url)
+            return
+        # A file: the database is closed, the file swapped, and opened again.
         db_file = self.db.engine.url.database
         self.db.dispose()
         result = None
@@ -417,6 +422,41 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, _("Restore from a backup"), _(
             "The backup was restored. The data as it was before is kept in {path}.").format(
                 path=result.safety_copy or "—"))
+
+    def _restore_on_server(self, path: str, passphrase: str | None, url: str) -> None:
+        """No file to swap: the server's rows are replaced in one transaction, which at town scale
+        takes a minute, so on the worker with the status bar's progress; the window takes no input
+        meanwhile (the other desks see the old data until the transaction commits)."""
+        from app.db import open_database
+        from app.services import backup
+
+        self.centralWidget().setEnabled(False)
+        self.menuBar().setEnabled(False)
+        progress = self._show_progress(_("Restoring… %p%"), _("Restoring from the backup…"))
+
+        def settled() -> None:
+            self.progress.hide()
+            self.statusBar().clearMessage()
+            self.centralWidget().setEnabled(True)
+            self.menuBar().setEnabled(True)
+
+        def failed(exc: BaseException) -> None:
+            settled()
+            show_error(self, exc)  # the data is as it was
+
+        def finished(result) -> None:
+            settled()
+            self.db.dispose()
+            self.db = open_database(url)
+            self._build()
+            self._everything_changed()
+            QMessageBox.information(self, _("Restore from a backup"), _(
+                "The backup was restored. The data as it was before is kept in {path}.").format(
+                    path=result.safety_copy or "—"))
+
+        run_in_background(self, lambda report: backup.restore_database(
+            self.db, path, passphrase=passphrase, actor=self.actor, progress=report),
+            on_done=finished, on_error=failed, on_progress=progress)
 
     def purge(self) -> None:
         from app.views.accounts.data_care import purge_old_records
@@ -441,6 +481,12 @@ class MainWindow(QMainWindow):
         from app.views.settings.holidays_dialog import edit_holidays
 
         edit_holidays(self)
+
+    def edit_server(self) -> None:
+        """This desk's database: its own file or the centre's server (a restart switches)."""
+        from app.views.settings.server_dialog import edit_server
+
+        edit_server(self)
 
     def act_for_resident(self, feature_name: str, resident_id: int) -> None:
         """From the residents tab: hand this resident to another feature's tab."""
@@ -500,19 +546,25 @@ class MainWindow(QMainWindow):
                 self, lambda _progress: features.warm_up(), on_done=lambda _result: _freeze_start_up(),
                 on_error=lambda _exc: _freeze_start_up()))
 
+    def _show_progress(self, bar_format: str, message: str):
+        """The status bar's progress bar for a job on the worker; returns its progress(done, total)."""
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(bar_format)
+        self.progress.show()
+        self.statusBar().showMessage(message)
+
+        def progress(done: int, total: int) -> None:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+        return progress
+
     # -- first start ---------------------------------------------------------------------------
     def fill_demo_data(self) -> None:
         """Fill a new database with village demo data, in the background."""
         from app.services import demo
 
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(_("Adding demo data… %p%"))
-        self.progress.show()
-        self.statusBar().showMessage(_("Adding demo data…"))
-
-        def progress(done: int, total: int) -> None:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
+        progress = self._show_progress(_("Adding demo data… %p%"), _("Adding demo data…"))
 
         def done(summary) -> None:
             self.progress.hide()

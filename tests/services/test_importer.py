@@ -732,7 +732,7 @@ def test_a_big5_csv_imports_its_traditional_names_and_a_gbk_one_still_imports(db
 
 # -- two imports at once -------------------------------------------------------------------------------
 
-def test_two_imports_of_a_file_without_id_numbers_at_once_add_each_resident_once(db, db_path, tmp_path):
+def test_two_imports_of_a_file_without_id_numbers_at_once_add_each_resident_once(db, tmp_path):
     """Each desk has its own connection: the second import waits for the first one's write
     lock, then finds the rows it inserted and matches them (no 2 x 1,500 residents)."""
     import threading
@@ -743,7 +743,7 @@ def test_two_imports_of_a_file_without_id_numbers_at_once_add_each_resident_once
     results, errors = [], []
 
     def run():
-        desk = open_database(sqlite_url(db_path))
+        desk = open_database(db.engine.url.render_as_string(hide_password=False))
         try:
             start.wait()
             results.append(import_residents(desk, path, actor=ADMIN))

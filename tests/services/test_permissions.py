@@ -92,8 +92,11 @@ def world(db, tmp_path):
 
 def _restore(db, actor, w):
     made = w.get("backup") or backup.backup_now(db).path
+    if db.path is None:  # a server database is restored in place, open (its URL names no file)
+        backup.restore_database(db, made, actor=actor, safety_folder=w["tmp"])
+        return
     db.dispose()
-    backup.restore(db.engine.url.database, made, actor=actor, safety_folder=w["tmp"])
+    backup.restore(db.path, made, actor=actor, safety_folder=w["tmp"])
 
 
 # What a call needs made first, outside what is counted (a manual backup is itself audited).

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.db import open_database, sqlite_url
+from app.db import open_database
 from app.errors import NotFoundError, ValidationError
 from app.models import AuditLog, LedgerEntry, PointsAccount, ServiceRate, ServiceType, Voucher, VoucherType
 from app.services import access, alliance, audit, points, residents
@@ -495,9 +495,9 @@ def test_expired_vouchers_are_refunded_only_by_the_rule(db, types, rule):
 
 # -- two desks at once ----------------------------------------------------------------------------
 
-def race(db, db_path, call) -> list:
-    """`call(database)` from two threads, each with its own Database on the same file, started together."""
-    other = open_database(sqlite_url(db_path))
+def race(db, call) -> list:
+    """`call(database)` from two threads, each with its own Database on the same database, started together."""
+    other = open_database(db.engine.url.render_as_string(hide_password=False))  # the other desk
     start = threading.Barrier(2)
     results: list = [None, None]
 
@@ -520,22 +520,22 @@ def race(db, db_path, call) -> list:
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_two_desks_cannot_spend_the_same_points(db, db_path, types, attempt):
+def test_two_desks_cannot_spend_the_same_points(db, types, attempt):
     rid = person(db)
     earned(db, rid, types[MEDIATION], occasions=1)  # 20: one voucher's worth
     vt = voucher_type(db, points_=20)
-    results = race(db, db_path, lambda d: points.issue_voucher(d, rid, vt, actor=DESK_ACTOR))
+    results = race(db, lambda d: points.issue_voucher(d, rid, vt, actor=DESK_ACTOR))
     assert sorted(type(r).__name__ for r in results) == ["ValidationError", "VoucherRow"], results
     assert points.balance(db, rid) == 0 and count(db, Voucher) == 1
     check_ledger(db)
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_two_desks_cannot_redeem_one_voucher_twice(db, db_path, types, attempt):
+def test_two_desks_cannot_redeem_one_voucher_twice(db, types, attempt):
     rid = person(db)
     earned(db, rid, types[MEDIATION], occasions=1)
     v = points.issue_voucher(db, rid, voucher_type(db, points_=20), actor=DESK_ACTOR)
-    results = race(db, db_path, lambda d: points.redeem(d, v.payload, actor=DESK_ACTOR))
+    results = race(db, lambda d: points.redeem(d, v.payload, actor=DESK_ACTOR))
     assert sorted(type(r).__name__ for r in results) == ["ValidationError", "VoucherRow"], results
     with db.session() as s:
         assert s.scalar(select(func.count(AuditLog.id)).where(AuditLog.entity == "points_voucher",
@@ -543,11 +543,11 @@ def test_two_desks_cannot_redeem_one_voucher_twice(db, db_path, types, attempt):
     check_ledger(db)
 
 
-def test_the_last_item_in_stock_goes_to_one_desk(db, db_path, types):
+def test_the_last_item_in_stock_goes_to_one_desk(db, types):
     a, b = person(db, "甲"), person(db, "乙", "13800000002")
     points.earn_many(db, [a, b], types[MEDIATION], D(2026, 10, 1), actor=DESK_ACTOR, occasions=1, today=TODAY)
     vt = voucher_type(db, points_=10, stock=1)
-    results = race(db, db_path, lambda d: points.issue_voucher(d, a if d is db else b, vt, actor=DESK_ACTOR))
+    results = race(db, lambda d: points.issue_voucher(d, a if d is db else b, vt, actor=DESK_ACTOR))
     assert sorted(type(r).__name__ for r in results) == ["ValidationError", "VoucherRow"], results
     assert points.list_voucher_types(db)[0].stock == 0 and points.balance(db, a) + points.balance(db, b) == 30
     check_ledger(db)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from sqlalchemy import delete
 
-from app.db import open_database, sqlite_url
+from app.db import open_database
 from app.models import Resident
 from app.services import pinyin, residents
 from app.services.residents import ResidentInput
@@ -84,10 +84,10 @@ def test_one_letter_results_are_ready_once_warmed(db):
     assert len(residents.search_ids(db, "c")) == 2
 
 
-def test_a_write_by_another_connection_is_seen(db, db_path):
+def test_a_write_by_another_connection_is_seen(db):
     residents.add_resident(db, ResidentInput(name="陈良"), actor=ADMIN)
     assert residents.search_ids(db, "wangwu") == []  # the index is built
-    other = open_database(sqlite_url(db_path))  # another desk on the same file
+    other = open_database(db.engine.url.render_as_string(hide_password=False))  # another desk, same database
     try:
         rid = residents.add_resident(other, ResidentInput(name="王五", phone="13900005678"), actor=ADMIN)
         residents.update_resident(other, residents.search_ids(other, "chenliang")[0],

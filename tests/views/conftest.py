@@ -1,5 +1,9 @@
-import pytest
+import contextlib
 
+import pytest
+from sqlalchemy import text
+
+from app.db import open_database
 from app.services import grids, residents, tags
 from app.services.residents import ResidentInput
 from app.views.gui import create_application, install_translations
@@ -65,3 +69,18 @@ def settle(qtbot) -> None:
         qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     except qtbot.TimeoutError:
         raise AssertionError(f"jobs still pending: {worker.pending()}") from None
+
+
+@contextlib.contextmanager
+def another_desk_writing(db):
+    """Another desk in the middle of a write until the block ends: a second Database on the same
+    database holding the write lock (SQLite: BEGIN IMMEDIATE, which every writer waits for;
+    PostgreSQL: write_session's advisory lock, plus the residents table an ordinary save inserts into)."""
+    other = open_database(db.engine.url.render_as_string(hide_password=False))
+    try:
+        with other.write_session() as s:
+            if other.engine.url.get_backend_name() == "postgresql":
+                s.execute(text("LOCK TABLE residents IN EXCLUSIVE MODE"))  # reads go on, writes wait
+            yield
+    finally:
+        other.dispose()

@@ -46,6 +46,7 @@ def test_restore_from_the_window_brings_the_data_back(window, db, registry, qtbo
     told = []
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda p, t, text: told.append(text)))
     window.restore()
+    settle(qtbot)  # a server's restore runs on the worker
     assert "已从备份恢复" in told[0]
     assert residents.get_resident(window.db, registry["蔡良剑"]).active
     assert window.tab_of("residents").db is window.db
@@ -53,7 +54,7 @@ def test_restore_from_the_window_brings_the_data_back(window, db, registry, qtbo
     assert entry.actor_name == admin.name and str(kept.path) in entry.summary
 
 
-def test_a_wrong_passphrase_leaves_the_data_as_it_was(window, db, registry, tmp_path, monkeypatch, admin):
+def test_a_wrong_passphrase_leaves_the_data_as_it_was(window, db, registry, qtbot, tmp_path, monkeypatch, admin):
     (tmp_path / "usb").mkdir()
     kept = backup.backup_now(db, folder=tmp_path / "usb", passphrase="lianban village 2026")
     residents.deactivate_resident(db, registry["蔡良剑"], "已迁出", actor=admin)
@@ -63,6 +64,7 @@ def test_a_wrong_passphrase_leaves_the_data_as_it_was(window, db, registry, tmp_
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda p, t, text: warned.append(text)))
     window.restore()
+    settle(qtbot)
     assert warned and not residents.get_resident(window.db, registry["蔡良剑"]).active
 
 

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
 from app.views.shared import resident_picker
-from tests.views.conftest import settle, type_chinese
+from tests.views.conftest import another_desk_writing, settle, type_chinese
 
 
 def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monkeypatch):
@@ -99,7 +99,6 @@ def test_a_viewer_sees_a_masked_read_only_record(app, db, registry, qtbot):
 def test_a_save_waits_for_another_desk_without_freezing_the_window(app, db, qtbot, admin, monkeypatch):
     """Another desk holds the database's write lock: the save waits on the worker while the
     window goes on (a timer keeps firing), and lands once the other desk lets go."""
-    import sqlite3
     import time
 
     from PySide6.QtCore import QTimer
@@ -120,21 +119,18 @@ def test_a_save_waits_for_another_desk_without_freezing_the_window(app, db, qtbo
     timer.setInterval(50)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
-    other_desk = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
     try:
-        other_desk.execute("BEGIN IMMEDIATE")  # the write lock; the busy timeout is 5 s (app/db.py)
-        clicked = time.monotonic()
-        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-        returned = time.monotonic()
-        assert returned - clicked < 1  # the click did not wait for the lock (a frozen one waits 5 s)
-        qtbot.wait(1500)
-        waiting = [t for t in ticks if t > returned]
-        assert len(waiting) >= 10 and max(b - a for a, b in zip([returned, *waiting], waiting)) < 1
-        assert worker.busy() and saved == [] and dialog.isVisible()  # still waiting for the lock
-        assert residents.count_residents(db) == 0
+        with another_desk_writing(db):  # 1.5 s, less than SQLite's 5 s busy timeout
+            clicked = time.monotonic()
+            qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+            returned = time.monotonic()
+            assert returned - clicked < 1  # the click did not wait for the lock (a frozen one waits 5 s)
+            qtbot.wait(1500)
+            waiting = [t for t in ticks if t > returned]
+            assert len(waiting) >= 10 and max(b - a for a, b in zip([returned, *waiting], waiting)) < 1
+            assert worker.busy() and saved == [] and dialog.isVisible()  # still waiting for the lock
+            assert residents.count_residents(db) == 0
     finally:
-        other_desk.execute("COMMIT")
-        other_desk.close()
         timer.stop()
         settle(qtbot)  # even after a failure: a save still running would outlive the dialog
     [rid] = saved

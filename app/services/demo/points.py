@@ -119,25 +119,30 @@ def fill(ctx: DemoContext) -> DemoPart:
         month = (month + dt.timedelta(days=32)).replace(day=1)
     earned.sort()
 
-    rows, trail, sums = [], [], {}
-    with db.session() as s:
-        next_id = (s.scalar(select(func.max(LedgerEntry.id))) or 0) + 1
+    rows, sums = [], {}
     for n, (day, rid, index, quantity, note) in enumerate(earned):
         tid, unit = service_types[index]
         minutes, occasions = (quantity, 0) if unit == HOUR else (0, quantity)
         pts = points._points_of(unit, rates[tid], minutes, occasions)
         at = dt.datetime.combine(day, dt.time(17 if unit == HOUR else 12, 0)) + dt.timedelta(minutes=n % 50)
-        rows.append(dict(id=next_id + n, resident_id=rid, kind=EARN, points=pts, day=day, service_type_id=tid,
+        rows.append(dict(resident_id=rid, kind=EARN, points=pts, day=day, service_type_id=tid,
                          quantity=quantity, voucher_id=None, reverses_id=None, note=note,
                          recorded_by=recorder.name[:50], created_at=at))
-        trail.append(audit.entry(recorder, "create", "points_entry", next_id + n, "{} {:+d}".format(names[rid], pts),
-                                 audit.diff({}, {"resident_id": rid, "kind": EARN, "points": pts, "day": day,
-                                                 "service_type_id": tid, "quantity": quantity, "note": note}), at))
         sums[rid] = sums.get(rid, 0) + pts
-    with db.session() as s:  # plain table inserts, the accounts their sums
+    ledger = LedgerEntry.__table__
+    returning = insert(ledger).returning(ledger.c.id, sort_by_parameter_order=True)
+    with db.session() as s:  # plain table inserts, the accounts their sums; the database gives the ids
         for begin in range(0, len(rows), 5000):
-            s.execute(insert(LedgerEntry.__table__), rows[begin:begin + 5000])
-            s.execute(insert(AuditLog.__table__), trail[begin:begin + 5000])
+            chunk = rows[begin:begin + 5000]
+            trail = []
+            for r, entry_id in zip(chunk, s.scalars(returning, chunk).all(), strict=True):
+                r["id"] = entry_id  # for the reversals below
+                trail.append(audit.entry(
+                    recorder, "create", "points_entry", entry_id,
+                    "{} {:+d}".format(names[r["resident_id"]], r["points"]),
+                    audit.diff({}, {k: r[k] for k in ("resident_id", "kind", "points", "day", "service_type_id",
+                                                      "quantity", "note")}), r["created_at"]))
+            s.execute(insert(AuditLog.__table__), trail)
         now = dt.datetime.combine(last, dt.time(18, 0))
         s.execute(insert(PointsAccount.__table__), [dict(resident_id=rid, balance=total, updated_at=now)
                                                     for rid, total in sums.items()])

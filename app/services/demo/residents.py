@@ -63,8 +63,6 @@ def fill(ctx: DemoContext) -> DemoPart:
                                      (i + 1) * len(sub_grids) // len(estates))]
                     for i, e in enumerate(estates)}
 
-    with db.session() as s:
-        next_id = (s.scalar(select(func.max(Resident.id))) or 0) + 1
     total = ctx.population
     people: list[dict] = []
     person_tags: list[dict] = []
@@ -75,9 +73,9 @@ def fill(ctx: DemoContext) -> DemoPart:
     now = dt.datetime.now().replace(microsecond=0)
 
     def add(name: str, gender: str, birth: dt.date, home: dict, is_new: bool, extra_tags=()) -> int:
-        nonlocal next_id
-        rid = next_id
-        next_id += 1
+        # Until the rows are inserted a resident is known by its place in `people`; the
+        # database gives the ids (several desks may add residents to one PostgreSQL database).
+        rid = len(people)
         id_number = None
         if rng.random() < 0.93:
             region = rng.choice(NEW_RESIDENT_REGIONS if is_new else LOCAL_REGIONS)
@@ -92,7 +90,7 @@ def fill(ctx: DemoContext) -> DemoPart:
         while code in used_codes:
             code = new_member_code()
         used_codes.add(code)
-        people.append(dict(id=rid, name=name, member_code=code, gender=gender, id_number=id_number,
+        people.append(dict(name=name, member_code=code, gender=gender, id_number=id_number,
                            id_kind="mainland" if id_number else "", birth_date=birth, phone=phone,
                            notes="", active=True, deactivation_reason="", search_keys=keys,
                            sort_key=sort_key, created_at=now, updated_at=now, **home))
@@ -152,15 +150,24 @@ def fill(ctx: DemoContext) -> DemoPart:
         if progress and len(people) % 500 < 4:
             progress(len(people), total)
     people = people[:total]
-    kept = {p["id"] for p in people}
-    person_tags = [t for t in person_tags if t["resident_id"] in kept]
-    links = [ln for ln in links if ln["resident_id"] in kept and ln["relative_id"] in kept]
+    person_tags = [t for t in person_tags if t["resident_id"] < total]
+    links = [ln for ln in links if ln["resident_id"] < total and ln["relative_id"] < total]
 
     with db.session() as s:
         for start in range(0, len(people), 2000):
-            s.execute(insert(Resident), people[start:start + 2000])
+            s.execute(insert(Resident.__table__), people[start:start + 2000])
             if progress:
                 progress(min(start + 2000, total), total)
+        # The database gave the ids; each row is found again by its (unique) member code, which
+        # is as fast as plain inserts (RETURNING in the rows' order costs SQLite twice the time).
+        by_code = dict(s.execute(select(Resident.member_code, Resident.id)).all())
+        ids = [by_code[p["member_code"]] for p in people]
+        for p, rid in zip(people, ids):
+            p["id"] = rid
+        for row in person_tags:
+            row["resident_id"] = ids[row["resident_id"]]
+        for row in links:
+            row["resident_id"], row["relative_id"] = ids[row["resident_id"]], ids[row["relative_id"]]
         if person_tags:
             s.execute(insert(resident_tags), person_tags)
         if links:
@@ -168,7 +175,7 @@ def fill(ctx: DemoContext) -> DemoPart:
         audit.record(s, ctx.actor, "create", "demo", None, _("{count} demo residents ({scale})").format(
             count=total, scale=_(SCALES[ctx.scale])))
     # Some residents have moved away (deactivated, still on record).
-    moved = rng.sample(sorted(kept), k=max(1, total // 100))
+    moved = [ids[n] for n in rng.sample(range(total), k=max(1, total // 100))]
     with db.session() as s:
         for rid in moved:
             r = s.get(Resident, rid)

@@ -35,6 +35,7 @@ class ResidentDialog(SavingDialog):
         self.db = db
         self.actor = actor
         self.resident_id = resident_id
+        self.loaded_at = None  # the record's updated_at as loaded into the form
         self.setWindowTitle(_("New resident") if resident_id is None else _("Resident's file"))
         self.setMinimumWidth(640)
         self._build()
@@ -218,6 +219,7 @@ class ResidentDialog(SavingDialog):
     # -- data ---------------------------------------------------------------------------
     def _load(self, detail: residents.ResidentDetail) -> None:
         d = detail.data
+        self.loaded_at = detail.updated_at  # a save refuses to undo another desk's change since
         self.name_edit.setText(d.name)
         self.id_edit.setText(d.id_number)
         self.gender_combo.setCurrentIndex(max(0, self.gender_combo.findData(d.gender)))
@@ -296,11 +298,12 @@ class ResidentDialog(SavingDialog):
     def save(self) -> None:
         """Write the record on the worker; `saved(resident_id)` and the dialog closes once it is written."""
         data, db, actor, rid = self.input(), self.db, self.actor, self.resident_id
+        loaded_at = self.loaded_at
 
         def call() -> int:
             if rid is None:
                 return residents.add_resident(db, data, actor=actor)
-            residents.update_resident(db, rid, data, actor=actor)
+            residents.update_resident(db, rid, data, actor=actor, loaded_at=loaded_at)
             return rid
 
         self.save_through(call, topic=notices.RESIDENTS, errors=self.errors, on_saved=self._written,
