@@ -74,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
                 kwargs["type"] = _record_number
             prn.add_argument(*option.flags, help=_(option.help), **kwargs)
 
+    rep = commands.add_parser("report", parents=[common], help=_("write the monthly or annual report as PDF"))
+    rep_what = rep.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    rep_month = rep_what.add_parser("monthly", parents=[common], help=_("the report of one month"))
+    rep_month.add_argument("month", metavar="YYYY-MM", help=_("the month, such as 2026-11"))
+    rep_year = rep_what.add_parser("annual", parents=[common], help=_("the report of one year"))
+    rep_year.add_argument("year", metavar="YYYY", help=_("the year, such as 2026"))
+    for sub in (rep_month, rep_year):
+        sub.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help=_("the file to write"))
+        sub.add_argument("--xlsx", metavar="FILE.xlsx", help=_("also write the figures to this workbook"))
+        sub.add_argument("--notes", default="", metavar="TEXT", help=_("the notes printed in the report"))
+        sub.add_argument("--prepared-by", default="", metavar="NAME", help=_(
+            "the name printed as 填报人 (without it the line is left blank to sign by hand)"))
+
     bak = commands.add_parser("backup", parents=[common], help=_("back up the database"))
     bak.add_argument("--to", metavar="DIR", help=_("folder for the backup (e.g. a USB stick); outside the "
                                                    "program's folder an administrator's name and password, "
@@ -295,6 +308,40 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """`report monthly YYYY-MM` / `report annual YYYY`: the PDF, and the workbook with --xlsx."""
+    from app.services import report
+    from app.services.xlsx import check_target
+
+    # Everything that can be refused is refused before the database is opened (or created).
+    period = report.parse_month(args.month) if args.what == "monthly" else report.parse_year(args.year)
+    check_target(args.output)
+    if args.xlsx:
+        check_target(args.xlsx)
+    from app.db import open_database
+    from app.reports import monthly_report
+    from app.services import access, printing
+
+    actor = access.current_os_actor()
+    db = open_database(database_url(args))
+    try:
+        if args.what == "monthly":
+            made = report.monthly(db, *period, actor=actor, notes=args.notes, prepared_by=args.prepared_by.strip())
+            pdf = monthly_report.monthly_pdf(made, printing.letterhead(db))
+        else:
+            made = report.annual(db, period, actor=actor, notes=args.notes, prepared_by=args.prepared_by.strip())
+            pdf = monthly_report.annual_pdf(made, printing.letterhead(db))
+        _write_atomically(Path(args.output), pdf)
+        print(_("Written to {path}.").format(path=args.output))
+        if args.xlsx:
+            write = report.monthly_xlsx if args.what == "monthly" else report.annual_xlsx
+            write(made, args.xlsx, db=db, actor=actor)
+            print(_("Written to {path}.").format(path=args.xlsx))
+    finally:
+        db.dispose()
+    return 0
+
+
 def _read_passphrase(confirm: bool = False) -> str:
     """The passphrase from standard input (one line), as scripts provide it; at a
     terminal it is typed without echo, twice when it is being chosen."""
@@ -332,6 +379,9 @@ def _administrator(db, args: argparse.Namespace, permission: str, what: str):
         accounts.record_recovery(db, what)
         return access.Actor(access.os_user_name(), access.ADMINISTRATOR)
     name = _read_line(_("Administrator's user name: "))
+    if not name.strip():  # nothing piped in: not a wrong password
+        raise DeskError(_("An administrator's user name and password are read from standard input, one "
+                          "line each; or add --recovery when no administrator can sign in."))
     actor = accounts.login(db, name, _read_line(_("Password: "), secret=True))
     access.require(actor, permission)
     return actor
@@ -348,6 +398,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
             actor = _administrator(db, args, access.BACKUP_COPY, _("Backup to {folder}").format(folder=args.to))
             print(backup.passphrase_warning(), file=sys.stderr)  # before the passphrase is chosen
             passphrase = _read_passphrase(confirm=True)
+        if backup.is_server_database(db):  # a copy of the whole server: seconds to minutes
+            print(_("Backing up {database} (copying the server's data into a file)…").format(database=db.label),
+                  file=sys.stderr, flush=True)
         result = backup.backup_now(db, folder=args.to, passphrase=passphrase, actor=actor)
     finally:
         db.dispose()
@@ -547,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
                 # unreachable server or change its settings.
                 return run_gui(database_url(args) if args.db or args.database_url else None, args.lang)
             handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
-                        "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
+                        "report": cmd_report, "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
                         "self-test": cmd_self_test, "copy-database": cmd_copy_database}
             return handlers[args.command](args)
         except SQLAlchemyError as exc:  # e.g. locked by another desk: no statement, no parameters

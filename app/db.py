@@ -460,8 +460,17 @@ def _sqlite_revision(path: Path) -> str | None:
 
 
 def _generic_revision(engine: Engine) -> str | None:
+    """The server database's schema revision (None: none yet); another program's tables are
+    refused before anything is written, as for an SQLite file."""
     with engine.connect() as con:
-        if not inspect(con).has_table("alembic_version"):
+        tables = set(inspect(con).get_table_names())
+        if "alembic_version" not in tables:
+            if tables and not _looks_ours(tables):
+                url = engine.url
+                raise DatabaseError(_(
+                    "The database {database} on {host} holds another program's tables, not Neighbourhood "
+                    "Desk's; it has not been changed. Choose an empty database or the centre's.").format(
+                        database=url.database, host=url.host or url.query.get("host") or "localhost"))
             return None
         return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
@@ -529,7 +538,11 @@ def open_database(url: str, *, migrate: bool = True, allow_new: bool = False,
                 path.touch(mode=0o600, exist_ok=False)
         engine = build_engine(url)
         if not is_sqlite:
-            revision = _generic_revision(engine)
+            try:
+                revision = _generic_revision(engine)
+            except DatabaseError:
+                engine.dispose()
+                raise
         known, head = known_revisions()
         if revision is not None and revision not in known:
             engine.dispose()

@@ -98,6 +98,7 @@ class Feature:
     seed: str | None = None  # "module:function(db, *, actor)": what a new centre starts with
     demo: str | None = None  # "module:function(ctx) -> DemoPart": its part of the demo data
     figures: str | None = None  # "module:function(db, date_from, date_to)": the monthly report's numbers
+    report: str | None = None  # "module:function(figures) -> report.Section": its section of the monthly report
     resident_lines: str | None = None  # "module:function(db, resident_id) -> [DetailLine]"
     resident_action: ResidentAction | None = None
     # Notice topics after which its resident lines may change (besides its own topic).
@@ -166,6 +167,7 @@ COUNTER = Feature(
     seed="app.services.counter:ensure_default_catalogue",
     demo="app.services.demo.counter:fill",
     figures="app.services.counter:figures",
+    report="app.services.counter:report_section",
     resident_lines="app.services.counter:resident_lines",
     badge="app.services.counter:tab_label",
     resident_action=ResidentAction(N_("Request…"),
@@ -199,6 +201,7 @@ DAYCARE = Feature(
     seed="app.services.daycare:seed",
     demo="app.services.demo.daycare:fill",
     figures="app.services.daycare:figures",
+    report="app.services.daycare:report_section",
     tab="app.views.daycare.tab:DaycareTab",
     settings=(SettingsAction(N_("Meal prices and subsidies…"), "app.views.daycare.settings:edit_prices",
                              "daycare.prices"),
@@ -239,6 +242,7 @@ AFTERSCHOOL = Feature(
     seed="app.services.afterschool:seed",
     demo="app.services.demo.afterschool:fill",
     figures="app.services.afterschool:figures",
+    report="app.services.afterschool:report_section",
     tab="app.views.afterschool.tab:AfterSchoolTab",
     badge="app.services.afterschool:badge",
     settings=(SettingsAction(N_("Class types…"), "app.views.afterschool.settings:edit_class_types",
@@ -281,6 +285,7 @@ ALLIANCE = Feature(
     seed="app.services.alliance:seed",
     demo="app.services.demo.alliance:fill",
     figures="app.services.alliance:figures",
+    report="app.services.alliance:report_section",
     tab="app.views.alliance.tab:AllianceTab",
     badge="app.services.alliance:badge",
     settings=(SettingsAction(N_("Business types…"), "app.views.alliance.settings:edit_business_types",
@@ -316,6 +321,7 @@ POINTS = Feature(
     seed="app.services.points:seed",
     demo="app.services.demo.points:fill",
     figures="app.services.points:figures",
+    report="app.services.points:report_section",
     tab="app.views.points.tab:PointsTab",
     badge="app.services.points:badge",
     settings=(SettingsAction(N_("Volunteer service types…"), "app.views.points.settings:edit_service_types",
@@ -330,8 +336,38 @@ POINTS = Feature(
                                    "points.earn"),
 )
 
-# The order of the tabs, the menus and the report's sections.
-FEATURES: tuple[Feature, ...] = (RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL, ALLIANCE, POINTS)
+OVERVIEW = Feature(
+    name="overview",
+    label=N_("Overview"),
+    topic="overview",
+    tab="app.views.overview.tab:OverviewTab",  # the first tab: today at a glance, the reports
+)
+
+ACTIVITIES = Feature(
+    name="activities",
+    label=N_("Activities"),
+    topic="activities",
+    forms=(Form("activity-sign-in", N_("Activity sign-in sheet"), "app.services.activities_print:activity_sign_in_for",
+                ("activity", N_("This form needs --activity with the activity's record number.")),
+                "app.services.activities_print:some_activity"),
+           Form("activity-ledger", N_("Activity ledger"), "app.services.activities_print:activity_ledger_for",
+                sample="app.services.activities_print:some_activity_month")),
+    # --from/--to (activity-ledger) are the counter's options.
+    print_options=(
+        PrintOption(("--activity",), N_("the activity's record number (activity-sign-in)"),
+                    {"type": int, "metavar": "ID"}),
+    ),
+    seed="app.services.activities:seed",
+    demo="app.services.demo.activities:fill",
+    figures="app.services.activities:figures",
+    report="app.services.activities_report:report_section",
+    tab="app.views.activities.tab:ActivitiesTab",
+    settings=(SettingsAction(N_("Kinds of activity…"), "app.views.activities.settings:edit_activity_types",
+                             "activities.types"),),
+)
+
+# The order of the tabs, the menus and the report's sections (the report puts activities first).
+FEATURES: tuple[Feature, ...] = (OVERVIEW, RESIDENTS, COUNTER, DAYCARE, AFTERSCHOOL, ALLIANCE, POINTS, ACTIVITIES)
 
 
 def feature(name: str) -> Feature:

@@ -127,11 +127,13 @@ def format_number(value: int | float, decimals: int | None = None) -> str:
     return format_decimal(value, format=pattern, locale=_current)
 
 
-def format_percent(fraction: float, decimals: int = 0) -> str:
-    """0.153 → "15%" (or "15.3%" with one decimal), as the language writes a percentage."""
+def format_percent(fraction: float, decimals: int = 0, *, fixed: bool = False) -> str:
+    """0.153 → "15%" (or "15.3%" with one decimal), as the language writes a percentage; `fixed`
+    keeps the decimals of a round figure too (0.2 → "20.0%", as a table's column of rates reads)."""
     from babel.numbers import format_percent as _fp
 
-    return _fp(fraction, format="#,##0" + ("." + "#" * decimals if decimals else "") + "%", locale=_current)
+    digit = "0" if fixed else "#"
+    return _fp(fraction, format="#,##0" + ("." + digit * decimals if decimals else "") + "%", locale=_current)
 
 
 set_language(DEFAULT_LANGUAGE)

@@ -567,7 +567,8 @@ def test_printable_forms_match_the_printing_service():
             "ledger", "daycare-sign-in", "kitchen-order", "meal-bills", "daycare-month",
             "class-roster", "session-sheet", "class-month", "pickup-cards", "merchant-application",
             "merchant-agreement", "merchant-certificate", "alliance-roster", "complaint-ledger",
-            "alliance-ranking", "points-statement", "voucher", "points-ledger"] == list(printing.forms())
+            "alliance-ranking", "points-statement", "voucher", "points-ledger", "activity-sign-in",
+            "activity-ledger"] == list(printing.forms())
     status_arg = next(a for a in print_parser._actions if a.dest == "status")
     assert set(status_arg.choices) == set(counter_print.LEDGER_STATUSES)
     # Every form's function exists and every feature's permission is a real one.

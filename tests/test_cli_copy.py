@@ -83,6 +83,7 @@ def test_a_target_with_data_or_the_same_file_is_refused_with_one_line(centre, tm
     assert main(["--lang", "en", "--db", str(centre), "copy-database", "--to", str(full), "--recovery"]) == 2
     err = capsys.readouterr().err
     assert "already holds data" in err and len(err.strip().splitlines()) == 1
+    assert "recreate it empty" in err  # what to do next
     assert _sums(sqlite_url(full)) == held
     assert main(["--lang", "en", "--db", str(centre), "copy-database", "--to", str(centre), "--recovery"]) == 2
     assert "same database" in capsys.readouterr().err
@@ -104,3 +105,44 @@ def test_to_postgresql_and_back(centre, tmp_path, capsys, postgres):
     assert main(["--database-url", url, "copy-database", "--to", str(back), "--recovery"]) == 0
     assert _without_audit(_sums(sqlite_url(back))) == _without_audit(_sums(sqlite_url(centre)))
     assert _sums(url)["audit_log"].rows == _sums(sqlite_url(centre))["audit_log"].rows + 2  # recovery, copy
+
+
+def test_a_server_database_of_another_program_is_refused_with_one_line(centre, capsys, postgres, english):
+    if postgres is None:
+        pytest.skip("needs DESK_TEST_DATABASE_URL")
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    url = postgres.new()
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as con:
+        con.exec_driver_sql("CREATE TABLE invoices (id integer PRIMARY KEY)")
+    capsys.readouterr()
+    assert main(["--lang", "en", "--db", str(centre), "copy-database", "--to", url, "--recovery"]) == 2
+    err = capsys.readouterr().err
+    assert "another program's tables" in err and len(err.strip().splitlines()) == 1
+    with engine.connect() as con:
+        assert inspect(con).get_table_names() == ["invoices"]
+    engine.dispose()
+
+
+def test_nothing_on_standard_input_says_where_the_administrator_is_read_from(centre, tmp_path, capsys,
+                                                                              monkeypatch, english):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    capsys.readouterr()
+    assert main(["--lang", "en", "--db", str(centre), "copy-database", "--to", str(tmp_path / "c.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert "read from standard input" in err and "--recovery" in err and "password" in err
+    assert "not right" not in err and not (tmp_path / "c.sqlite3").exists()
+
+
+def test_a_backup_of_the_server_says_what_it_is_doing_first(centre, capsys, postgres, english):
+    if postgres is None:
+        pytest.skip("needs DESK_TEST_DATABASE_URL")
+    url = postgres.new()
+    assert main(["--db", str(centre), "copy-database", "--to", url, "--recovery"]) == 0
+    capsys.readouterr()
+    assert main(["--lang", "en", "--database-url", url, "backup"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("Backing up server ") and "copying the server's data into a file" in err
+    assert "Backup written to" in out

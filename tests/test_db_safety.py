@@ -45,6 +45,27 @@ def test_another_programs_database_is_refused_and_left_byte_for_byte(tmp_path):
     con.close()
 
 
+def test_a_server_database_of_another_program_is_refused_untouched(postgres, english):
+    """Not migrated in beside its tables: copy-database, the window and every command refuse it."""
+    if postgres is None:
+        pytest.skip("needs DESK_TEST_DATABASE_URL")
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = postgres.new()
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as con:
+        con.exec_driver_sql("CREATE TABLE invoices (id integer PRIMARY KEY, total numeric)")
+    with pytest.raises(DatabaseError) as caught:
+        open_database(url, allow_new=True, remember=False)
+    assert "another program's tables" in caught.value.message
+    assert make_url(url).database in caught.value.message and "not been changed" in caught.value.message
+    with engine.connect() as con:
+        assert inspect(con).get_table_names() == ["invoices"]
+    engine.dispose()
+
+
 def test_an_empty_sqlite_file_never_opened_before_becomes_a_new_database(tmp_path):
     path = tmp_path / "new.sqlite3"
     sqlite3.connect(path).close()  # an SQLite file without tables

@@ -11,6 +11,7 @@ from app.models.consent import Consent
 from app.models.counter import RequestCategory, Ticket, TicketEvent
 from app.models.daycare import (Attendance, DaycareContact, DaycareProfile, Diet, Meal, MealPrice,
                                  SubsidyCategory, WalkInMeals)
+from app.models.activities import Activity, ActivityParticipant, ActivityPartner, ActivityType
 from app.models.grid import COMMUNITY, GRID, SUB_GRID, Grid
 from app.models.resident import FamilyLink, Resident, Tag, resident_tags
 from app.models.settings import Setting
@@ -25,4 +26,5 @@ __all__ = ["Base", "Grid", "COMMUNITY", "GRID", "SUB_GRID", "Resident", "Tag", "
            "ClassAttendance",
            "BusinessType", "Criterion", "CommitmentType", "Merchant", "MerchantEvent", "Review", "ReviewItem",
            "Commitment", "Complaint", "Evaluation",
-           "ServiceType", "ServiceRate", "PointsAccount", "LedgerEntry", "VoucherType", "Voucher"]
+           "ServiceType", "ServiceRate", "PointsAccount", "LedgerEntry", "VoucherType", "Voucher",
+           "ActivityType", "Activity", "ActivityPartner", "ActivityParticipant"]

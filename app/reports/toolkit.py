@@ -428,13 +428,15 @@ def with_colon(label: str) -> str:
     return _("{label}: ").format(label=label)
 
 
-def signature_block(width: float) -> Table:
-    """经办人 / 负责人 / 盖章 / 日期, with room to sign and stamp."""
+def signature_block(width: float, labels: Sequence[str] = (), names: Sequence[str] = ()) -> Table:
+    """经办人 / 负责人 / 盖章 / 日期 (or four other `labels`, the stamp third), with room to sign and
+    stamp; `names` are written on the lines already known (a report's 填报人)."""
     s = styles()
-    labels = [_("Handled by"), _("Person in charge"), _("Stamp"), _("Date")]
+    labels = labels or [_("Handled by"), _("Person in charge"), _("Stamp"), _("Date")]
     line = "_" * 14
+    names = list(names) + [""] * 4
     data = [[paragraph(with_colon(label), s["body"]) for label in labels],
-            [line, line, "", line]]
+            [names[0] or line, names[1] or line, "", names[3] or line]]
     quarter = width / 4
     table = Table(data, colWidths=[quarter] * 4, rowHeights=[8 * mm, 22 * mm])
     table.setStyle(TableStyle([

@@ -62,6 +62,9 @@ POINTS_EARN = "points.earn"                   # record volunteer service and its
 POINTS_VOUCHERS = "points.vouchers"           # issue vouchers for points, redeem them
 POINTS_REVERSE = "points.reverse"             # reverse a ledger entry (a counter-entry with a reason)
 POINTS_CATALOGUE = "points.catalogue"         # service types and rates, the voucher catalogue, the refund rule
+ACTIVITIES_RECORD = "activities.record"       # record activities, their partners and participants; import a ledger
+ACTIVITIES_TYPES = "activities.types"         # the list of kinds of activity
+REPORTS_MAKE = "reports.make"                 # the monthly and annual reports (figures only, no personal data)
 
 _STAFF = frozenset({ADMINISTRATOR, DESK})
 _ADMIN = frozenset({ADMINISTRATOR})
@@ -104,6 +107,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     POINTS_VOUCHERS: _STAFF,
     POINTS_REVERSE: _ADMIN,
     POINTS_CATALOGUE: _ADMIN,
+    ACTIVITIES_RECORD: frozenset({ADMINISTRATOR, DESK, GRID_WORKER}),
+    ACTIVITIES_TYPES: _ADMIN,
+    REPORTS_MAKE: frozenset({ADMINISTRATOR, DESK, GRID_WORKER, VIEWER}),
 }
 
 # What each permission allows, as the end of "… may not {action}".
@@ -143,6 +149,9 @@ PERMISSION_LABELS: dict[str, str] = {
     POINTS_VOUCHERS: N_("issue or redeem vouchers"),
     POINTS_REVERSE: N_("reverse entries of the points ledger"),
     POINTS_CATALOGUE: N_("change the points rates, the voucher catalogue or the refund rule"),
+    ACTIVITIES_RECORD: N_("record activities and who took part"),
+    ACTIVITIES_TYPES: N_("change the list of kinds of activity"),
+    REPORTS_MAKE: N_("make the monthly and annual reports"),
 }
 
 

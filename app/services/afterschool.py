@@ -29,7 +29,7 @@ from sqlalchemy import func, or_, select
 
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_number
+from app.i18n import N_, _, format_date, format_number, ngettext
 from app.models import (ChildProfile, ClassAttendance, ClassType, Consent, Enrolment, FamilyLink, PickupPerson,
                         Resident, SchoolClass, SessionChange, Setting, Staff)
 from app.services import access, audit, choices, privacy
@@ -1879,9 +1879,17 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
         types = dict(s.execute(select(ClassType.id, ClassType.name)).all())
         by_type: dict[str, int] = {}
         held = cancelled = 0
+        # A session counts as held only on a day the class had a child enrolled: a timetable with nobody
+        # in it (a class set up before enrolment opened) held nothing (walk18: 17 "held", 0 attendance).
+        spans: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+        for class_id, start, end in s.execute(select(Enrolment.class_id, Enrolment.enrolled_on, Enrolment.left_on)
+                                              .where(Enrolment.enrolled_on.is_not(None),
+                                                     Enrolment.enrolled_on <= date_to)):
+            spans.setdefault(class_id, []).append((start, end))
         for c in s.scalars(select(SchoolClass).where(SchoolClass.term_start <= date_to)
                            .order_by(SchoolClass.name, SchoolClass.id)):
-            found = _sessions(s, c, date_from, date_to, holidays)
+            found = [x for x in _sessions(s, c, date_from, date_to, holidays)
+                     if any(start <= x.day and (end is None or end > x.day) for start, end in spans.get(c.id, ()))]
             if any(not x.cancelled for x in found):
                 name = types.get(c.type_id, "")
                 by_type[name] = by_type.get(name, 0) + 1
@@ -1913,3 +1921,31 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
             Enrolment.status.in_((WAITING, OFFERED, ENROLLED, PASSED, WITHDRAWN)))) or 0
     return AfterSchoolFigures(date_from, date_to, dict(sorted(by_type.items())), children, person_times, held,
                               cancelled, late, unlisted, waiting)
+
+
+# -- the monthly report's section ---------------------------------------------------------------
+
+def report_section(f: AfterSchoolFigures):
+    """After-school's section of the monthly report (services/report.py) from its figures. The pick-ups
+    by someone not on the list appear only as a count: their names are personal data."""
+    from app.services import report
+    from app.services.report import Line
+
+    lines = (
+        Line("classes", _("Classes held"), "count", sum(f.classes_by_type.values())),
+        Line("children", _("Children enrolled"), "count", f.children),
+        Line("person_times", _("Attendance (child-times)"), "count", f.person_times),
+        Line("sessions_held", _("Sessions held"), "count", f.sessions_held),
+        Line("sessions_cancelled", _("Sessions cancelled"), "count", f.sessions_cancelled),
+        Line("late_pickups", _("Late pick-ups"), "count", f.late_pickups),
+        Line("unlisted_pickups", _("Picked up by someone not on the list"), "count", f.unlisted_pickups),
+        Line("waiting", _("Children on waiting lists"), "count", f.waiting),
+    )
+    # Each count with its own noun (ngettext): "1 session" reads right in English.
+    phrase = _("after-school classes held {sessions}, {person_times} ({children} enrolled)").format(
+        sessions=ngettext("{n} session", "{n} sessions", f.sessions_held).format(n=report.number(f.sessions_held)),
+        person_times=ngettext("{n} child-time", "{n} child-times", f.person_times).format(
+            n=report.number(f.person_times)),
+        children=ngettext("{n} child", "{n} children", f.children).format(n=report.number(f.children)))
+    return report.Section("afterschool", _("After-school"), lines,
+                          (report.chart(_("Classes by type"), "bar", f.classes_by_type),), phrase)

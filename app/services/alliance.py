@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_number, format_percent
+from app.i18n import N_, _, format_date, format_number, format_percent, ngettext
 from app.models import (BusinessType, Commitment, CommitmentType, Complaint, Criterion, Evaluation, Grid, Merchant,
                         MerchantEvent, Resident, Review, ReviewItem)
 from app.services import access, audit, choices
@@ -1388,3 +1388,37 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date) -> AllianceFigur
     half = complaint_rate(db, date_to.year, 1 if date_to.month <= 6 else 2)
     return AllianceFigures(date_from, date_to, active, new, suspended, left, by_type, complaints, resolved, half,
                            evaluations, evaluated)
+
+
+# -- the monthly report's section ---------------------------------------------------------------
+
+def report_section(f: AllianceFigures):
+    """The alliance's section of the monthly report (services/report.py) from its figures. The
+    half-year complaint rate (complaints per member) is written as a percentage."""
+    from app.services import report
+    from app.services.report import Line
+
+    rate, before = f.half_year.rate, f.half_year.previous_rate
+    lines = (
+        Line("active", _("Members"), "count", f.active),
+        Line("new", _("New members"), "count", f.new),
+        Line("suspended", _("Suspended"), "count", f.suspended),
+        Line("left", _("Left the alliance"), "count", f.left),
+        Line("commitments", _("Public-benefit commitments in force"), "count", sum(f.commitments_by_type.values())),
+        Line("complaints", _("Complaints received"), "count", f.complaints),
+        Line("complaints_resolved", _("Complaints resolved"), "count", f.complaints_resolved),
+        Line("complaint_rate", _("Complaint rate this half-year"), "percent",
+             None if rate is None else round(rate * 100, 1)),
+        # The rate before beside the rate now: the change columns read in percentage points, never a
+        # percentage of a percentage ("−33.3%" beside "±0 pp", walk18).
+        Line("complaint_rate_before", _("Complaint rate the half-year before"), "percent",
+             None if before is None else round(before * 100, 1)),
+    )
+    # Each count with its own noun (ngettext): "1 complaint" reads right in English.
+    phrase = _("the merchant alliance had {members} ({new} new) and received {complaints}, {resolved} resolved").format(
+        members=ngettext("{n} member", "{n} members", f.active).format(n=report.number(f.active)),
+        new=report.number(f.new),
+        complaints=ngettext("{n} complaint", "{n} complaints", f.complaints).format(n=report.number(f.complaints)),
+        resolved=report.number(f.complaints_resolved))
+    return report.Section("alliance", _("Merchant alliance"), lines,
+                          (report.chart(_("Commitments by kind of service"), "bar", f.commitments_by_type),), phrase)

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.i18n import N_, _
-from app.models import (AuditLog, BusinessType, ClassType, CommitmentType, Criterion, Diet, Grid, Merchant,
-                        RequestCategory, Resident, ServiceType, Setting, Staff, SubsidyCategory, Ticket, Voucher,
-                        VoucherType)
+from app.models import (Activity, ActivityType, AuditLog, BusinessType, ClassType, CommitmentType, Criterion, Diet,
+                        Grid, Merchant, RequestCategory, Resident, ServiceType, Setting, Staff, SubsidyCategory, Ticket,
+                        Voucher, VoucherType)
 from app.services import access, xlsx
 from app.services.fields import RESIDENT_FIELDS, Field, Lookup, field_label, show_value
 from app.services.validators import mask_id_number, mask_phone
@@ -89,6 +89,10 @@ ENTITIES: dict[str, str] = {
     "points_entry": N_("Volunteer points entry"),
     "points_voucher": N_("Points voucher"),
     "points_voucher_type": N_("Voucher in the catalogue"),
+    "activity": N_("Activity in the ledger"),
+    "activity_type": N_("Kind of activity"),
+    "report": N_("Monthly or annual report"),
+    "activity_participant": N_("Activity participant"),
 }
 
 # Field names shown in the trail for any kind of record without its own table in ENTITY_FIELDS
@@ -149,6 +153,9 @@ ENTITY_FIELDS: dict[str, str] = {
     "points_entry": "app.services.points:ENTRY_FIELDS",
     "points_voucher": "app.services.points:VOUCHER_FIELDS",
     "points_voucher_type": "app.services.points:VOUCHER_TYPE_FIELDS",
+    "activity": "app.services.activities:ACTIVITY_FIELDS",
+    "activity_type": "app.services.activities:CHOICE_FIELDS",
+    "activity_participant": "app.services.activities:PARTICIPANT_FIELDS",
 }
 _COMMON: dict[str, Field] = {
     **{key: Field(label) for key, label in FIELD_LABELS.items()},
@@ -172,6 +179,8 @@ REFERENCES = {
     "points_service_type": (ServiceType, ServiceType.name),
     "points_voucher_type": (VoucherType, VoucherType.name),
     "points_voucher": (Voucher, Voucher.code),
+    "activity_type": (ActivityType, ActivityType.name),
+    "activity": (Activity, Activity.title),
 }
 
 

@@ -355,7 +355,7 @@ def _database_stem(db: Database) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", db.engine.url.database or "").strip("._-")[:40] or "database"
 
 
-def _copy_server(db: Database, path: Path) -> None:
+def _copy_server(db: Database, path: Path, progress=None) -> None:
     """Copy the server database, in one snapshot, into a new SQLite file at `path` (one
     self-contained file, not yet checked)."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -366,7 +366,7 @@ def _copy_server(db: Database, path: Path) -> None:
     try:
         copy = open_database(sqlite_url(path), allow_new=True, remember=False)
         try:
-            copy_database(db, copy)
+            copy_database(db, copy, progress=progress)
         finally:
             copy.dispose()
     except SQLAlchemyError as exc:
@@ -891,11 +891,11 @@ def restore_database(db: Database, backup_path: str | Path, *, passphrase: str |
     temp = _temp_path(default_folder())  # private: the decrypted copy never leaves the data folder
     try:
         revision = _prepare(backup_path, temp, passphrase, known)
-        safety = _server_safety_copy(db, safety_folder)
+        safety = _server_safety_copy(db, safety_folder, _halves(progress, False))
         _record_into_copy(temp, backup_path, safety, audit_as or actor)
         restored = open_database(sqlite_url(temp), remember=False)
         try:
-            copy_database(restored, db, replace=True, progress=progress)
+            copy_database(restored, db, replace=True, progress=_halves(progress, True))
         except SQLAlchemyError as exc:
             raise BackupError(_(
                 "The backup could not be written into the database ({error}). The current database has "
@@ -921,14 +921,22 @@ def _safety_path(target: Path, stem: str) -> Path:
     return final
 
 
-def _server_safety_copy(db: Database, safety_folder: str | Path | None) -> Path:
+def _halves(progress, second: bool):
+    """One progress bar for a restore's two copies in turn (the safety copy, then the backup's
+    rows): each fills its half, so the bar shows a percentage from the start."""
+    if progress is None:
+        return None
+    return lambda done, total: progress((1000 if second else 0) + (done * 1000 // total if total else 1000), 2000)
+
+
+def _server_safety_copy(db: Database, safety_folder: str | Path | None, progress=None) -> Path:
     """A backup of the server database's current data, named and kept as `_safety_copy`'s."""
     target = Path(safety_folder) if safety_folder is not None else database_folder(db)
     final = _safety_path(target, _database_stem(db))
     temp = _temp_path(target)
     try:
         target.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _copy_server(db, temp)
+        _copy_server(db, temp, progress)
         if not backup_sqlite.integrity_ok(temp):
             raise BackupError(_damaged_source())
         _make_private(temp)

@@ -21,7 +21,7 @@ from sqlalchemy import case, func, or_, select
 
 from app.db import Database
 from app.errors import DeskError, NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_number
+from app.i18n import N_, _, format_date, format_number, ngettext
 from app.models import Grid, RequestCategory, Resident, Staff, Ticket, TicketEvent
 from app.services import access, audit, centre, grids
 from app.services.calendar import Calendar, calendar_in
@@ -1100,3 +1100,33 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
         followed_up=len(followed), satisfied=happy, satisfaction_rate=_rate(happy, len(followed)),
         proxy_errands=sum(1 for t in received if t.proxy_errand),
         open_overdue=sum(1 for t in received if _overdue(t, today)))
+
+
+# -- the monthly report's section ---------------------------------------------------------------
+
+def report_section(f: CounterFigures):
+    """The counter's section of the monthly report (services/report.py) from its figures."""
+    from app.services import report
+    from app.services.report import Line
+
+    lines = (
+        Line("received", _("Requests received"), "count", f.received),
+        Line("resolved", _("Requests resolved"), "count", f.resolved),
+        Line("on_time", _("Requests resolved on time"), "count", f.resolved_on_time),
+        Line("on_time_rate", _("On-time rate"), "percent", f.on_time_rate),
+        Line("within_grid_rate", _("Resolved within the grid"), "percent", f.within_grid_rate),
+        Line("satisfaction_rate", _("Satisfaction rate"), "percent", f.satisfaction_rate),
+        Line("average_days", _("Average working days to resolve"), "days", f.average_days_to_resolve),
+        Line("proxy_errands", _("Proxy errands"), "count", f.proxy_errands),
+        Line("overdue", _("Still open and overdue"), "count", f.open_overdue),
+    )
+    # Each count with its own noun (ngettext): "1 service request" reads right in English.
+    phrase = _("received {requests}, resolved {on_time} on time").format(
+        requests=ngettext("{n} service request", "{n} service requests", f.received).format(
+            n=report.number(f.received)), on_time=report.number(f.resolved_on_time))
+    if f.on_time_rate is not None:
+        phrase += _(" (on-time rate {rate})").format(rate=report.number(f.on_time_rate, "percent"))
+    if f.satisfaction_rate is not None:
+        phrase += _(", satisfaction rate {rate}").format(rate=report.number(f.satisfaction_rate, "percent"))
+    return report.Section("counter", _("Service counter"), lines,
+                          (report.chart(_("Requests by kind"), "bar", f.by_category),), phrase)

@@ -241,7 +241,8 @@ def _copy_table(source_con, target_con, tbl: Table, *, strict: bool,
         target_con.execute(update(tbl).where(pk == row_id).values({ref: value}))
 
 
-def _empty(connection) -> bool:
+def is_empty(connection) -> bool:
+    """No table of the models holds a row (alembic_version aside)."""
     return all(connection.execute(select(1).select_from(t).limit(1)).first() is None for t in _tables())
 
 
@@ -268,10 +269,13 @@ def copy_database(source: Database, target: Database, *, progress=None, replace:
                 raise CopyError(_("The target database is at another schema revision ({target}) than the source "
                                   "({source}); open both with the same version of the program first. Nothing was "
                                   "copied.").format(target=_revision(dst) or "-", source=revision or "-"))
-            if not _empty(dst):
+            if not is_empty(dst):
                 if not replace:
-                    raise CopyError(_("The target database already holds data; a centre is copied only into an "
-                                      "empty database. Nothing was copied."))
+                    raise CopyError(_("The target database already holds data, so nothing was copied: a "
+                                      "centre is copied only onto an empty database. If it is a new server "
+                                      "database that the program has already started on, ask whoever looks "
+                                      "after the server to recreate it empty, then copy before any desk "
+                                      "starts on it."))
                 for tbl in reversed(tables):  # children first
                     dst.execute(delete(tbl))
             total = sum(src.execute(select(func.count()).select_from(t)).scalar() for t in tables)
@@ -300,3 +304,21 @@ def copy_database(source: Database, target: Database, *, progress=None, replace:
                                           target=copied[tbl.name].rows))
     return CopyReport(source=source.label, target=target.label, revision=revision or "",
                       tables=[copied[t.name] for t in tables], rows=total)
+
+
+def copy_to_server(source: Database, url: str, *, actor, progress=None) -> CopyReport:
+    """Settings → Database server…: this desk's data onto the server's empty database, by an
+    administrator, recorded in the target after verification as the command line's copy is."""
+    from app.db import open_database
+    from app.services import access, audit
+
+    access.require(actor, access.BACKUP_COPY)  # everyone's personal data leaves with the copy
+    target = open_database(url, allow_new=True, remember=False)
+    try:
+        report = copy_database(source, target, progress=progress)
+        with target.session() as s:
+            audit.record(s, actor, "restore", "database", None,
+                         _("Copied from {source}").format(source=source.label))
+    finally:
+        target.dispose()
+    return report

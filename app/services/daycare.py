@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_number
+from app.i18n import N_, _, format_date, format_number, ngettext
 from app.models import (Attendance, DaycareContact, DaycareProfile, Diet, Meal, MealPrice, Resident, Setting,
                         SubsidyCategory, WalkInMeals)
 from app.services import access, audit, choices, privacy
@@ -1605,12 +1605,14 @@ def seed(db: Database, *, actor: access.Actor) -> int:
 
 # -- figures --------------------------------------------------------------------------------
 
-def figures(db: Database, date_from: dt.date, date_to: dt.date) -> DaycareFigures:
-    """The monthly report's day-care numbers for any date range."""
+def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date | None = None) -> DaycareFigures:
+    """The monthly report's day-care numbers for any date range; the elders enrolled are counted on its
+    last day, or today for a range that ends later (a year's report made in November)."""
+    as_of = min(date_to, today or dt.date.today())
     with db.session() as s:
         enrolled = s.scalar(select(func.count(func.distinct(DaycareProfile.resident_id))).where(
-            DaycareProfile.enrolled_on <= date_to,
-            or_(DaycareProfile.left_on.is_(None), DaycareProfile.left_on >= date_to)))
+            DaycareProfile.enrolled_on <= as_of,
+            or_(DaycareProfile.left_on.is_(None), DaycareProfile.left_on >= as_of)))
         new = s.scalar(select(func.count(DaycareProfile.id)).where(
             DaycareProfile.enrolled_on >= date_from, DaycareProfile.enrolled_on <= date_to))
         left = s.scalar(select(func.count(DaycareProfile.id)).where(
@@ -1621,11 +1623,15 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date) -> DaycareFigure
         prices = _Prices(s)
         served = {meal: 0 for meal in MEALS}
         delivered = subsidy = 0
-        for meal, _name in _served(s, date_from, date_to):
-            served[meal.meal] = served.get(meal.meal, 0) + 1
-            delivered += meal.delivery
-            found = prices.on(meal.meal, meal.subsidy_category_id, meal.day)
-            subsidy += found[1] if found else 0
+        # Counted by (meal, category, day, delivery) in the database: a town's year is 100,000 meals.
+        for meal, category, day, delivery, count in s.execute(
+                select(Meal.meal, Meal.subsidy_category_id, Meal.day, Meal.delivery, func.count(Meal.id))
+                .where(Meal.served.is_(True), Meal.day >= date_from, Meal.day <= date_to)
+                .group_by(Meal.meal, Meal.subsidy_category_id, Meal.day, Meal.delivery)):
+            served[meal] = served.get(meal, 0) + count
+            delivered += count if delivery else 0
+            found = prices.on(meal, category, day)
+            subsidy += found[1] * count if found else 0
         walk = dict(s.execute(select(WalkInMeals.meal, func.sum(WalkInMeals.count))
                               .where(WalkInMeals.day >= date_from, WalkInMeals.day <= date_to)
                               .group_by(WalkInMeals.meal)).all())
@@ -1662,3 +1668,36 @@ def set_closing_time(db: Database, value: dt.time | str, *, actor: access.Actor)
             audit.record(s, actor, "settings", "setting", None, CLOSING_TIME_KEY,
                          audit.diff({CLOSING_TIME_KEY: old}, {CLOSING_TIME_KEY: text}))
     return closing
+
+
+# -- the monthly report's section ---------------------------------------------------------------
+
+def report_section(f: DaycareFigures):
+    """Day care's section of the monthly report (services/report.py) from its figures."""
+    from app.services import report
+    from app.services.report import Line
+
+    meals = sum(f.meals_served.values())
+    lines = (
+        Line("enrolled", _("Elders enrolled"), "count", f.enrolled),
+        Line("new", _("Newly enrolled"), "count", f.new),
+        Line("left", _("Left day care"), "count", f.left),
+        Line("person_days", _("Attendance (person-days)"), "count", f.person_days),
+        Line("elders", _("Elders who came"), "count", f.distinct_elders),
+        *(Line(f"meals_{meal}", _("Meals served: {meal}").format(meal=_(label)), "count",
+               f.meals_served.get(meal, 0)) for meal, label in MEALS.items()),
+        Line("meals", _("Meals served"), "count", meals),
+        Line("delivered", _("Meals delivered home"), "count", f.delivered),
+        Line("walk_ins", _("Walk-in meals"), "count", sum(f.walk_ins.values())),
+        Line("subsidy", _("Meal subsidy (yuan)"), "fen", f.subsidy_paid_fen),  # the unit in the label, as （人）
+    )
+    # Each count with its own noun (ngettext): "1 meal" reads right in English.
+    phrase = _("day care served elders {person_days} ({elders}) and {meals} ({delivered} delivered home)").format(
+        person_days=ngettext("{n} person-day", "{n} person-days", f.person_days).format(
+            n=report.number(f.person_days)),
+        elders=ngettext("{n} person", "{n} people", f.distinct_elders).format(n=report.number(f.distinct_elders)),
+        meals=ngettext("{n} meal", "{n} meals", meals).format(n=report.number(meals)),
+        delivered=report.number(f.delivered))
+    chart = report.chart(_("Meals served by meal"), "bar",
+                         {_(label): f.meals_served.get(meal, 0) for meal, label in MEALS.items()})
+    return report.Section("daycare", _("Day care"), lines, (chart,), phrase)

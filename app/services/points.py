@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 
 from app.db import Database
 from app.errors import DatabaseError, NotFoundError, ValidationError
-from app.i18n import N_, _, format_date, format_datetime, format_number
+from app.i18n import N_, _, format_date, format_datetime, format_number, ngettext
 from app.models import (LedgerEntry, Merchant, PointsAccount, Resident, ServiceRate, ServiceType, Setting, Voucher,
                         VoucherType)
 from app.services import access, audit, choices
@@ -1234,3 +1234,35 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
                            .where(ServiceType.unit == HOUR, *kept)) or 0
     return PointsFigures(date_from, date_to, by_type, earned, spent, refunded, reversed_, outstanding, issued,
                          redeemed, expired, by_merchant, volunteers, round(minutes / 60, 2))
+
+
+# -- the monthly report's section ---------------------------------------------------------------
+
+def report_section(f: PointsFigures):
+    """The points' section of the monthly report (services/report.py) from its figures."""
+    from app.services import report
+    from app.services.report import Line
+
+    issued, redeemed = sum(f.vouchers_issued.values()), sum(f.vouchers_redeemed.values())
+    lines = (
+        Line("earned", _("Points earned"), "points", f.earned),
+        Line("spent", _("Points spent on vouchers"), "points", f.spent),
+        Line("refunded", _("Points of expired vouchers returned"), "points", f.refunded),
+        Line("outstanding", _("Points outstanding"), "points", f.outstanding),
+        Line("vouchers_issued", _("Vouchers issued"), "count", issued),
+        Line("vouchers_redeemed", _("Vouchers redeemed"), "count", redeemed),
+        Line("volunteers", _("Volunteers"), "count", f.volunteers),
+        Line("hours", _("Volunteer hours"), "hours", f.volunteer_hours),
+    )
+    # Each count with its own noun (ngettext): "1 volunteer earned 1 point" reads right in English.
+    phrase = _("{volunteers} {earned} ({hours} of service), {spent} on {issued}").format(
+        volunteers=ngettext("{n} volunteer earned", "{n} volunteers earned", f.volunteers).format(
+            n=report.number(f.volunteers)),
+        earned=ngettext("{n} point", "{n} points", f.earned).format(n=report.number(f.earned, "points")),
+        hours=ngettext("{n} hour", "{n} hours", 1 if f.volunteer_hours == 1 else 2).format(
+            n=report.number(f.volunteer_hours, "hours")),
+        spent=ngettext("{n} point was spent", "{n} points were spent", f.spent).format(
+            n=report.number(f.spent, "points")),
+        issued=ngettext("{n} voucher", "{n} vouchers", issued).format(n=report.number(issued)))
+    return report.Section("points", _("Volunteer points"), lines,
+                          (report.chart(_("Points earned by service type"), "bar", f.earned_by_type),), phrase)

@@ -152,6 +152,14 @@ def password_for(settings: ServerSettings) -> str:
                             "store ({error}).").format(error=type(exc).__name__)) from None
 
 
+def has_credential_store() -> bool:
+    """Whether keyring found a store that keeps passwords (not its fail or null stand-ins)."""
+    import keyring
+    from keyring.backends import fail, null
+
+    return not isinstance(keyring.get_keyring(), (fail.Keyring, null.Keyring))
+
+
 def forget_password(settings: ServerSettings) -> None:
     """Best effort: an entry that is not there, or no store, is nothing to forget."""
     import keyring
@@ -224,10 +232,22 @@ def _schema_state(con) -> str | None:
     return "other" if tables else ""
 
 
+@dataclass(frozen=True)
+class Connection:
+    message: str  # it works, and what the desk will find
+    empty: bool   # no tables, or ours without a row: a desk's data can be copied onto it
+
+
 def test_connection(settings: ServerSettings, password: str = "") -> str:
     """Connect once and read the schema: a message saying it works and what the desk will find,
-    or ServerError saying which failure (unreachable, unknown host, wrong password, no such
-    database, a newer program's database, another program's tables)."""
+    or ServerError saying which failure (see check_connection)."""
+    return check_connection(settings, password).message
+
+
+def check_connection(settings: ServerSettings, password: str = "") -> Connection:
+    """Connect once and read the schema: what the desk will find there, or ServerError saying
+    which failure (unreachable, unknown host, wrong password, no such database, a newer
+    program's database, another program's tables)."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
@@ -235,10 +255,17 @@ def test_connection(settings: ServerSettings, password: str = "") -> str:
     from app.db import known_revisions
 
     check_settings(settings)
+    known, head = known_revisions()
     engine = create_engine(url_for(settings, password), poolclass=NullPool, hide_parameters=True)
     try:
         with engine.connect() as con:
             revision = _schema_state(con)
+            if revision == head:  # set up but never used (a failed copy leaves that)
+                from app.services.database_copy import is_empty
+
+                empty = is_empty(con)
+            else:
+                empty = not revision
     except SQLAlchemyError as exc:
         message = failure_message(exc, settings)
         if message is None:
@@ -251,7 +278,6 @@ def test_connection(settings: ServerSettings, password: str = "") -> str:
                             "program.").format(error=exc)) from None
     finally:
         engine.dispose()
-    known, head = known_revisions()
     if revision == "other":
         raise ServerError(_("The database {database} on {host} holds another program's tables, not "
                             "Neighbourhood Desk's. Choose an empty database or the centre's.").format(
@@ -268,8 +294,8 @@ def test_connection(settings: ServerSettings, password: str = "") -> str:
                   "the desk starts with it.")
     else:
         state = _("The database is up to date.")
-    return _("Connected to {where} as {user}. {state}").format(where=settings.where, user=settings.user,
-                                                               state=state)
+    return Connection(_("Connected to {where} as {user}. {state}").format(
+        where=settings.where, user=settings.user, state=state), empty)
 
 
 def open_failure(exc: DatabaseError, settings: ServerSettings) -> str:

@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
             tab.resident_action.connect(self.act_for_resident)
         if hasattr(tab, "item_opened"):
             tab.item_opened.connect(self.open_item)
+        if hasattr(tab, "open_feature"):  # the overview's figures open the tab behind them
+            tab.open_feature.connect(self.open_feature)
         if feature.name in self._kept_states:
             tab.restore_view_state(self._kept_states.pop(feature.name))
         return tab
@@ -218,10 +220,16 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         file_menu = bar.addMenu(_("&File"))
+        # The window opens on the overview: a name can still be typed at once, after Ctrl+F.
+        file_menu.addAction(_("Find a resident"), self.find_resident).setShortcut(QKeySequence("Ctrl+F"))
         lock = file_menu.addAction(_("Lock"), self.lock)
         lock.setShortcut(QKeySequence("Ctrl+L"))
         file_menu.addAction(_("Switch user…"), self.switch_user)
         file_menu.addAction(_("Change my password…"), self.change_password)
+        file_menu.addSeparator()
+        may_report = access.may(self.actor, access.REPORTS_MAKE)
+        file_menu.addAction(_("Monthly report…"), lambda: self.open_report("monthly")).setEnabled(may_report)
+        file_menu.addAction(_("Annual report…"), lambda: self.open_report("annual")).setEnabled(may_report)
         file_menu.addSeparator()
         file_menu.addAction(_("Back up to a folder…"), self.back_up).setEnabled(
             access.may(self.actor, access.BACKUP_COPY))
@@ -500,6 +508,26 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(tab)
         tab.open_item(ref)
 
+    def find_resident(self) -> None:
+        tab = self.tab_of("residents")
+        self.tabs.setCurrentWidget(tab)
+        tab.search.box.setFocus()
+        tab.search.box.selectAll()  # typing replaces the last search
+
+    def open_feature(self, feature_name: str, filter_code: str = "") -> None:
+        """A figure of the overview clicked: the feature's tab, showing `filter_code` when it has filters."""
+        if feature_name not in self.feature_tabs:  # a feature this program does not have (yet)
+            return
+        tab = self.tab_of(feature_name)
+        self.tabs.setCurrentWidget(tab)
+        if filter_code and hasattr(tab, "show_filter"):
+            tab.show_filter(filter_code)
+
+    def open_report(self, kind: str) -> None:
+        from app.views.overview.report_dialog import ReportDialog
+
+        ReportDialog(self.db, self, actor=self.actor, kind=kind).exec()
+
     def _set_tab_label(self, tab: QWidget, text: str, alert: bool) -> None:
         """A tab's label may say what must not be missed (e.g. what is overdue), in red."""
         index = self.tabs.indexOf(tab)
@@ -507,7 +535,8 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().setTabTextColor(index, QColor("#b71c1c") if alert else QColor())
 
     def about(self) -> None:
-        parts = _(", ").join(_(feature.label) for feature in features.FEATURES)  # what exists, no promises
+        parts = _(", ").join(_(feature.label) for feature in features.FEATURES  # what exists, no promises
+                             if feature is not features.OVERVIEW)  # a view of the others, not a part
         QMessageBox.about(self, _("About Neighbourhood Desk"), _(
             "<h3>Neighbourhood Desk {version}</h3>"
             "<p>The front desk of a neighbourhood centre: {parts}. Works offline.</p>"

@@ -823,6 +823,17 @@ def test_a_restore_onto_postgresql_replaces_its_rows_after_a_safety_backup(pg):
     assert files_in(backup.default_folder()) == [backup.database_folder(pg).name]  # no decrypted copy left
 
 
+def test_a_restore_onto_postgresql_reports_progress_from_the_safety_copy_on(pg):
+    """One bar for both copies: the safety copy fills the first half, so it shows a percentage
+    from the start instead of a busy bar without text."""
+    made = backup.backup_now(pg)
+    seen = []
+    backup.restore_database(pg, made.path, actor=ADMIN, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 2000) and seen[-1] == (2000, 2000)
+    assert {total for _, total in seen} == {2000} and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert any(0 < done < 1000 for done, _ in seen) and (1000, 2000) in seen
+
+
 def test_an_older_backup_is_migrated_in_a_copy_before_it_goes_onto_postgresql(pg, tmp_path):
     from alembic import command
 

@@ -221,6 +221,21 @@ def test_success_says_what_the_desk_will_find(english, pg):
     assert "will be upgraded" in server.test_connection(settings_of(current))
 
 
+def test_the_check_says_whether_a_desks_data_can_be_copied_onto_the_database(pg, admin):
+    """Empty: no tables, or ours without a row (set up by a copy that failed); a desk that
+    started on it has rows, and a copy would be refused."""
+    from app.db import open_database
+    from app.services import residents
+
+    assert server.check_connection(settings_of(pg.new())).empty
+    current = pg.new(empty=False)
+    assert server.check_connection(settings_of(current)).empty
+    db = open_database(current, remember=False)
+    residents.add_resident(db, residents.ResidentInput(name="陈一", estate="宝源花园"), actor=admin)
+    db.dispose()
+    assert not server.check_connection(settings_of(current)).empty
+
+
 def test_a_wrong_password_is_named(english, monkeypatch):
     # The test cluster trusts every local connection (a wrong password is accepted), so the
     # server's answer is played by psycopg's own error class for sqlstate 28P01.

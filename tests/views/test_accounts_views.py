@@ -192,6 +192,7 @@ def test_a_locked_desk_shows_no_personal_data_and_gives_it_back(window, db, regi
     from app.views.residents.dialog import ResidentDialog
 
     tab = window.tab_of("residents")
+    window.tabs.setCurrentWidget(tab)  # the window opens on the overview
     tab.search.box.setText("蔡良剑")
     qtbot.waitUntil(lambda: "蔡良剑" in tab.detail.text())  # the detail pane shows the resident
     assert "蔡良剑" in _visible_texts(window)

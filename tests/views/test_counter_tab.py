@@ -404,11 +404,12 @@ def test_switching_language_keeps_the_counter_tab_and_its_counts(window, db, cat
     window.switch_language("en")
     assert window.tabs.currentWidget() is window.tab_of("counter")
     qtbot.waitUntil(lambda: window.tab_of("counter").model.rowCount() == 1)  # loads when shown
-    assert window.tabs.tabText(1) == "Service counter (1 overdue)"
+    assert window.tabs.currentIndex() == 2  # after the overview and the residents
+    assert window.tabs.tabText(2) == "Service counter (1 overdue)"
     assert window.tab_of("counter").model.headerData(0, Qt.Orientation.Horizontal) == "Ticket"
     assert window.tab_of("counter").model.index(0, 8).data() == "Received — overdue"
     window.switch_language("zh_CN")
-    assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
+    assert window.tabs.tabText(2) == "便民服务（1 件逾期）"
 
 
 def test_ctrl_n_receives_on_the_counter_tab_and_adds_a_resident_on_the_residents_tab(window, tab, qtbot,

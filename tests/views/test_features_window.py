@@ -13,14 +13,15 @@ def test_a_tab_is_built_when_first_shown(window, monkeypatch):
     made = []
     original = CounterTab.__init__
     monkeypatch.setattr(CounterTab, "__init__", lambda self, *a, **kw: made.append(self) or original(self, *a, **kw))
-    counter = window.tabs.widget(1)
+    i = [f.name for f in features.FEATURES if f.tab].index("counter")
+    counter = window.tabs.widget(i)
     assert not isinstance(counter, CounterTab) and made == []  # not current: a stand-in only
     window.notice.changed.emit("tickets")  # notices do not build it either
     assert made == []
-    window.tabs.setCurrentIndex(1)  # shown: built in the stand-in's place, and current
-    assert made == [window.tabs.widget(1)] == [window.tabs.currentWidget()] == [window.tab_of("counter")]
+    window.tabs.setCurrentIndex(i)  # shown: built in the stand-in's place, and current
+    assert made == [window.tabs.widget(i)] == [window.tabs.currentWidget()] == [window.tab_of("counter")]
     window.tabs.setCurrentIndex(0)
-    window.tabs.setCurrentIndex(1)
+    window.tabs.setCurrentIndex(i)
     assert len(made) == 1  # once
 
 
@@ -28,7 +29,7 @@ def test_tab_of_builds_a_tab_without_showing_it(window):
     from app.views.counter.tab import CounterTab
 
     tab = window.tab_of("counter")
-    assert isinstance(tab, CounterTab) and window.tabs.widget(1) is tab
+    assert isinstance(tab, CounterTab) and window.tabs.widget(2) is tab
     assert window.tabs.currentIndex() == 0 and window.tab_of("counter") is tab
 
 

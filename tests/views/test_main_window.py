@@ -8,7 +8,9 @@ from app.views.main_window import MainWindow
 
 
 def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["居民档案", "便民服务", "日间照料", "四点半课堂", "爱心商铺", "共治积分"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "概览", "居民档案", "便民服务", "日间照料", "四点半课堂", "爱心商铺", "共治积分", "活动"]
+    assert window.tabs.currentIndex() == 0  # the window opens on the overview
     assert window.db_label.text() == f"数据库：{db.label}"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["文件(&F)", "设置(&S)", "语言(&L)", "帮助(&H)"]
@@ -17,12 +19,12 @@ def test_only_real_tabs_and_the_database_in_the_status_bar(window, db):
 def test_language_switches_live_and_is_remembered(window, ui_settings, qtbot):
     qtbot.keyClicks(window.tab_of("residents").search.box, "clj")
     window.switch_language("en")
-    assert window.tabs.tabText(0) == "Residents"
+    assert window.tabs.tabText(0) == "Overview" and window.tabs.tabText(1) == "Residents"
     assert window.tab_of("residents").search.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "Name"
     assert window.tab_of("residents").search.box.text() == "clj"  # the search survives
     assert ui_settings.value("language") == "en"
     window.switch_language("zh_CN")
-    assert window.tabs.tabText(0) == "居民档案"
+    assert window.tabs.tabText(0) == "概览" and window.tabs.tabText(1) == "居民档案"
 
 
 def test_window_remembers_its_size(app, db, ui_settings, qtbot, admin):
@@ -113,12 +115,15 @@ def test_the_about_box_lists_the_parts_that_exist(window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     window.about()
-    # The features there are, in the order of the tabs; nothing promised that is not built yet.
-    parts = "、".join(_(f.label) for f in features.FEATURES)
+    # The features there are, in the order of the tabs; nothing promised that is not built yet. The
+    # overview is a view of the others, not a part.
+    parts = "、".join(_(f.label) for f in features.FEATURES if f.name != "overview")
     assert parts.startswith("居民档案、便民服务") and f"邻里中心前台工作软件：{parts}。无需联网" in shown[0]
+    assert "概览" not in shown[0]
     window.switch_language("en")
     window.about()
-    parts = ", ".join(f.label for f in features.FEATURES)
+    parts = ", ".join(f.label for f in features.FEATURES if f.name != "overview")
+    assert parts.endswith("Volunteer points, Activities")
     assert f"centre: {parts}. Works offline." in shown[1] and "day-care" not in shown[1]
 
 
@@ -138,14 +143,15 @@ def test_the_counter_label_counts_before_the_counter_tab_is_built(window, db, qt
                                            walk_in_phone="13812345678"), actor=ADMIN, today=late)
     window.notice.changed.emit("tickets")  # counted on the worker
     settle(qtbot)
-    assert isinstance(window.tabs.widget(1), _Unbuilt)  # not built to say so
-    assert window.tabs.tabText(1) == "便民服务（1 件逾期）"
-    assert window.tabs.tabBar().tabTextColor(1).name() == "#b71c1c"
+    i = window.tabs.indexOf(window.feature_tabs["counter"])
+    assert i == 2 and isinstance(window.tabs.widget(i), _Unbuilt)  # not built to say so
+    assert window.tabs.tabText(i) == "便民服务（1 件逾期）"
+    assert window.tabs.tabBar().tabTextColor(i).name() == "#b71c1c"
     window.switch_language("en")  # a rebuild counts again, in the new language
     settle(qtbot)
-    assert isinstance(window.tabs.widget(1), _Unbuilt) and window.tabs.tabText(1) == "Service counter (1 overdue)"
+    assert isinstance(window.tabs.widget(i), _Unbuilt) and window.tabs.tabText(i) == "Service counter (1 overdue)"
     tab = window.tab_of("counter")
-    assert window.tabs.tabText(1) == "Service counter (1 overdue)" and tab.current_label()[1]
+    assert window.tabs.tabText(i) == "Service counter (1 overdue)" and tab.current_label()[1]
 
 
 def test_a_tab_keeps_what_was_typed_across_rebuilds_before_it_is_shown_again(window, qtbot):

@@ -14,8 +14,16 @@ def names_shown(win) -> list[str]:
     return [model.index(r, 0).data() for r in range(model.rowCount())]
 
 
-def test_focus_starts_in_the_search_box(window, qtbot):
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.tab_of("residents").search.box)
+def test_the_window_opens_on_the_overview_and_ctrl_f_goes_to_the_search_box(window, qtbot):
+    overview = window.tabs.widget(0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is overview)  # the first tab has the focus
+    box = window.tab_of("residents").search.box
+    box.setText("clj")  # the last search
+    qtbot.keyClick(overview, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.tab_of("residents")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box)
+    qtbot.keyClicks(QApplication.focusWidget(), "shanx")  # a new name replaces it
+    assert box.text() == "shanx"
 
 
 def test_typing_initials_finds_the_resident_and_shows_the_record(window, qtbot):

@@ -6,7 +6,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QRadioButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QRadioButton
 from sqlalchemy.engine import make_url
 
 from app.db import Database, build_engine
@@ -23,6 +23,19 @@ from tests.services.test_server import NOWHERE
 from tests.views.conftest import settle
 
 store = test_server.store  # the in-memory credential store, as a fixture here too
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """QMessageBox.question answered Yes (or what the test puts first in `replies`); the texts asked."""
+    asked, replies = [], []
+
+    def question(parent, title, text, *a):
+        asked.append(text)
+        return replies.pop(0) if replies else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked, replies
 
 
 @pytest.fixture
@@ -88,37 +101,37 @@ def test_the_test_cluster_connects_and_says_the_database_is_up_to_date(app, qtbo
     assert dialog.result_label.property("role") == "hint"
 
 
-def test_saving_keeps_the_address_in_the_file_and_the_password_in_the_store(app, qtbot, store):
+def test_saving_keeps_the_address_in_the_file_and_the_password_in_the_store(app, qtbot, store, answers):
     dialog = make_dialog(qtbot)
-    fill(qtbot, dialog, "192.168.1.10", password="Lianban-2026")
+    fill(qtbot, dialog, NOWHERE, password="Lianban-2026")
     click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
-    settle(qtbot)
+    settle(qtbot)  # the server is not there: saved anyway (Yes)
     assert dialog.result() == ServerDialog.DialogCode.Accepted and dialog.changed
-    assert server.load_settings() == ServerSettings("192.168.1.10", 5432, "desk", "desk")
+    assert server.load_settings() == ServerSettings(NOWHERE, 5432, "desk", "desk")
     assert server.password_for(server.load_settings()) == "Lianban-2026"
     assert b"Lianban-2026" not in server.settings_path().read_bytes()
 
     again = make_dialog(qtbot)  # opened again: the server chosen, the password not shown
-    assert again.server_radio.isChecked() and again.host_edit.text() == "192.168.1.10"
-    assert again.password_edit.text() == "" and again.password_edit.placeholderText()
+    assert again.server_radio.isChecked() and again.host_edit.text() == NOWHERE
+    assert again.password_edit.text() == "" and again.password_edit.placeholderText() == "不变（已保存在本机凭据存储中）"
     click(qtbot, again.local_radio)
     click(qtbot, again.buttons.button(QDialogButtonBox.StandardButton.Save))
     settle(qtbot)
     assert server.load_settings() is None and store.entries == {}
 
 
-def test_no_credential_store_keeps_the_dialog_open_with_what_was_typed(app, qtbot, warnings, english):
+def test_no_credential_store_keeps_the_dialog_open_with_what_was_typed(app, qtbot, warnings, answers, english):
     before = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
     try:
         dialog = make_dialog(qtbot)
-        fill(qtbot, dialog, "192.168.1.10", password="Lianban-2026")
+        fill(qtbot, dialog, NOWHERE, password="Lianban-2026")
         click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
         settle(qtbot)
     finally:
         keyring.set_keyring(before)
     assert "could not be kept" in warnings[0]
-    assert dialog.isVisible() and dialog.host_edit.text() == "192.168.1.10"
+    assert dialog.isVisible() and dialog.host_edit.text() == NOWHERE
     assert server.load_settings() is None
 
 
@@ -137,7 +150,7 @@ def test_the_settings_menu_offers_it_to_administrators_and_a_change_asks_to_rest
 
     def choose_server(self):
         self.show()
-        fill(qtbot, self, "desk-server")
+        fill(qtbot, self, NOWHERE)
         click(qtbot, self.buttons.button(QDialogButtonBox.StandardButton.Save))
         settle(qtbot)
         return self.result()
@@ -148,7 +161,8 @@ def test_the_settings_menu_offers_it_to_administrators_and_a_change_asks_to_rest
         lambda parent, title, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes))
     monkeypatch.setattr(server_dialog, "restart_program", restarted.append)
     entry(window).trigger()
-    assert "centre's database server" in asked[0] and "Restart the program now?" in asked[0]
+    assert "Save these settings anyway?" in asked[0]  # the server is not there
+    assert "centre's database server" in asked[1] and "Restart the program now?" in asked[1]
     assert restarted == [window]
 
 
@@ -224,3 +238,123 @@ def test_a_save_while_the_server_is_gone_says_so_and_keeps_what_was_typed(
     assert warnings and warnings[0].startswith("The centre's database server cannot be reached")
     assert dialog.isVisible() and dialog.name_edit.text() == "Lianban centre"
     dialog.db.dispose()
+
+
+# -- what the password field says, Save's test and the copy onto an empty server -----------------
+
+def test_without_a_credential_store_the_dialog_never_claims_a_password_is_kept(app, qtbot, answers, english):
+    before = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        server.configure(ServerSettings(NOWHERE, 5432, "desk", "desk"))  # saved without a password
+        dialog = make_dialog(qtbot)
+    finally:
+        keyring.set_keyring(before)
+    assert dialog.password_edit.placeholderText() == "none: this computer has no credential store"
+    hints = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("no credential store the program can use" in text for text in hints)
+    assert not any("is kept in this computer's credential store" in text for text in hints)
+
+
+def test_a_server_saved_without_a_password_says_none_is_stored(app, qtbot, store, english):
+    server.configure(ServerSettings(NOWHERE, 5432, "desk", "desk"))
+    dialog = make_dialog(qtbot)
+    assert dialog.password_edit.placeholderText() == "none stored: the desk connects without a password"
+
+
+def test_save_tests_the_server_and_a_failure_asks_before_saving(app, qtbot, store, answers, english):
+    asked, replies = answers
+    replies.append(QMessageBox.StandardButton.No)
+    dialog = make_dialog(qtbot)
+    fill(qtbot, dialog, NOWHERE, password="secret")
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    settle(qtbot)
+    assert "cannot be reached" in asked[0] and "Save these settings anyway?" in asked[0]
+    assert dialog.isVisible() and server.load_settings() is None and store.entries == {}
+    assert "cannot be reached" in dialog.result_label.text() and dialog.result_label.property("role") == "error"
+    assert dialog.buttons.isEnabled()
+
+
+def _centre(db, admin) -> None:
+    from app.services import residents
+
+    for name in ("陈一", "林二"):
+        residents.add_resident(db, residents.ResidentInput(name=name, estate="宝源花园"), actor=admin)
+
+
+def _resident_names(url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from app.db import open_database
+    from app.models import Resident
+
+    target = open_database(url, remember=False)
+    try:
+        with target.session() as s:
+            return sorted(s.scalars(select(Resident.name)))
+    finally:
+        target.dispose()
+
+
+@pytest.fixture
+def desk_file(blank_database, tmp_path, admin):
+    """This computer's SQLite database with two residents: what is moved onto the server."""
+    import shutil
+
+    from app.db import open_database, sqlite_url
+
+    path = tmp_path / "desk.sqlite3"
+    shutil.copyfile(blank_database, path)
+    db = open_database(sqlite_url(path), remember=False)
+    _centre(db, admin)
+    yield db
+    db.dispose()
+
+
+def test_an_empty_server_database_is_offered_this_desks_data_before_saving(
+        app, desk_file, qtbot, store, answers, admin, monkeypatch, english, postgres):
+    if postgres is None:
+        pytest.skip("needs DESK_TEST_DATABASE_URL")
+    db = desk_file
+    url = make_url(postgres.new())
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    dialog = ServerDialog(None, db, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.copy_progress.isTextVisible() and dialog.copy_progress.format() == "Copying… %p%"
+    fill(qtbot, dialog, url.query["host"], url.database, url.username)
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    settle(qtbot)
+    asked = answers[0]
+    assert asked[0].startswith("The server's database is empty. Copy this computer's data to it now?")
+    assert db.label in asked[0]
+    assert "the checksums of every table agree" in shown[0]
+    assert dialog.result() == ServerDialog.DialogCode.Accepted
+    assert server.load_settings() == ServerSettings(url.query["host"], 5432, url.database, url.username)
+    target = url.render_as_string(hide_password=False)
+    assert _resident_names(target) == ["林二", "陈一"]
+    assert server.check_connection(server.load_settings()).empty is False  # a second Save offers nothing
+
+
+def test_no_copy_saves_and_leaves_the_empty_server_alone(app, db, qtbot, store, answers, admin, english, postgres):
+    if postgres is None:
+        pytest.skip("needs DESK_TEST_DATABASE_URL")
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    _centre(db, admin)
+    url = make_url(postgres.new())
+    answers[1].append(QMessageBox.StandardButton.No)
+    dialog = ServerDialog(None, db, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill(qtbot, dialog, url.query["host"], url.database, url.username)
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    settle(qtbot)
+    assert "Copy this computer's data" in answers[0][0]
+    assert dialog.result() == ServerDialog.DialogCode.Accepted and server.load_settings() is not None
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as con:
+        assert inspect(con).get_table_names() == []
+    engine.dispose()

@@ -882,6 +882,11 @@ class AfterSchoolTab(QWidget):
         except DeskError as exc:
             show_error(self, exc)
 
+    def show_filter(self, code: str) -> None:
+        """From the overview: "still_here" shows the children signed in and not signed out."""
+        if code == "still_here":
+            self.pages.setCurrentIndex(STILL_HERE)
+
     def open_item(self, ref: str) -> None:
         """A line clicked in a resident's detail pane: "class:<id>" shows the class's list, a
         resident id the child's profile."""

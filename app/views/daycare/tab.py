@@ -564,6 +564,11 @@ class DaycareTab(QWidget):
             return
         self.select_elder(resident_id)
 
+    def show_filter(self, code: str) -> None:
+        """From the overview: "today" shows today's board (who is in, expected, still here)."""
+        if code == "today":
+            self.pages.setCurrentIndex(0)
+
     def open_item(self, ref: str) -> None:
         """An elder clicked in a resident's detail pane (app/features.py DetailItem)."""
         if ref.isdigit():

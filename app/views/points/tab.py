@@ -775,6 +775,11 @@ class PointsTab(QWidget):
         """From the residents tab: that resident's statement."""
         self.select_resident(resident_id)
 
+    def show_filter(self, code: str) -> None:
+        """From the overview: "vouchers" shows the vouchers page (the last one)."""
+        if code == "vouchers":
+            self.pages.setCurrentIndex(self.pages.count() - 1)
+
     def open_item(self, ref: str) -> None:
         """A line of a resident's detail pane: a resident's id, or a voucher's code."""
         if ref.isdigit():
