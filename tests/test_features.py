@@ -74,3 +74,17 @@ def test_every_form_prints_from_the_command_line_with_its_sample_options(tmp_pat
         out = tmp_path / f"{name}.pdf"
         assert main(["--db", str(path), "print", name, *args, "-o", str(out)]) == 0, capsys.readouterr().err
         assert out.read_bytes().startswith(b"%PDF") and out.stat().st_size > 1000, name
+
+
+def test_every_folder_of_the_program_is_a_package():
+    """The bundle collects `app`'s modules by package (installer.spec collect_submodules): a folder
+    without __init__.py is left out, and its tab fails only in the installed program."""
+    from pathlib import Path
+
+    import app
+
+    root = Path(app.__file__).parent
+    missing = [str(folder.relative_to(root)) for folder in root.rglob("*")
+               if folder.is_dir() and folder.name != "__pycache__" and "migrations" not in folder.parts
+               and any(folder.glob("*.py")) and not (folder / "__init__.py").exists()]
+    assert not missing, f"folders without __init__.py: {missing}"

@@ -1,0 +1,1 @@
+"""The activities tab: the ledger, an activity form and its participants."""
