@@ -186,7 +186,9 @@ class OverviewTab(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh)
-        notice.changed.connect(lambda _topic: self._debounce.start())
+        # A bound method, not a lambda: Qt drops the connection when the tab is deleted (a rebuild
+        # after a restore or a new sign-in), while the notices object lives on.
+        notice.changed.connect(self._changed)
         self._minute = QTimer(self)
         self._minute.setInterval(REFRESH_MS)
         self._minute.timeout.connect(self.refresh)
@@ -195,6 +197,9 @@ class OverviewTab(QWidget):
         self.refresh()
 
     # -- loading -----------------------------------------------------------------------------------
+    def _changed(self, _topic: str) -> None:
+        self._debounce.start()
+
     def refresh(self) -> None:
         """Read today's overview on the worker; a newer read overtakes an older one."""
         self._fetches += 1
