@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import datetime as dt
 import json
 import os
@@ -599,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
                 # Without --db/--database-url the window decides, so it can offer to retry an
                 # unreachable server or change its settings.
                 return run_gui(database_url(args) if args.db or args.database_url else None, args.lang)
+            gc.enable()  # main.py turned it off for the start-up; only the window collects on its own
             handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
                         "report": cmd_report, "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
                         "self-test": cmd_self_test, "copy-database": cmd_copy_database}

@@ -130,9 +130,11 @@ def _timed_application():
     return Timed([sys.argv[0]])
 
 
-def signed_in_window(db_path: Path):
-    """The main window as it opens after sign-in, shown and with the residents list filled."""
+def signed_in_window(db_path: Path, residents: bool = True):
+    """The main window as it opens after sign-in, shown with its first tab ready; then, unless
+    `residents` is false, the residents tab opened with its list filled (where most keys are typed)."""
     from app.db import open_database, sqlite_url
+    from app.i18n import _
     from app.services.access import ADMINISTRATOR, Actor
     from app.views.main_window import MainWindow
     from app.views.ui_settings import open_ui_settings
@@ -141,8 +143,21 @@ def signed_in_window(db_path: Path):
     window = MainWindow(db, open_ui_settings(db_path.with_suffix(".ini")), actor=Actor("bench", ADMINISTRATOR))
     window.resize(1280, 760)
     window.show()
-    wait_until(lambda: residents_ready(window))
+    wait_until(lambda: first_tab_ready(window))
+    if residents and not residents_ready(window):
+        show_tab(window, _("Residents"))
+        wait_until(lambda: residents_ready(window))
     return window
+
+
+def first_tab_ready(window) -> bool:
+    """The tab the window opens on shows its data: the residents list (a checkout that opens on
+    it) or the overview's figures (issue 18 made the overview the first tab)."""
+    if residents_ready(window):
+        return True
+    tab = getattr(window, "tabs", None)
+    current = tab.currentWidget() if tab is not None else None
+    return current is not None and getattr(current, "current", None) is not None
 
 
 def search_box(window):
@@ -331,7 +346,7 @@ def job_stall(window, steps) -> tuple[float, float]:
 
 # -- 1. start-up -----------------------------------------------------------------------------------
 def startup(scale: str, rounds: int) -> None:
-    """Start → signed-in window painted with the residents list filled and the search box ready,
+    """Start → signed-in window painted with its first tab's data shown (the overview's figures),
     a fresh Python each round (what a person waits for after typing the password); baseline: a
     bare PySide6 QMainWindow with one QTabWidget tab, launched the same way. Rounds interleave."""
     db_path = working_copy(scale)
@@ -628,7 +643,7 @@ def idle(scale: str, seconds: int, bare: bool) -> None:
         window.show()
     else:
         desk_application()
-        window = signed_in_window(working_copy(scale))
+        window = signed_in_window(working_copy(scale), residents=False)  # as it opens
     spin(1000)
     meter = StallMeter()
     meter.start()

@@ -31,6 +31,21 @@ def test_demo_fills_once_and_then_adds_nothing(tmp_path, capsys):
     con.close()
 
 
+def test_a_command_collects_garbage_again(tmp_path):
+    """main.py turns the cycle collector off while the modules load; a command (which may build a
+    whole town in memory) runs with it on, as Python has it."""
+    import gc
+
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("hello")
+    gc.disable()
+    try:
+        assert main(["--db", str(bad), "--lang", "en", "demo"]) == 2
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_database_url_option(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
     assert main(["--database-url", url, "demo"]) == 0

@@ -2,7 +2,6 @@
 and who came — registered residents plus a headcount of people not in the registry. The monthly
 report counts activities (场次), person-times (人次) and distinct people (人数) from these tables;
 the rules live in services/activities.py."""
-from __future__ import annotations
 
 import datetime as dt
 

@@ -1,7 +1,6 @@
 """After-school classes (四点半课堂 / 暑托班 / 兴趣班 / 周末班): classes and their schedule, the
 children enrolled (school, guardians, who may collect them), waiting lists, session attendance
 and pick-ups. The rules live in services/afterschool.py; working days are models/calendar.py's."""
-from __future__ import annotations
 
 import datetime as dt
 

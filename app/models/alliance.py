@@ -1,7 +1,6 @@
 """The merchant alliance (爱心商铺联盟): shops that apply, are reviewed against the centre's
 admission criteria (四美), join, promise public-benefit services (公益服务条款), get complaints and
 quarterly evaluations, and may be suspended or leave. The rules live in services/alliance.py."""
-from __future__ import annotations
 
 import datetime as dt
 

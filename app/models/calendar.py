@@ -1,7 +1,6 @@
 """The shared calendar: the administrator's holidays and make-up working days. Deadlines
 (the service counter's), closures and sessions are counted on it; the rules live in
 services/calendar.py."""
-from __future__ import annotations
 
 import datetime as dt
 

@@ -1,6 +1,5 @@
 """One-stop service counter (一站式便民服务): request categories, tickets and their
 history. The rules live in services/counter.py; the holidays are models/calendar.py's."""
-from __future__ import annotations
 
 import datetime as dt
 

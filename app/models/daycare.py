@@ -1,6 +1,5 @@
 """Eldercare day-care (日间照料 / 助餐配餐): enrolled elders, their contacts, attendance, meals and
 meal prices. The rules live in services/daycare.py; working days are models/calendar.py's."""
-from __future__ import annotations
 
 import datetime as dt
 

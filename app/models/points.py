@@ -1,6 +1,5 @@
 """Volunteer points (共治积分) and vouchers (积分兑换): a ledger that is never edited, only added to.
 The rules live in services/points.py."""
-from __future__ import annotations
 
 import datetime as dt
 

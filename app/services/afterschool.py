@@ -1871,6 +1871,17 @@ def badge(db: Database, at: dt.datetime | None = None) -> tuple[str, bool]:
     return badge_label(len(rows), sum(r.overdue for r in rows))
 
 
+def _present(s, date_from: dt.date, date_to: dt.date) -> int:
+    return s.scalar(select(func.count(ClassAttendance.id)).where(
+        ClassAttendance.day >= date_from, ClassAttendance.day <= date_to, ClassAttendance.status == PRESENT)) or 0
+
+
+def person_times(db: Database, date_from: dt.date, date_to: dt.date) -> int:
+    """Children marked present at sessions in the range (人次), as `figures` counts them."""
+    with db.session() as s:
+        return _present(s, date_from, date_to)
+
+
 def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date | None = None) -> AfterSchoolFigures:
     """The monthly report's after-school numbers for any date range (inclusive)."""
     today = today or dt.date.today()
@@ -1900,8 +1911,7 @@ def figures(db: Database, date_from: dt.date, date_to: dt.date, today: dt.date |
             Enrolment.enrolled_on.is_not(None), Enrolment.enrolled_on <= date_to,
             or_(Enrolment.left_on.is_(None), Enrolment.left_on > date_from))) or 0
         in_range = (ClassAttendance.day >= date_from, ClassAttendance.day <= date_to)
-        person_times = s.scalar(select(func.count(ClassAttendance.id)).where(
-            *in_range, ClassAttendance.status == PRESENT)) or 0
+        person_times = _present(s, date_from, date_to)
         late = s.scalar(select(func.count(ClassAttendance.id)).where(*in_range, ClassAttendance.late.is_(True))) or 0
         unlisted = [UnlistedLine(a.day, cname, child, _with_relation(a.picked_up_by_name, a.picked_up_by_relation),
                                  a.unlisted_reason)

@@ -990,16 +990,18 @@ def resident_lines(db: Database, resident_id: int) -> list:
     return [DetailLine(summary, items)]
 
 
-def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
-    """(overdue, due today) among open tickets: for the tab's label."""
+def open_counts(db: Database, today: dt.date | None = None) -> tuple[int, int, int]:
+    """(open, overdue, due today): the overview's tiles; three columns of the open tickets."""
     today = today or dt.date.today()
     with db.session() as s:
-        tickets = s.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_on <= today))
-        overdue = due = 0
-        for t in tickets:
-            overdue += _overdue(t, today)
-            due += _due_today(t, today)
-    return overdue, due
+        tickets = s.execute(select(Ticket.status, Ticket.due_on, Ticket.held_since)
+                            .where(Ticket.status.in_(OPEN_STATUSES))).all()
+    return len(tickets), sum(_overdue(t, today) for t in tickets), sum(_due_today(t, today) for t in tickets)
+
+
+def counts(db: Database, today: dt.date | None = None) -> tuple[int, int]:
+    """(overdue, due today) among open tickets: for the tab's label."""
+    return open_counts(db, today)[1:]
 
 
 def counts_label(overdue: int, due_today: int) -> tuple[str, bool]:

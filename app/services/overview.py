@@ -116,14 +116,12 @@ def today(db: Database, *, actor: access.Actor, today: dt.datetime | None = None
     at = (today or dt.datetime.now()).replace(microsecond=0)
     day = at.date()
 
-    tickets = counter.list_tickets(db, status="open", today=day)
-    overdue = sum(t.overdue for t in tickets)
-    due_today = sum(t.due_today for t in tickets)
+    tickets, overdue, due_today = counter.open_counts(db, day)
 
     board = daycare.board(db, at)
     # Counts for everyone (as the after-school tab's label); the names below only for who may see them.
     still = afterschool._still_here(db, day, at, False)
-    present = afterschool.figures(db, day, day, today=day).person_times
+    present = afterschool.person_times(db, day, day)
     expiring = vouchers_expiring(db, day)
     week, available = _activities(db, day)
 
@@ -149,5 +147,5 @@ def today(db: Database, *, actor: access.Actor, today: dt.datetime | None = None
             days=format_number(points.EXPIRING_DAYS), count=format_number(expiring)),
             expiring, "points", "vouchers", AMBER))
 
-    return Overview(at, len(board.in_now), len(board.expected), present, len(still), len(tickets), overdue,
+    return Overview(at, len(board.in_now), len(board.expected), present, len(still), tickets, overdue,
                     due_today, expiring, week, alerts, available)

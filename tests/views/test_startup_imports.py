@@ -60,3 +60,11 @@ def test_the_first_window_shows_without_the_report_spreadsheet_migration_and_pin
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["code"] == 0 and "PySide6" in result["modules"]
     assert [name for name in HEAVY if name in result["modules"]] == []
+
+
+def test_models_are_declared_without_string_annotations():
+    """`from __future__ import annotations` in a model module makes SQLAlchemy evaluate each
+    annotation's text at start-up (app/models/__init__.py)."""
+    found = [path.name for path in (ROOT / "app" / "models").glob("*.py")
+             if "from __future__ import annotations" in path.read_text(encoding="utf-8").splitlines()]
+    assert found == []
