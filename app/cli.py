@@ -579,6 +579,11 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return self_test(database_url(args), args.seconds)
 
 
+# main.py turns the cycle collector off before importing this module (a faster start); a command
+# turns it back on. Anyone else who calls main() (the tests) keeps the collector as they had it.
+COLLECTOR_OFF_AT_START = not gc.isenabled()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language must be known before argparse prints anything.
@@ -600,7 +605,8 @@ def main(argv: list[str] | None = None) -> int:
                 # Without --db/--database-url the window decides, so it can offer to retry an
                 # unreachable server or change its settings.
                 return run_gui(database_url(args) if args.db or args.database_url else None, args.lang)
-            gc.enable()  # main.py turned it off for the start-up; only the window collects on its own
+            if COLLECTOR_OFF_AT_START:
+                gc.enable()  # main.py turned it off for the start-up; only the window collects on its own
             handlers = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "print": cmd_print,
                         "report": cmd_report, "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
                         "self-test": cmd_self_test, "copy-database": cmd_copy_database}

@@ -31,19 +31,38 @@ def test_demo_fills_once_and_then_adds_nothing(tmp_path, capsys):
     con.close()
 
 
-def test_a_command_collects_garbage_again(tmp_path):
+def test_a_command_collects_garbage_again(tmp_path, monkeypatch):
     """main.py turns the cycle collector off while the modules load; a command (which may build a
     whole town in memory) runs with it on, as Python has it."""
     import gc
 
+    from app import cli
+
     bad = tmp_path / "bad.sqlite3"
     bad.write_text("hello")
+    was = gc.isenabled()  # off once a test has made the window's collector: it stays so
+    monkeypatch.setattr(cli, "COLLECTOR_OFF_AT_START", True)
     gc.disable()
     try:
         assert main(["--db", str(bad), "--lang", "en", "demo"]) == 2
         assert gc.isenabled()
     finally:
-        gc.enable()
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_command_leaves_the_collector_as_it_found_it_when_main_py_did_not_turn_it_off(tmp_path):
+    """The tests call main() in a process whose window collects on the GUI thread only."""
+    import gc
+
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("hello")
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        assert main(["--db", str(bad), "--lang", "en", "demo"]) == 2
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_database_url_option(tmp_path, capsys):

@@ -69,15 +69,7 @@ def sign_in_sheet(detail: ActivityDetail, letterhead: Letterhead) -> bytes:
     registered = len(detail.participants)
     lines = max(SIGN_IN_LINES, registered + WALK_IN_LINES)
     data += [[str(n), "", "", "", ""] for n in range(registered + 1, lines + 1)]
-    table = Table(data, colWidths=widths, rowHeights=[None] + [SIGN_IN_ROW] * (len(data) - 1), repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 10),
-        ("GRID", (0, 0), (-1, -1), 0.5, toolkit.GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), toolkit.HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-    ]))
-    story.append(table)
+    story.append(toolkit.sign_in_table(data, widths, SIGN_IN_ROW))
     story.append(toolkit.spacer(2))
     story.append(_small(_("Registered residents sign beside their name; anyone else writes their name and phone "
                           "on a blank line and signs. Phones are shown in part only.")))

@@ -233,20 +233,8 @@ def session_sheet(cls: ClassRow, session: Session, lines: Sequence[SheetLine], l
         data.append(row)
     if not lines:
         data.append(["", _("No child is enrolled in this class on this day."), *[""] * (len(header) - 2)])
-    table = Table(data, colWidths=widths, rowHeights=[None] + [SHEET_ROW] * (len(data) - 1), repeatRows=1)
-    commands = [
-        ("FONT", (0, 0), (-1, -1), FONT, 10),
-        ("GRID", (0, 0), (-1, -1), 0.5, toolkit.GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), toolkit.HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if not lines:
-        commands.append(("SPAN", (1, 1), (-1, 1)))
-    table.setStyle(TableStyle(commands))
-    story.append(table)
+    extra = [("SPAN", (1, 1), (-1, 1))] if not lines else []
+    story.append(toolkit.sign_in_table(data, widths, SHEET_ROW, extra, padding=3))
     story.append(toolkit.spacer(2))
     story.append(_note(_("Write times as HH:MM. Hand a child only to an adult listed beside the child; anyone "
                          "else: call a guardian first and write down their name, phone, relation and why.")))

@@ -87,15 +87,7 @@ def sign_in_sheet(day: dt.date, lines: Sequence[SignInLine], letterhead: Letterh
         care = _(CARE_LEVELS[line.care_level]) if line.care_level in CARE_LEVELS else line.care_level
         data.append([str(number), toolkit.cell(line.name, s["cell"], widths[1]), care, "", "", "", "", ""])
     data += [[str(len(lines) + i), "", "", "", "", "", "", ""] for i in range(1, EXTRA_LINES + 1)]
-    table = Table(data, colWidths=widths, rowHeights=[None] + [SIGN_IN_ROW] * (len(data) - 1), repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 10),
-        ("GRID", (0, 0), (-1, -1), 0.5, toolkit.GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), toolkit.HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-    ]))
-    story.append(table)
+    story.append(toolkit.sign_in_table(data, widths, SIGN_IN_ROW))
     story.append(toolkit.spacer(2))
     story.append(toolkit.paragraph(_("Write times as HH:MM; tick Lunch for each elder who ate lunch. Whoever "
                                      "takes an elder home signs with their name and relation."), s["small"]))

@@ -399,6 +399,31 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
     return table
 
 
+def sign_in_table(data: list[list], widths: Sequence[float], row_height: float,
+                  extra: Sequence[tuple] = (), padding: float = 6) -> Table:
+    """A paper sheet to fill in by hand: the header row (data[0]) repeats on every page, every
+    other row is at least `row_height` tall (room to write a time or sign) and taller where a cell's
+    text needs it (a child's four pick-up adults), the first column (the line's number) to the
+    right, `padding` left and right of each cell; `extra` adds TableStyle commands."""
+    heights: list[float | None] = [None]
+    for row in data[1:]:
+        needed = [cell.wrap(width - 2 * padding, 10_000)[1] + 6  # 6: above and below, Table's default
+                  for cell, width in zip(row, widths) if hasattr(cell, "wrap")]
+        heights.append(max([row_height, *needed]))
+    table = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, 10),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (0, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        *extra,
+    ]))
+    return table
+
+
 def field_table(pairs: Sequence[tuple[str, str]], width: float, columns: int = 2) -> Table:
     """Label/value pairs in a ruled grid, `columns` pairs per row (a registration form)."""
     s = styles()

@@ -197,3 +197,12 @@ def os_user_name() -> str:
 def current_os_actor() -> Actor:
     """The operating-system user, acting with the front-desk role (the command line)."""
     return Actor(os_user_name(), DESK)
+
+
+def needs_first_administrator(db) -> bool:
+    """True while there is no staff account: the first start must create an administrator. Read
+    without the models, which load while the sign-in dialog waits (views/gui.py)."""
+    from sqlalchemy import func, select, table
+
+    with db.session() as s:
+        return not s.scalar(select(func.count()).select_from(table("staff")))

@@ -166,10 +166,7 @@ def _check_not_last_administrator(session, staff: Staff) -> None:
 
 # -- first start and recovery --------------------------------------------------------------
 
-def needs_first_administrator(db: Database) -> bool:
-    """True while there is no staff account: the first start must create an administrator."""
-    with db.session() as s:
-        return not s.scalar(select(func.count(Staff.id)))
+needs_first_administrator = access.needs_first_administrator
 
 
 def create_first_administrator(db: Database, username: str, display_name: str, password: str) -> Actor:

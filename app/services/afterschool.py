@@ -1267,7 +1267,10 @@ def enrol(db: Database, class_id: int, resident_id: int, *, actor: access.Actor,
             access.require(actor, access.AFTERSCHOOL_OVERRIDE)
         status = WAITING if full and not over_reason else ENROLLED
         now = dt.datetime.now()
-        e = Enrolment(class_id=class_id, resident_id=resident_id, status=status, requested_at=now,
+        # Asked on `today` (the waiting list's order and the report's "waiting at the end of the
+        # month" follow it); now's time keeps the order of requests made the same day.
+        e = Enrolment(class_id=class_id, resident_id=resident_id, status=status,
+                      requested_at=dt.datetime.combine(today, now.time()),
                       enrolled_on=today if status == ENROLLED else None, left_reason="",
                       over_capacity_reason=over_reason if full else "",
                       out_of_range_reason=range_reason if problem else "", created_by=actor.name[:50],

@@ -209,3 +209,17 @@ def test_long_table_sets_a_word_wider_than_its_cell_smaller_instead_of_cutting_i
     assert table.head_lines == [["Gender"]] and table.lines == [[["Female"]]]
     assert table._wrap("(escalated)", 12 * mm) == ["(escalated)"] and table._wrap("(escalated)", 12 * mm)[0].size < 8.5
     assert table._wrap("Centre (escalated)", 12 * mm) == ["Centre", "(escalated)"]
+
+
+def test_a_sign_in_sheet_row_grows_to_hold_its_text_and_keeps_its_height_otherwise():
+    """A child with four pick-up adults wrote over the next child's row when every row had one
+    height (the session sheet)."""
+    s = toolkit.styles()
+    adults = toolkit.paragraph("蔡文福（父亲）、蔡宇（母亲）、黄玉碧（保姆）、曾欣雪（外婆）", s["small"])
+    data = [["序号", "姓名", "可接送人"], ["1", "蔡欣玲", adults], ["2", "陈斌祥", ""]]
+    widths = [12 * mm, 30 * mm, 30 * mm]
+    table = toolkit.sign_in_table(data, widths, 9 * mm, padding=3)
+    table.wrap(sum(widths), 200 * mm)
+    text_height = adults.wrap(widths[2] - 6, 200 * mm)[1]
+    assert table._rowHeights[1] >= text_height + 6 > 9 * mm
+    assert table._rowHeights[2] == 9 * mm

@@ -71,6 +71,33 @@ def settle(qtbot) -> None:
         raise AssertionError(f"jobs still pending: {worker.pending()}") from None
 
 
+def answer(monkeypatch, qtbot, dialog_class, act):
+    """Replace a dialog's exec(): show it, let `act(dialog)` fill it in and click, wait for the
+    save; returns the dialogs shown."""
+    seen = []
+
+    def run(dialog):
+        dialog.show()
+        seen.append(dialog)
+        settle(qtbot)  # what the dialog reads on the worker as it opens
+        act(dialog)
+        settle(qtbot)
+        return dialog.result() if callable(dialog.result) else (1 if dialog.isHidden() else 0)
+
+    monkeypatch.setattr(dialog_class, "exec", run)
+    return seen
+
+
+def shown(tab, qtbot, width: int = 1366, height: int = 720):
+    """A tab shown at a desk's screen size, its first load (on the worker) arrived."""
+    qtbot.addWidget(tab)
+    tab.resize(width, height)
+    tab.show()
+    qtbot.waitExposed(tab)
+    settle(qtbot)
+    return tab
+
+
 @contextlib.contextmanager
 def another_desk_writing(db):
     """Another desk in the middle of a write until the block ends: a second Database on the same

@@ -19,7 +19,7 @@ from app.views.activities.dialog import ActivityDialog, CreditDialog, PickReside
 from app.views.activities.tab import ADDED, REFUSED, THERE, ActivitiesTab
 from app.views.notices import Notices
 from tests.conftest import ADMIN
-from tests.views.conftest import settle, type_chinese
+from tests.views.conftest import answer, settle, shown, type_chinese
 
 TODAY = dt.date.today()
 
@@ -31,28 +31,8 @@ def kinds(db):
 
 
 def make_tab(db, qtbot, actor=ADMIN):
-    tab = ActivitiesTab(db, Notices(), actor=actor)
-    qtbot.addWidget(tab)
-    tab.resize(1366, 760)
-    tab.show()
-    qtbot.waitExposed(tab)
-    settle(qtbot)
-    return tab
+    return shown(ActivitiesTab(db, Notices(), actor=actor), qtbot, height=760)
 
-
-def answer(monkeypatch, qtbot, dialog_class, act):
-    """Replace a dialog's exec(): show it, let `act(dialog)` fill it in and click, wait for the save."""
-    seen = []
-
-    def run(dialog):
-        dialog.show()
-        seen.append(dialog)
-        act(dialog)
-        settle(qtbot)
-        return dialog.result()
-
-    monkeypatch.setattr(dialog_class, "exec", run)
-    return seen
 
 
 def click_ok(dialog, qtbot) -> None:

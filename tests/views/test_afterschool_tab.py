@@ -17,7 +17,7 @@ from app.views.afterschool.dialogs import EnrolDialog, PickupEditor, SignOutDial
 from app.views.afterschool.tab import CLASS_LIST, SESSIONS, STILL_HERE, AfterSchoolTab
 from app.views.notices import Notices
 from tests.conftest import ADMIN
-from tests.views.conftest import settle, type_chinese
+from tests.views.conftest import answer, settle, type_chinese
 
 TODAY = dt.date.today()
 
@@ -65,20 +65,6 @@ def make_tab(db, qtbot, actor=ADMIN, now=None):
 def tab(app, db, people, qtbot):
     return make_tab(db, qtbot)
 
-
-def answer(monkeypatch, qtbot, dialog_class, act):
-    """Replace a dialog's exec(): show it, let `act(dialog)` click, wait for the save."""
-    seen = []
-
-    def run(dialog):
-        dialog.show()
-        seen.append(dialog)
-        act(dialog)
-        settle(qtbot)
-        return dialog.result() if callable(dialog.result) else (1 if dialog.isHidden() else 0)
-
-    monkeypatch.setattr(dialog_class, "exec", run)
-    return seen
 
 
 def click_ok(dialog) -> None:

@@ -20,7 +20,7 @@ from app.views.alliance.dialogs import ComplaintDialog, EvaluationDialog, Mercha
 from app.views.alliance.tab import COMPLAINTS, EVALUATIONS, AllianceTab
 from app.views.notices import Notices
 from tests.conftest import ADMIN
-from tests.views.conftest import settle, type_chinese
+from tests.views.conftest import answer, settle, shown, type_chinese
 
 TODAY = dt.date.today()
 VALID = "91350100M000100Y43"      # GB 32100's own example
@@ -33,28 +33,8 @@ def lists(db):
 
 
 def make_tab(db, qtbot, actor=ADMIN):
-    tab = AllianceTab(db, Notices(), actor=actor)
-    qtbot.addWidget(tab)
-    tab.resize(1366, 720)
-    tab.show()
-    qtbot.waitExposed(tab)
-    settle(qtbot)  # the first load runs on the worker
-    return tab
+    return shown(AllianceTab(db, Notices(), actor=actor), qtbot)
 
-
-def answer(monkeypatch, qtbot, dialog_class, act):
-    """Replace a dialog's exec(): show it, let `act(dialog)` fill it in and click, wait for the save."""
-    seen = []
-
-    def run(dialog):
-        dialog.show()
-        seen.append(dialog)
-        act(dialog)
-        settle(qtbot)
-        return dialog.result()
-
-    monkeypatch.setattr(dialog_class, "exec", run)
-    return seen
 
 
 def click_ok(dialog) -> None:

@@ -19,7 +19,7 @@ from app.views.notices import Notices
 from app.views.points.dialogs import IssueDialog, RedeemDialog, ReverseDialog
 from app.views.points.tab import BALANCES, PointsTab, minutes_of
 from tests.conftest import ADMIN
-from tests.views.conftest import settle
+from tests.views.conftest import answer, settle, shown
 
 TODAY = dt.date.today()
 DESK_ACTOR = Actor("前台小李", DESK)
@@ -49,29 +49,8 @@ def voucher_type(db, name="洗衣粉", cost=20, merchant_id=None, stock=None) ->
 
 
 def make_tab(db, qtbot, actor=ADMIN):
-    tab = PointsTab(db, Notices(), actor=actor)
-    qtbot.addWidget(tab)
-    tab.resize(1366, 720)
-    tab.show()
-    qtbot.waitExposed(tab)
-    settle(qtbot)
-    return tab
+    return shown(PointsTab(db, Notices(), actor=actor), qtbot)
 
-
-def answer(monkeypatch, qtbot, dialog_class, act):
-    """Replace a dialog's exec(): show it, let `act(dialog)` fill it in and click, wait for the save."""
-    seen = []
-
-    def run(dialog):
-        dialog.show()
-        seen.append(dialog)
-        settle(qtbot)
-        act(dialog)
-        settle(qtbot)
-        return dialog.result()
-
-    monkeypatch.setattr(dialog_class, "exec", run)
-    return seen
 
 
 def click_ok(dialog) -> None:

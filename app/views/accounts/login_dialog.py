@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.errors import DeskError, ValidationError
 from app.i18n import _
-from app.services import accounts
 from app.services.access import Actor
 from app.views.shared.forms import FormDialog, error_label
 
@@ -42,6 +41,8 @@ class FirstAdministratorDialog(FormDialog):
             raise ValidationError({"repeat": _("The two passwords are not the same.")})
         db, username, name, password = (self.db, self.username_edit.text(), self.name_edit.text(),
                                         self.password_edit.text())
+        from app.services import accounts  # not before the dialog shows (views/gui.py prepare_main_window)
+
         return lambda: accounts.create_first_administrator(db, username, name, password)
 
     def saved(self, actor: Actor) -> None:
@@ -87,6 +88,8 @@ class LoginDialog(QDialog):
 
     def accept(self) -> None:
         try:
+            from app.services import accounts  # not before the dialog shows (views/gui.py prepare_main_window)
+
             self.actor = accounts.login(self.db, self.username_edit.text(), self.password_edit.text())
         except DeskError as exc:
             self.error.setText(exc.message)

@@ -2,7 +2,6 @@
 participants. Both are held whole (a large community runs ~250 activities a year)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import N_, format_date, format_number
@@ -10,7 +9,6 @@ from app.services.activities import ActivityRow, ParticipantRow
 from app.services.points import points_text
 from app.views.shared.list_model import RowListModel, clock_text
 
-RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 GREEN = QBrush(QColor("#1b5e20"))
 
 
@@ -20,16 +18,8 @@ def time_text(row: ActivityRow) -> str:
     return f"{start}–{end}" if start and end else start or end
 
 
-class _Numbers(RowListModel):
-    numeric: tuple[str, ...] = ()
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid():
-            return RIGHT if self.columns[index.column()][0] in self.numeric else None
-        return super().data(index, role)
-
-
-class ActivityTableModel(_Numbers):
+class ActivityTableModel(RowListModel):
     key_field = "id"
     numeric = ("registered", "headcount", "person_times")
     columns = [
@@ -55,7 +45,7 @@ class ActivityTableModel(_Numbers):
         return super()._text(row, key)
 
 
-class ParticipantTableModel(_Numbers):
+class ParticipantTableModel(RowListModel):
     key_field = "resident_id"
     numeric = ("points",)
     columns = [

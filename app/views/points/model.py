@@ -19,7 +19,6 @@ GREEN = QBrush(QColor("#1b5e20"))
 BLUE = QBrush(QColor("#0d47a1"))
 AMBER = QBrush(QColor("#8d6e00"))
 STATUS_COLOURS = {ISSUED: BLUE, REDEEMED: GREEN, EXPIRED: AMBER, REFUNDED: GREY, VOIDED: GREY}
-RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def day_text(day) -> str:
@@ -31,18 +30,8 @@ def signed(points: int) -> str:
     return ("+" if points > 0 else "−" if points < 0 else "") + format_number(abs(points))
 
 
-class _Numbers(RowListModel):
-    """Numbers to the right."""
 
-    numeric: tuple[str, ...] = ()
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid():
-            return RIGHT if self.columns[index.column()][0] in self.numeric else None
-        return super().data(index, role)
-
-
-class BalanceTableModel(_Numbers):
+class BalanceTableModel(RowListModel):
     key_field = "resident_id"
     numeric = ("balance", "earned")
     columns = [
@@ -72,7 +61,7 @@ def entry_what(row: EntryRow) -> str:
     return " ".join(p for p in parts if p)
 
 
-class StatementTableModel(_Numbers):
+class StatementTableModel(RowListModel):
     key_field = "id"
     numeric = ("points", "balance", "id")
     columns = [
@@ -141,7 +130,7 @@ def validity_text(row: VoucherTypeRow) -> str:
     return text
 
 
-class VoucherTypeTableModel(_Numbers):
+class VoucherTypeTableModel(RowListModel):
     key_field = "id"
     numeric = ("points", "stock")
     columns = [
@@ -168,7 +157,7 @@ class VoucherTypeTableModel(_Numbers):
         return RED if key == "stock" and row.stock == 0 else None
 
 
-class VoucherTableModel(_Numbers):
+class VoucherTableModel(RowListModel):
     key_field = "id"
     numeric = ("points",)
     columns = [

@@ -57,11 +57,16 @@ class ListModel(QAbstractTableModel):
         return str(section + 1) if self.numbered else None
 
 
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 class RowListModel(QAbstractTableModel):
     """A list of row objects with (key, header) columns; `_text(row, key)` says a cell and
-    `_foreground(row, key)` colours it; `row_of(key)` finds the row whose `key_field` is `key`."""
+    `_foreground(row, key)` colours it; the `numeric` columns stand to the right; `row_of(key)`
+    finds the row whose `key_field` is `key`."""
 
     columns: list[tuple[str, str]] = []
+    numeric: tuple[str, ...] = ()
     key_field = "resident_id"
 
     def __init__(self, parent=None):
@@ -100,6 +105,8 @@ class RowListModel(QAbstractTableModel):
             return self._text(row, key)
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(row, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if key in self.numeric else None
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
