@@ -90,9 +90,11 @@ class Database:
         if url.get_backend_name() == "sqlite":
             return url.database or ":memory:"
         if url.get_backend_name() == "postgresql":
-            return _("server {host}:{port}/{database} (user {user})").format(
-                host=url.host or url.query.get("host") or "localhost", port=url.port or 5432,
-                database=url.database, user=url.username)
+            host = url.host or url.query.get("host") or "localhost"
+            # A Unix socket's folder has no port: "/run/postgresql", not "/run/postgresql:5432".
+            place = host if host.startswith("/") else f"{host}:{url.port or 5432}"
+            return _("server {place}/{database} (user {user})").format(
+                place=place, database=url.database, user=url.username)
         return self.url
 
     @contextlib.contextmanager

@@ -171,7 +171,7 @@ def test_the_status_bar_names_the_server_database_and_user_without_the_password(
     db = Database(build_engine(server.url_for(SERVER, PASSWORD)))  # no connection is made
     assert db.label == "server 192.168.1.10:5432/desk (user desk)"
     sock = Database(build_engine(server.url_for(ServerSettings("/tmp/pgt", 5432, "desk_test", "postgres"))))
-    assert sock.label == "server /tmp/pgt:5432/desk_test (user postgres)"
+    assert sock.label == "server /tmp/pgt/desk_test (user postgres)"  # a socket folder has no port
 
 
 # -- the connection test: each failure in words ---------------------------------------------------

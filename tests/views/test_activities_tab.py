@@ -70,7 +70,7 @@ def test_a_new_activity_typed_in_with_wrong_fields_marked_red_then_saved(db, qtb
         dialog.partners_box.add_button.click()
         dialog.headcount_spin.setValue(12)
         click_ok(dialog, qtbot)
-        steps.append(("time", dialog.isVisible(), invalid(dialog.times),
+        steps.append(("time", dialog.isVisible(), invalid(dialog.end_edit) and not invalid(dialog.start_edit),
                       dialog.errors.fields["starts_at"][1].text()))
         dialog.end_edit.clear()
         type_chinese(dialog.end_edit, "１１：３０")  # full-width, as a Chinese IME in 全角 types it

@@ -12,7 +12,7 @@ from app.services.access import VIEWER, Actor
 from app.services.counter import CategoryInput, TicketInput
 from app.views import notices
 from app.views.main_window import MainWindow
-from app.views.overview.tab import OverviewTab
+from app.views.overview.tab import DEBOUNCE_MS, OverviewTab
 from tests.conftest import ADMIN
 from tests.views.conftest import settle
 
@@ -71,6 +71,25 @@ def test_a_change_notice_refreshes_the_figures_once(tab, db, tickets, qtbot, mon
     qtbot.waitUntil(lambda: numbers(tab)["tickets_overdue"] == "2", timeout=5000)
     settle(qtbot)
     assert numbers(tab)["tickets_open"] == "3" and len(reads) == 1
+
+
+def test_a_hidden_overview_reads_its_figures_when_shown_again(tab, db, tickets, qtbot, monkeypatch):
+    """Each save of an import sends a notice: a hidden overview reads once, when it is shown."""
+    from app.services import overview
+
+    reads = []
+    real = overview.today
+    monkeypatch.setattr(overview, "today", lambda *a, **k: reads.append(1) or real(*a, **k))
+    tab.hide()
+    ticket(db, tickets, TODAY - dt.timedelta(days=40), "林先生")
+    tab.notice.changed.emit(notices.TICKETS)
+    qtbot.wait(DEBOUNCE_MS + 200)
+    settle(qtbot)
+    assert reads == [] and numbers(tab)["tickets_overdue"] == "1"
+    tab.show()
+    qtbot.waitUntil(lambda: numbers(tab)["tickets_overdue"] == "2", timeout=5000)
+    settle(qtbot)
+    assert len(reads) == 1
 
 
 def test_a_viewer_sees_the_figures(app, db, tickets, qtbot):

@@ -166,7 +166,7 @@ class ActivityDialog(FormDialog):
         self.notes_edit = QPlainTextEdit(data.notes)
         self.notes_edit.setFixedHeight(self.notes_edit.fontMetrics().height() * 3 + 14)
         self.times = field_row(self.start_edit, QLabel(_("to")), self.end_edit, stretch=False)
-        self.times.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)  # the red frame hugs them
+        self.times.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         title = _("Activity — {title}").format(title=detail.row.title) if detail else _("New activity")
         super().__init__(title, [
             (_("Date"), "held_on", self.date_edit),
@@ -180,7 +180,10 @@ class ActivityDialog(FormDialog):
             (_("Not registered"), "headcount", field_row(self.headcount_spin, QLabel(_("people")))),
             (_("Notes"), "notes", self.notes_edit),
         ], parent, min_width=600)
-        self.errors.fields["ends_at"] = self.errors.fields["starts_at"]  # both times on one line
+        # Both times on one line with one error line; the red frame on the box at fault, not around "至".
+        times_error = self.errors.fields["starts_at"][1]
+        self.errors.add("starts_at", self.start_edit, times_error)
+        self.errors.add("ends_at", self.end_edit, times_error)
         self.title_edit.setFocus()
 
     def input(self) -> ActivityInput:

@@ -120,6 +120,7 @@ class OverviewTab(QWidget):
         self.db, self.notice, self.actor, self.clock = db, notice, actor, clock
         self.current: overview.Overview | None = None
         self._fetches = 0  # reads asked for: only the latest one is shown
+        self._stale = False  # something changed while the tab was hidden
         self.setStyleSheet(TILE_STYLE)
 
         self.title = QLabel()
@@ -185,13 +186,13 @@ class OverviewTab(QWidget):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.refresh)
+        self._debounce.timeout.connect(self._due)
         # A bound method, not a lambda: Qt drops the connection when the tab is deleted (a rebuild
         # after a restore or a new sign-in), while the notices object lives on.
         notice.changed.connect(self._changed)
         self._minute = QTimer(self)
         self._minute.setInterval(REFRESH_MS)
-        self._minute.timeout.connect(self.refresh)
+        self._minute.timeout.connect(self._due)
         self._minute.start()
         self._show_title(clock())
         self.refresh()
@@ -199,6 +200,20 @@ class OverviewTab(QWidget):
     # -- loading -----------------------------------------------------------------------------------
     def _changed(self, _topic: str) -> None:
         self._debounce.start()
+
+    def _due(self) -> None:
+        """A change or the minute: read now if shown, else when next shown (a hidden overview
+        rebuilding its lists after every save of an import costs the window a frame for nothing)."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def refresh(self) -> None:
         """Read today's overview on the worker; a newer read overtakes an older one."""
