@@ -20,6 +20,28 @@ def test_grid_tree_has_three_levels_with_workers_and_counts(db):
     assert grids.sub_grid_choices(db) == [(sub, "第一网格 / 1-1")]
 
 
+def test_a_list_of_grids_to_choose_from_does_not_count_the_residents(db):
+    # Counting reads every active resident: 40 ms at 100,000, each time a form with a grid box opens.
+    from sqlalchemy import event
+
+    root = grids.add_grid(db, None, "状元里社区", "王芳", "", actor=ADMIN)
+    grid = grids.add_grid(db, root, "第一网格", "陈伟", "", actor=ADMIN)
+    sub = grids.add_grid(db, grid, "1-1", "林燕", "", actor=ADMIN)
+    residents.add_resident(db, ResidentInput(name="张三", grid_id=sub), actor=ADMIN)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        choices = grids.grid_choices(db), grids.grid_choices(db, paths=True), grids.sub_grid_choices(db)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert choices[2] == [(sub, "第一网格 / 1-1")] and len(choices[0]) == 3
+    assert statements and not any("residents" in statement for statement in statements)
+
+
 def test_a_sub_grid_cannot_have_children(db):
     root = grids.add_grid(db, None, "c", actor=ADMIN)
     sub = grids.add_grid(db, grids.add_grid(db, root, "g", actor=ADMIN), "s", actor=ADMIN)

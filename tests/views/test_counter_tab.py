@@ -517,4 +517,4 @@ def test_a_request_for_a_resident_found_on_the_residents_tab(window, db, catalog
     assert seen["requester"] == registry["单雄信"]
     assert window.tabs.currentWidget() is window.tab_of("counter")
     assert window.tab_of("counter").current.requester == "单雄信" and len(previews) == 1  # the receipt
-    assert "办理中 2 件，共 2 件" in residents_tab.detail.text()  # the residents tab heard of it
+    qtbot.waitUntil(lambda: "办理中 2 件，共 2 件" in residents_tab.detail.text())  # heard of it, shown after a pause

@@ -22,6 +22,8 @@ from app.views.shared import writes
 from app.views.shared.forms import show_error
 from app.views.shared.resident_search import ResidentSearch
 
+WARM_AFTER_MS = 250  # after a change notice: longer than the detail pane's pause, shorter than a glance
+
 
 class ResidentsTab(QWidget):
     DETAIL_PAUSE_MS = 150
@@ -46,6 +48,7 @@ class ResidentsTab(QWidget):
         self._detail_timer.setInterval(self.DETAIL_PAUSE_MS)
         self._detail_timer.timeout.connect(lambda: self._show_detail(self.search.current_id()))
         self._index_warmed = False
+        self._notified = False  # refreshing after a change notice
 
         self.add_button = QPushButton(_("New resident"))
         self.add_button.setShortcut("Ctrl+N")
@@ -172,13 +175,22 @@ class ResidentsTab(QWidget):
 
     def _on_notice(self, what: str) -> None:
         if what in (notices.RESIDENTS, notices.GRIDS, notices.TAGS):
-            self.search.refresh()  # a search patches the index with the saved rows (a millisecond)
+            # A search patches the index with the saved rows (a millisecond); the list is painted
+            # afresh at once and the detail pane after a pause, as while typing: both at once,
+            # after an import, froze the window for 50 ms.
+            self._notified = True
+            try:
+                self.search.refresh()
+            finally:
+                self._notified = False
             if what == notices.RESIDENTS and self._index_warmed:
                 # The first letters are scanned again after a patch, and an import (or an empty
-                # search box) leaves the index to rebuild: both on the worker, before the next keystroke.
-                self._warm_index()
+                # search box) leaves the index to rebuild: both on the worker, before the next
+                # keystroke, but after the list and the detail pane are painted afresh (the rebuild
+                # holding the interpreter lock made that refresh freeze the window for 50 ms).
+                QTimer.singleShot(WARM_AFTER_MS, self._warm_index)
         elif what in self._detail_topics:  # the detail pane shows the features' lines of the resident
-            self._show_detail(self.search.current_id())
+            self._detail_timer.start()
 
     def _update_count(self) -> None:
         shown = self.search.model.rowCount()
@@ -328,7 +340,7 @@ class ResidentsTab(QWidget):
 
     def _current_changed(self, resident_id: int | None) -> None:
         self._update_buttons(resident_id, self.search.model.row_active(self.search.current_row()))
-        if self.search.typing and resident_id is not None:
+        if (self.search.typing or self._notified) and resident_id is not None:
             self._detail_timer.start()  # restarted by each keystroke
         else:
             self._show_detail(resident_id)
