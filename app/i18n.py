@@ -18,6 +18,7 @@ DEFAULT_LANGUAGE = "zh_CN"
 
 _current = DEFAULT_LANGUAGE
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+_babel_locales: dict = {}  # language code → babel Locale: a code given as text is parsed on every call (4× slower)
 
 
 def locale_dir():
@@ -102,13 +103,22 @@ def _argparse_words() -> tuple[str, ...]:
 
 # -- formatting: the one place dates and numbers become text -----------------
 
+def _locale():
+    found = _babel_locales.get(_current)
+    if found is None:
+        from babel import Locale
+
+        found = _babel_locales[_current] = Locale.parse(_current)
+    return found
+
+
 def format_date(value: _dt.date | None, form: str = "long") -> str:
     """2026年11月27日 in Chinese, November 27, 2026 in English ('' for None)."""
     if value is None:
         return ""
     from babel.dates import format_date as _fd
 
-    return _fd(value, format=form, locale=_current)
+    return _fd(value, format=form, locale=_locale())
 
 
 def format_datetime(value: _dt.datetime | None, form: str = "medium") -> str:
@@ -116,7 +126,7 @@ def format_datetime(value: _dt.datetime | None, form: str = "medium") -> str:
         return ""
     from babel.dates import format_datetime as _fdt
 
-    return _fdt(value, format=form, locale=_current)
+    return _fdt(value, format=form, locale=_locale())
 
 
 def format_number(value: int | float, decimals: int | None = None) -> str:
@@ -124,7 +134,7 @@ def format_number(value: int | float, decimals: int | None = None) -> str:
     from babel.numbers import format_decimal
 
     pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_current)
+    return format_decimal(value, format=pattern, locale=_locale())
 
 
 def format_percent(fraction: float, decimals: int = 0, *, fixed: bool = False) -> str:
@@ -133,7 +143,7 @@ def format_percent(fraction: float, decimals: int = 0, *, fixed: bool = False) -
     from babel.numbers import format_percent as _fp
 
     digit = "0" if fixed else "#"
-    return _fp(fraction, format="#,##0" + ("." + digit * decimals if decimals else "") + "%", locale=_current)
+    return _fp(fraction, format="#,##0" + ("." + digit * decimals if decimals else "") + "%", locale=_locale())
 
 
 set_language(DEFAULT_LANGUAGE)
