@@ -640,7 +640,7 @@ def stalls(scale: str, rounds: int) -> None:
         # The next round's window starts as in a fresh desk: this one's start-up objects were
         # frozen (never examined again), so the next would not be, and its idle full collection
         # would pass over this round's leftovers as well (150 ms, where one window takes 20).
-        del window
+        window = None  # dropped, for the collection below
         gc.unfreeze()
         gc.collect()
     for key, label in (("import", "10k import (wizard)"), ("ledger", "ledger preview"),
