@@ -66,7 +66,7 @@ BUSY_OLDER_S = 30
 FULL_IDLE_S = 5  # a full collection waits for this long without a key press or click, or a job running,
 FULL_EVERY_S = 60  # ... comes at most once a minute,
 FULL_LATEST_S = 600  # ... and at the latest after ten minutes, idle or not (memory stays bounded)
-START_S = 60  # nothing is collected until start-up is frozen, or for this long at most
+START_S = 60  # nothing is collected until start-up is frozen: by the window, or after this long
 
 
 class _GarbageCollector(QObject):
@@ -118,7 +118,9 @@ class _GarbageCollector(QObject):
             gc.freeze()
             self.freeze_due = self.thawed = False
         elif self.starting:
-            self.starting = now - self.started < START_S
+            if now - self.started >= START_S:  # no window froze the start (a sign-in left open): freeze it
+                gc.freeze()  # as the window would have, rather than one young pass over all of it
+                self.starting = False
         elif since_full >= FULL_LATEST_S or (since_full >= FULL_EVERY_S and self.idle(now, FULL_IDLE_S)):
             gc.collect()
             self.last_full = self.last_older = now

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
 from app.views.shared import resident_picker
-from tests.views.conftest import another_desk_writing, settle, type_chinese
+from tests.views.conftest import another_desk_writing, garbage_collector_paused, settle, type_chinese
 
 
 def test_new_resident_is_saved_and_selected_in_the_list(window, db, qtbot, monkeypatch):
@@ -120,7 +120,7 @@ def test_a_save_waits_for_another_desk_without_freezing_the_window(app, db, qtbo
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
     try:
-        with another_desk_writing(db):  # 1.5 s, less than SQLite's 5 s busy timeout
+        with garbage_collector_paused(), another_desk_writing(db):  # 1.5 s, less than the 5 s lock wait
             clicked = time.monotonic()
             qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
             returned = time.monotonic()
