@@ -1,5 +1,6 @@
 import sqlite3
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.db import open_database, sqlite_url
@@ -31,7 +32,15 @@ def test_unexpected_errors_are_shown_in_words_and_logged(app, monkeypatch, caplo
     assert "boom" in caplog.text
 
 
-def test_garbage_cycles_are_still_collected_on_the_gui_thread(app, monkeypatch):
+@pytest.fixture
+def no_job(monkeypatch):
+    """No job running, whatever an earlier test left on the worker: the collector waits for jobs."""
+    from app.views import worker
+
+    monkeypatch.setattr(worker, "busy", lambda: False)
+
+
+def test_garbage_cycles_are_still_collected_on_the_gui_thread(app, no_job, monkeypatch):
     import gc
     import weakref
 
@@ -61,7 +70,7 @@ def test_garbage_cycles_are_still_collected_on_the_gui_thread(app, monkeypatch):
     assert gone_old() is None
 
 
-def test_a_full_collection_waits_until_a_job_has_been_over_for_a_while(app, monkeypatch):
+def test_a_full_collection_waits_until_a_job_has_been_over_for_a_while(app, no_job, monkeypatch):
     # A 10k import waited for without a click ends in its result page: a full pass then froze
     # the window for about 95 ms just as the person looked at it.
     import gc
@@ -84,7 +93,7 @@ def test_a_full_collection_waits_until_a_job_has_been_over_for_a_while(app, monk
     assert generations[-1] == 2
 
 
-def test_nothing_is_collected_while_the_desk_starts_and_the_start_is_frozen_without_a_pass(app, monkeypatch):
+def test_nothing_is_collected_while_the_desk_starts_and_the_start_is_frozen_without_a_pass(app, no_job, monkeypatch):
     # The start makes a few hundred cyclic objects among 450,000: young passes over them cost
     # 15-20 ms each of the start, and a pass before the freeze 180 ms.
     import gc
@@ -116,7 +125,7 @@ def test_nothing_is_collected_while_the_desk_starts_and_the_start_is_frozen_with
         never_frozen.deleteLater()
 
 
-def test_a_rebuilt_window_s_old_tabs_are_collected_then_frozen_anew(app, monkeypatch):
+def test_a_rebuilt_window_s_old_tabs_are_collected_then_frozen_anew(app, no_job, monkeypatch):
     import gc
 
     from app.views.gui import garbage_collector
