@@ -106,9 +106,14 @@ class _GarbageCollector(QObject):
         if busy():
             self.last_busy = now
         since_full, since_older = now - self.last_full, now - self.last_older
-        if self.freeze_due and self.starting:
-            gc.freeze()  # as it is: the start's few hundred cyclic objects stay, the 180 ms pass is saved
+        if self.starting and (self.freeze_due or now - self.started >= START_S):
+            # As it is: the start's few hundred cyclic objects stay, the 180 ms pass is saved. After
+            # START_S with no window to freeze it (a sign-in left open), rather than one young pass
+            # over all of it.
+            gc.freeze()
             self.freeze_due = self.starting = False
+        elif self.starting:
+            pass  # nothing is collected while the desk starts
         elif self.freeze_due and (self.idle(now, 1) or since_full >= FULL_EVERY_S):
             if self.thawed:  # garbage first, as what is frozen is never examined again: the old tabs
                 gc.collect()
@@ -117,10 +122,6 @@ class _GarbageCollector(QObject):
                 gc.collect(1)
             gc.freeze()
             self.freeze_due = self.thawed = False
-        elif self.starting:
-            if now - self.started >= START_S:  # no window froze the start (a sign-in left open): freeze it
-                gc.freeze()  # as the window would have, rather than one young pass over all of it
-                self.starting = False
         elif since_full >= FULL_LATEST_S or (since_full >= FULL_EVERY_S and self.idle(now, FULL_IDLE_S)):
             gc.collect()
             self.last_full = self.last_older = now
