@@ -3,8 +3,10 @@ which the window is painted. `bare`: a bare PySide6 QMainWindow with one QTabWid
 `desk DB`: the program's entry module imported as `main.py` would be, then the signed-in main
 window (sign-in itself skipped) shown until its first tab shows its data (the overview's figures;
 in a checkout from before issue 18, the residents list filled and the search box ready), then
-painted. `sign-in DB`: as a person starts it, through the sign-in dialog (see `sign_in`).
-Run: python benchmarks/startup_child.py bare|desk|sign-in [DB]
+painted. `sign-in DB`: as a person starts it, through the sign-in dialog (see `sign_in`). `floor`: the
+stack's floor, the bare window after importing what any first read needs (SQLAlchemy's ORM, the
+SQLite dialect, the program's models, their mappers configured), none of the program's own work.
+Run: python benchmarks/startup_child.py bare|floor|desk|sign-in [DB]
 """
 import os
 import sys
@@ -41,6 +43,23 @@ def bare() -> None:
     window.repaint()
     print(time.time(), flush=True)
     del app
+
+
+def floor() -> None:
+    """The stack alone, in the order the program imports it (the database stack, then PySide6),
+    with the cycle collector off as main.py has it while modules load."""
+    import gc
+
+    gc.disable()
+    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, root)
+    import sqlalchemy.dialects.sqlite  # noqa: F401
+    from sqlalchemy.orm import configure_mappers
+
+    import app.models  # noqa: F401
+
+    configure_mappers()
+    bare()
 
 
 def desk(db_path: Path) -> None:
@@ -134,6 +153,8 @@ def _first_tab_ready(window) -> bool:
 if __name__ == "__main__":
     if sys.argv[1] == "bare":
         bare()
+    elif sys.argv[1] == "floor":
+        floor()
     elif sys.argv[1] == "sign-in":
         sign_in(Path(sys.argv[2]))
     else:
