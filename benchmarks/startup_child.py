@@ -45,14 +45,20 @@ def bare() -> None:
     del app
 
 
+def checkout_on_path() -> str:
+    """The checkout measured (DESK_BENCH_ROOT, else this one), first on the import path."""
+    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, root)
+    return root
+
+
 def floor() -> None:
     """The stack alone, in the order the program imports it (the database stack, then PySide6),
     with the cycle collector off as main.py has it while modules load."""
     import gc
 
     gc.disable()
-    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
-    sys.path.insert(0, root)
+    checkout_on_path()
     import sqlalchemy.dialects.sqlite  # noqa: F401
     from sqlalchemy.orm import configure_mappers
 
@@ -63,8 +69,7 @@ def floor() -> None:
 
 
 def desk(db_path: Path) -> None:
-    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
-    sys.path.insert(0, root)
+    root = checkout_on_path()
     import main  # noqa: F401  (the entry module's imports, in its order)
     import app.views.gui  # noqa: F401  (then what the command line imports to open the window, first)
     from app.db import open_database, sqlite_url
@@ -98,8 +103,7 @@ def sign_in(db_path: Path) -> None:
     painted (first time printed), TYPING_S of typing, OK (second time), the main window painted
     with its first tab's data (third time). The dialog's answer is filled in (no password checked);
     the demo database has no staff yet, so it is the first administrator's dialog (the same form)."""
-    root = os.environ.get("DESK_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent)
-    sys.path.insert(0, root)
+    root = checkout_on_path()
     import main  # noqa: F401
     import app.views.gui as gui
     from PySide6.QtCore import QTimer
