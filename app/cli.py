@@ -155,8 +155,7 @@ def _record_number(text: str) -> int:
 def database_url(args: argparse.Namespace) -> str:
     """--database-url, --db, else the centre's server when this desk is set up for one
     (Settings → Database server…), else this computer's own SQLite file."""
-    from app.db import sqlite_url
-    from app.paths import default_database_path
+    from app.paths import default_database_path, sqlite_url
     from app.services import server
 
     if args.database_url:
@@ -594,8 +593,6 @@ def main(argv: list[str] | None = None) -> int:
         elif arg.startswith("--lang="):
             lang = arg.split("=", 1)[1]
     set_language(lang)
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -611,7 +608,10 @@ def main(argv: list[str] | None = None) -> int:
                         "report": cmd_report, "backup": cmd_backup, "restore": cmd_restore, "users": cmd_users,
                         "self-test": cmd_self_test, "copy-database": cmd_copy_database}
             return handlers[args.command](args)
-        except SQLAlchemyError as exc:  # e.g. locked by another desk: no statement, no parameters
+        except Exception as exc:
+            if not _database_stack_error(exc):
+                raise
+            # e.g. locked by another desk: no statement, no parameters
             reason = " ".join(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines())
             raise DatabaseError(_("The database could not be used ({error}).").format(
                 error=reason)) from None
@@ -623,6 +623,13 @@ def main(argv: list[str] | None = None) -> int:
         print(_("An unexpected error occurred ({error}); details in the log {path}.").format(
             error=type(exc).__name__, path=where), file=sys.stderr)
         return 1
+
+
+def _database_stack_error(exc: BaseException) -> bool:
+    """An SQLAlchemy error. Its module is not imported up front: the window's sign-in dialog opens
+    before the database stack loads (views/gui.py); such an error exists only once it is loaded."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module is not None and isinstance(exc, module.SQLAlchemyError)
 
 
 def _log_unexpected(exc: BaseException) -> str:

@@ -19,14 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import DatabaseError
 from app.i18n import _
+from app.paths import sqlite_url  # noqa: F401  (here for the program's callers)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def sqlite_url(path: str | Path) -> str:
-    # SQLAlchemy percent-decodes a URL's database part: a folder named "100%41" or "a?b" is escaped.
-    return "sqlite:///" + str(Path(path).expanduser().resolve()).replace("%", "%25").replace("?", "%3F")
 
 
 class Database:

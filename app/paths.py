@@ -60,6 +60,13 @@ def default_database_path() -> Path:
     return data_dir() / "desk.sqlite3"
 
 
+def sqlite_url(path: str | PurePath) -> str:
+    """The database address of a SQLite file (here, not in app.db: the sign-in dialog opens before
+    the database stack is imported, views/gui.py)."""
+    # SQLAlchemy percent-decodes a URL's database part: a folder named "100%41" or "a?b" is escaped.
+    return "sqlite:///" + str(Path(path).expanduser().resolve()).replace("%", "%25").replace("?", "%3F")
+
+
 def sqlite_file_uri(path: str | PurePath) -> str:
     """A `file:` URI for SQLite (`sqlite3.connect(uri + "?mode=ro", uri=True)`).
 

@@ -364,6 +364,8 @@ def startup(scale: str, rounds: int) -> None:
         times = [float(line) for line in out.stdout.split()]
         return [times[0] - start, *(t - times[0] for t in times[1:])]
 
+    # Staff set up and signed in before, as on every start after the first (not timed).
+    subprocess.run([*child, "prepare-sign-in", str(db_path)], capture_output=True, env=env, cwd=str(ROOT), check=True)
     once("bare"), once("floor"), once("desk"), once("sign-in")  # writes the bytecode, warms the disk cache
     bare, floor, desk, dialog, opened, waited = [], [], [], [], [], []
     for _round in range(rounds):

@@ -3,10 +3,11 @@ which the window is painted. `bare`: a bare PySide6 QMainWindow with one QTabWid
 `desk DB`: the program's entry module imported as `main.py` would be, then the signed-in main
 window (sign-in itself skipped) shown until its first tab shows its data (the overview's figures;
 in a checkout from before issue 18, the residents list filled and the search box ready), then
-painted. `sign-in DB`: as a person starts it, through the sign-in dialog (see `sign_in`). `floor`: the
+painted. `sign-in DB`: as a person starts it, through the sign-in dialog (see `sign_in`; `prepare-sign-in
+DB` first, untimed). `floor`: the
 stack's floor, the bare window after importing what any first read needs (SQLAlchemy's ORM, the
 SQLite dialect, the program's models, their mappers configured), none of the program's own work.
-Run: python benchmarks/startup_child.py bare|floor|desk|sign-in [DB]
+Run: python benchmarks/startup_child.py bare|floor|desk|prepare-sign-in|sign-in [DB]
 """
 import os
 import sys
@@ -101,17 +102,21 @@ TYPING_S = 2.0  # a user name and a password typed, from the dialog painted to O
 def sign_in(db_path: Path) -> None:
     """As a person starts the desk (`gui.run_gui`, as `python main.py` runs it): the sign-in dialog
     painted (first time printed), TYPING_S of typing, OK (second time), the main window painted
-    with its first tab's data (third time). The dialog's answer is filled in (no password checked);
-    the demo database has no staff yet, so it is the first administrator's dialog (the same form)."""
+    with its first tab's data (third time). The dialog's answer is filled in (no password checked).
+    `prepare-sign-in` first: the login's dialog, as on every start after the first."""
     root = checkout_on_path()
     import main  # noqa: F401
     import app.views.gui as gui
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDialog
 
-    from app.db import sqlite_url
     from app.services.access import ADMINISTRATOR, Actor
     from app.views.accounts import login_dialog
+
+    try:  # without the database stack, as the command line has it since the dialog opens first
+        from app.paths import sqlite_url
+    except ImportError:  # a checkout from before
+        from app.db import sqlite_url
 
     def window_ready() -> None:
         window = next((w for w in QApplication.topLevelWidgets() if hasattr(w, "tabs") and w.isVisible()), None)
@@ -130,7 +135,7 @@ def sign_in(db_path: Path) -> None:
         end = time.perf_counter() + TYPING_S
         wait_until(lambda: time.perf_counter() >= end)
         dialog.actor = Actor("bench", ADMINISTRATOR)
-        dialog.accept()
+        QDialog.accept(dialog)  # closed as OK closes it, the answer filled in
         print(time.time(), flush=True)  # OK
         poll.start(1)
         return 1
@@ -140,6 +145,24 @@ def sign_in(db_path: Path) -> None:
     login_dialog.LoginDialog.exec = answered
     login_dialog.FirstAdministratorDialog.exec = answered
     gui.run_gui(sqlite_url(db_path), "zh_CN", db_path.with_suffix(".ini"))
+
+
+def prepare_sign_in(db_path: Path) -> None:
+    """Not timed: the database as on any start after the first, a member of staff set up and
+    signed in to it before (desk.ini beside it says so), so the sign-in dialog is the login's."""
+    checkout_on_path()
+    from PySide6.QtCore import QSettings
+
+    from app.db import open_database, sqlite_url
+    from app.services import access, accounts
+
+    db = open_database(sqlite_url(db_path))
+    if access.needs_first_administrator(db):
+        accounts.create_first_administrator(db, "bench", "测试员", "bench-pass-2026")
+    db.dispose()
+    settings = QSettings(str(db_path.with_suffix(".ini")), QSettings.Format.IniFormat)
+    settings.setValue("signIn/database", sqlite_url(db_path))
+    settings.sync()
 
 
 def _first_tab_ready(window) -> bool:
@@ -161,5 +184,7 @@ if __name__ == "__main__":
         floor()
     elif sys.argv[1] == "sign-in":
         sign_in(Path(sys.argv[2]))
+    elif sys.argv[1] == "prepare-sign-in":
+        prepare_sign_in(Path(sys.argv[2]))
     else:
         desk(Path(sys.argv[2]))

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.db import server_failure
 from app.errors import DatabaseError, DeskError, ValidationError
 from app.i18n import _
 
@@ -218,6 +217,8 @@ def configure(settings: ServerSettings | None, password: str = "",
 
 def failure_message(exc: BaseException, settings: ServerSettings) -> str | None:
     """Which failure a connection error is, in words; None when it is none of the known ones."""
+    from app.db import server_failure  # the database stack: not before the sign-in dialog (views/gui.py)
+
     return server_failure(exc, host=settings.host, port=settings.port, user=settings.user,
                           database=settings.database)
 

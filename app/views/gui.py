@@ -7,17 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-# The database stack before PySide6: PySide6 installs an import hook that every later module pays
-# for (it reads each module's source), and SQLAlchemy is a few hundred modules (about 60 ms of
-# start-up). The models and services load while the sign-in dialog waits (prepare_main_window).
-from app.db import open_database
-from app.errors import DatabaseError
-
 from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
+from app.errors import DatabaseError
 from app.i18n import _, normalise_language, set_language
 from app.paths import resource_path
 from app.views.shared.forms import INVALID_STYLE
@@ -203,6 +198,9 @@ def _excepthook(exc_type, exc, tb) -> None:
     show_error(QApplication.activeWindow(), exc)
 
 
+SIGNED_IN_TO = "signIn/database"  # desk.ini: this computer's database file someone last signed in to
+
+
 def run_gui(url: str | None, lang: str | None, ui_settings_path: Path | None = None) -> int:
     """`url` None: the desk's own choice (Settings → Database server…), see open_start_database."""
     from app.views.ui_settings import open_ui_settings
@@ -211,14 +209,23 @@ def run_gui(url: str | None, lang: str | None, ui_settings_path: Path | None = N
     app = create_application()
     settings = open_ui_settings(ui_settings_path)
     install_translations(app, normalise_language(lang or settings.value("language") or None))
-    db = open_start_database(url)
-    if db is None:
-        return 2
     sys.excepthook = _excepthook
-    actor = sign_in(db)
-    if actor is None:  # the person closed the sign-in dialog
-        db.dispose()
-        return 0
+    local = this_computers_database(url)
+    if local is not None and settings.value(SIGNED_IN_TO) == local:
+        signed_in = sign_in_before_opening(local)
+        if isinstance(signed_in, int):
+            return signed_in
+        db, actor = signed_in
+    else:
+        db = open_start_database(url)
+        if db is None:
+            return 2
+        actor = sign_in(db)
+        if actor is None:  # the person closed the sign-in dialog
+            db.dispose()
+            return 0
+    if local is not None:
+        settings.setValue(SIGNED_IN_TO, local)
     seed_defaults(db)
     from app.views.main_window import MainWindow  # loaded while the sign-in dialog waited
 
@@ -240,13 +247,69 @@ def run_gui(url: str | None, lang: str | None, ui_settings_path: Path | None = N
     return code
 
 
+def this_computers_database(url: str | None) -> str | None:
+    """The address of the SQLite file the window starts on; None when it starts on a server."""
+    from app.paths import default_database_path, sqlite_url
+    from app.services import server
+
+    if url is None:
+        return None if server.load_settings() is not None else sqlite_url(default_database_path())
+    return url if url.startswith("sqlite:") else None
+
+
+def sign_in_before_opening(url: str):
+    """Sign in to this computer's database file with the dialog painted first, the file opened
+    150 ms later (prepare_main_window): the database stack, about 0.2 s of the start, then loads
+    while the person types instead of before the dialog shows. Only once someone has signed in to
+    this file (SIGNED_IN_TO): a first start opens it first, as it may need the administrator set up.
+    Returns (db, actor), or the exit code: 0 when the dialog was closed, 2 when the file could not
+    be opened (the person was told why)."""
+    from app.views.accounts.login_dialog import LoginDialog
+
+    dialog = LoginDialog(None)
+    state: dict = {"error": None, "first": False}
+
+    def open_file() -> bool:
+        """Open the file, once; False when the dialog closes instead: the file could not be opened,
+        or it has no staff (emptied or replaced since): the administrator is set up as on a first start."""
+        if dialog.db is None and state["error"] is None:
+            from app.db import open_database
+            from app.services import access
+
+            try:
+                dialog.db = open_database(url, quick_check=False)
+            except DatabaseError as exc:
+                state["error"] = exc.message
+            else:
+                state["first"] = access.needs_first_administrator(dialog.db)
+        if state["error"] is not None or state["first"]:
+            dialog.reject()
+            return False
+        return True
+
+    dialog.open_database = open_file  # OK pressed within the first 150 ms opens it at once
+    prepare_main_window(dialog, opening=open_file)
+    actor = dialog.actor if dialog.exec() else None
+    db = dialog.db
+    if state["error"] is not None:
+        QMessageBox.critical(None, _("Neighbourhood Desk"), state["error"])
+        return 2
+    if state["first"]:
+        actor = sign_in(db)
+    if actor is None:  # the person closed the sign-in dialog
+        if db is not None:
+            db.dispose()
+        return 0
+    return db, actor
+
+
 def open_start_database(url: str | None):
     """The database the window starts with, or None once the person was told why. Without a URL:
     the centre's server when this desk is set up for one — if it cannot be used, the person may
     retry, change the server settings or quit, and the desk never falls back to a file of its own —
     else this computer's SQLite file. The quick check runs on the worker once the window is up."""
-    from app.db import sqlite_url
-    from app.paths import default_database_path
+    from app.db import open_database
+    from app.paths import default_database_path, sqlite_url
     from app.services import server
 
     while True:
@@ -309,6 +372,8 @@ def self_test(url: str, seconds: float) -> int:
 
 
 def _open_and_close(url: str, seconds: float, errors: _ErrorCount) -> int:
+    from app.db import open_database
+
     app = create_application()
     install_translations(app, "zh_CN")
     try:
@@ -373,14 +438,15 @@ def sign_in(db):
 PREPARE_AFTER_MS = 150  # the sign-in dialog is painted first; nobody types a password that fast
 
 
-def prepare_main_window(dialog: QObject) -> None:
+def prepare_main_window(dialog: QObject, opening=None) -> None:
     """What opening the main window would do first, done while `dialog` (the sign-in) waits for a
-    person to type: the window's modules and its first tab's, the features' services (each seeds
-    its lists after OK), the ORM's set-up (the overview reads through it) and the dates' locale
-    data: about 0.1 s less between OK and the window with its figures. The dialog itself needs none
-    of it (it opens about 0.15 s sooner without it). One step a timer tick on the GUI thread (each
-    10–80 ms, before anyone types much), so the dialog never waits long; steps not done when the
-    dialog closes are done as the window opens."""
+    person to type: `opening` (the database file, see sign_in_before_opening), the window's modules
+    and its first tab's, the features' services (each seeds its lists after OK), the ORM's set-up
+    (the overview reads through it) and the dates' locale data: about 0.1 s less between OK and the
+    window with its figures. The dialog itself needs none of it (it opens about 0.15 s sooner
+    without it). One step a timer tick on the GUI thread (each 10–80 ms, before anyone types much;
+    opening the file about 0.2 s), so the dialog never waits long; steps not done when the dialog
+    closes are done as the window opens."""
     from app import features
 
     first = next(f for f in features.FEATURES if f.tab)
@@ -413,6 +479,8 @@ def prepare_main_window(dialog: QObject) -> None:
                 features.resolve(feature.seed)
 
     steps = [models, services, window_modules, lambda: features.resolve(first.tab), seeds, orm, dates]
+    if opening is not None:
+        steps.insert(0, opening)
 
     def step() -> None:
         if steps:

@@ -58,6 +58,77 @@ def test_run_gui_asks_for_the_administrator_and_quits_quietly_on_cancel(app, tmp
     assert seen == ["first"]
 
 
+@pytest.fixture
+def desk_file(tmp_path, monkeypatch):
+    """This computer's database file with the administrator set up; run_gui's window not run."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.db import open_database, sqlite_url
+
+    path = tmp_path / "desk.sqlite3"
+    db = open_database(sqlite_url(path))
+    accounts.create_first_administrator(db, "wangfang", "王芳", "lianban-2026")
+    db.dispose()
+    monkeypatch.setattr(QApplication, "exec", lambda *args: 0)  # the window closed at once
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
+    monkeypatch.setattr(gui, "_backup_on_close", lambda db: None)
+    return sqlite_url(path)
+
+
+def test_once_signed_in_to_a_file_the_next_start_shows_the_dialog_before_opening_it(app, tmp_path, desk_file,
+                                                                                   monkeypatch):
+    seen = []
+
+    def sign_in(self):
+        seen.append(self.db is None)
+        self.username_edit.setText("wangfang")
+        self.password_edit.setText("lianban-2026")
+        self.accept()  # OK at once: before the file has opened, it opens first
+        return self.result()
+
+    monkeypatch.setattr(LoginDialog, "exec", sign_in)
+    ini = tmp_path / "ui.ini"
+    assert gui.run_gui(desk_file, "zh_CN", ini) == 0
+    assert gui.run_gui(desk_file, "zh_CN", ini) == 0
+    assert seen == [False, True]  # the first start opened the file first; the second, the dialog first
+
+
+def test_a_file_that_cannot_be_opened_after_the_dialog_showed_is_explained_and_exit_2(app, tmp_path, desk_file,
+                                                                                       monkeypatch):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.views.ui_settings import open_ui_settings
+
+    open_ui_settings(tmp_path / "ui.ini").setValue(gui.SIGNED_IN_TO, desk_file)
+    con = sqlite3.connect(desk_file.removeprefix("sqlite:///"))
+    con.execute("UPDATE alembic_version SET version_num='9999'")  # written by a newer version since
+    con.commit()
+    con.close()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda parent, title, text: shown.append(text)))
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: self.accept() or self.result())
+    assert gui.run_gui(desk_file, "zh_CN", tmp_path / "ui.ini") == 2
+    assert "更新版本" in shown[0]
+
+
+def test_a_file_emptied_since_asks_for_the_administrator_after_the_dialog_showed(app, tmp_path, desk_file,
+                                                                                  monkeypatch):
+    from app.db import sqlite_url
+    from app.views.ui_settings import open_ui_settings
+
+    new_file = sqlite_url(tmp_path / "new.sqlite3")  # signed in to before, gone since: made anew
+    open_ui_settings(tmp_path / "ui.ini").setValue(gui.SIGNED_IN_TO, new_file)
+    seen = []
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: seen.append("login") or self.accept() or self.result())
+    monkeypatch.setattr(FirstAdministratorDialog, "exec", lambda self: seen.append("first") or 0)
+    assert gui.run_gui(new_file, "zh_CN", tmp_path / "ui.ini") == 0
+    assert seen == ["login", "first"]
+
+
 def test_lock_screen_cannot_be_dismissed_and_switches_user(window, db, qtbot, admin, monkeypatch):
     accounts.add_staff(db, "linyan", "林燕", VIEWER, "viewer-pass", actor=admin)
     assert window.tab_of("residents").add_button.isEnabled()

@@ -2,6 +2,9 @@
 and the lock screen (which doubles as the quick user switch)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,11 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db import Database
 from app.errors import DeskError, ValidationError
 from app.i18n import _
 from app.services.access import Actor
 from app.views.shared.forms import FormDialog, error_label
+
+if TYPE_CHECKING:
+    from app.db import Database  # not imported before the dialog shows (views/gui.py sign_in_before_opening)
 
 
 class FirstAdministratorDialog(FormDialog):
@@ -56,9 +61,11 @@ class LoginDialog(QDialog):
     in (there is no window yet, or it is locked behind this dialog), and the caller reads `actor`
     as soon as exec() returns."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None, *, locked_by: Actor | None = None):
+    def __init__(self, db: Database | None, parent: QWidget | None = None, *, locked_by: Actor | None = None):
         super().__init__(parent)
         self.db = db
+        # Without `db` (shown before the file is opened): opens it, False when the dialog closed instead.
+        self.open_database: Callable[[], bool] | None = None
         self.actor: Actor | None = None
         self.setWindowTitle(_("Sign in") if locked_by is None else _("Locked"))
         self.setMinimumWidth(400)
@@ -87,6 +94,8 @@ class LoginDialog(QDialog):
         (self.password_edit if locked_by else self.username_edit).setFocus()
 
     def accept(self) -> None:
+        if self.db is None and not (self.open_database is not None and self.open_database()):
+            return
         try:
             from app.services import accounts  # not before the dialog shows (views/gui.py prepare_main_window)
 
