@@ -1,3 +1,4 @@
+import os
 import sqlite3
 
 import pytest
@@ -145,3 +146,11 @@ def test_a_rebuilt_window_s_old_tabs_are_collected_then_frozen_anew(app, no_job,
     finally:
         gc.unfreeze()
         collector.freeze_due = collector.thawed = False
+
+
+def test_qt_paints_on_the_gui_thread_without_a_thread_pool(app, monkeypatch):
+    # Qt hands large fills to a pool of threads and waits for them: dearer than the fill on a
+    # desk PC's two cores. Whoever starts the desk with the variable set keeps their value.
+    monkeypatch.delenv("QT_NO_GUI_THREADPOOL", raising=False)
+    assert gui.create_application() is app
+    assert os.environ["QT_NO_GUI_THREADPOOL"] == "1"

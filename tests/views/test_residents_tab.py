@@ -1,7 +1,9 @@
 import datetime as dt
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QApplication, QDialogButtonBox, QStyledItemDelegate, QStyleOptionViewItem,
+                               QWidget)
 
 from app.services import residents
 from app.views.residents.dialog import ResidentDialog
@@ -142,6 +144,40 @@ def test_a_cell_cut_by_its_column_shows_the_whole_value_as_a_tooltip(window, db,
         assert index.data(Qt.ItemDataRole.ToolTipRole) == (index.data() or "")
 
 
+def test_the_grid_paints_each_cell_as_the_model_gives_it_and_an_inactive_resident_in_grey(window, db, registry,
+                                                                                        admin):
+    # The grid's delegate paints from the loaded row in one call (not seven roles a cell): what it
+    # paints must be what the model answers, text and colour.
+    residents.deactivate_resident(db, registry["陈良"], "已迁出", actor=admin)
+    tab = window.tab_of("residents")
+    tab.inactive_check.setChecked(True)
+    tab.search.box.setText("chen")
+    model, view = tab.search.model, tab.search.table
+    assert names_shown(window) == ["陈安", "陈良（已停用）"]
+    painted = {}
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            option = QStyleOptionViewItem()
+            option.initFrom(view)
+            view.itemDelegateForIndex(index).initStyleOption(option, index)
+            assert option.text == (index.data() or "")
+            brush = index.data(Qt.ItemDataRole.ForegroundRole)
+            if brush is not None:
+                assert option.palette.color(QPalette.ColorRole.Text) == brush.color()
+            painted[row, column] = option.text, option.palette.color(QPalette.ColorRole.Text).name()
+            # A column fitted to its contents (a double click on the header's edge) is as wide as Qt's own
+            plain = QStyleOptionViewItem()
+            plain.initFrom(view)
+            assert (view.itemDelegateForIndex(index).sizeHint(plain, index)
+                    == QStyledItemDelegate(view).sizeHint(plain, index))
+    grey = QColor("#9a9a9a").name()
+    assert painted[0, 0] == ("陈安", view.palette().color(QPalette.ColorRole.Text).name())
+    assert painted[1, 0] == ("陈良（已停用）", grey)
+    assert painted[0, 3] == ("13900001111", painted[0, 0][1])
+    assert painted[1, 5] == ("宝源花园 3栋", grey)
+
+
 def test_the_resident_dialog_is_titled_as_a_file(window, db, registry, admin):
     dialog = ResidentDialog(db, registry["陈良"], actor=admin)
     assert dialog.windowTitle() == "居民档案"
@@ -236,3 +272,35 @@ def test_typing_and_the_detail_pane_relay_out_nothing_around_the_grid(window, qt
     qtbot.wait(50)
     assert tab.count_label.text() == "共 2 人"
     assert relaid == []
+
+
+def test_the_grid_has_no_horizontal_scroll_bar_in_a_1280_px_window_and_typing_restacks_nothing(window, db, qtbot,
+                                                                                             admin):
+    # A horizontal scroll bar beside the vertical one is raised above it, and it above that, at
+    # every keystroke (QAbstractScrollArea), each repainted: the columns fit a 1280-px window,
+    # beside the vertical scroll bar of a long list.
+    for given in ("春夏秋冬东南西北", "山水金木"):
+        for a in given:
+            for b in "平和安宁":
+                residents.add_resident(db, residents.ResidentInput(name="陈" + a + b), actor=admin)
+    window.resize(1280, 760)
+    window.tabs.setCurrentWidget(window.tab_of("residents"))
+    settle(qtbot)
+    table = window.tab_of("residents").search.table
+    restacked: list[str] = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.ZOrderChange:
+                restacked.append(obj.objectName())
+            return False
+
+    spy = Spy()
+    for child in table.findChildren(QWidget):
+        child.installEventFilter(spy)
+    for char in "chen":
+        qtbot.keyClicks(window.tab_of("residents").search.box, char)
+    settle(qtbot)
+    assert table.verticalScrollBar().isVisible()
+    assert not table.horizontalScrollBar().isVisible()
+    assert restacked == []

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStyle,
 
 from app.db import Database
 from app.i18n import _
-from app.views.residents.model import ResidentTableModel
+from app.views.residents.model import ResidentRowDelegate, ResidentTableModel
 
 
 class ResidentSearch(QWidget):
@@ -41,6 +41,7 @@ class ResidentSearch(QWidget):
         self.model = ResidentTableModel(db, self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        self.table.setItemDelegate(ResidentRowDelegate(self.model, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -50,7 +51,10 @@ class ResidentSearch(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((110, 62, 48, 115, 165, 240, 90)):
+        # The tags last, stretched over what is left but never below 60 px: at Qt's 100 the columns
+        # overflowed a 1280-px window by a few pixels, and a horizontal scroll bar beside the vertical
+        # one is re-stacked and repainted with it at every keystroke (QAbstractScrollArea raises both).
+        for column, width in enumerate((110, 62, 48, 115, 165, 240, 90, 60)):
             self.table.setColumnWidth(column, width)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
