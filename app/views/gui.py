@@ -159,8 +159,8 @@ SWITCH_INTERVAL_S = 0.001
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     # Qt's raster engine hands a large fill (a scroll bar's gradient, a grid's background) to a pool of
-    # threads and waits for them: on a desk PC's two cores the hand-off cost more than the fill (0.4 ms
-    # of a keystroke's repaint, and most of its slow ones). Read by Qt once, before the first paint.
+    # threads and waits for them: on a desk PC's two cores the hand-off cost more than the fill (about
+    # 0.4 ms of a keystroke's repaint). Read by Qt once, before the first paint.
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     sys.setswitchinterval(SWITCH_INTERVAL_S)
