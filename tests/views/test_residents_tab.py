@@ -279,10 +279,9 @@ def test_the_grid_has_no_horizontal_scroll_bar_in_a_1280_px_window_and_typing_re
     # A horizontal scroll bar beside the vertical one is raised above it, and it above that, at
     # every keystroke (QAbstractScrollArea), each repainted: the columns fit a 1280-px window,
     # beside the vertical scroll bar of a long list.
-    for given in ("春夏秋冬东南西北", "山水金木"):
-        for a in given:
-            for b in "平和安宁":
-                residents.add_resident(db, residents.ResidentInput(name="陈" + a + b), actor=admin)
+    for a in "春夏秋冬东南西北山水金木":
+        for b in "平和安宁":
+            residents.add_resident(db, residents.ResidentInput(name="陈" + a + b), actor=admin)
     window.resize(1280, 760)
     window.tabs.setCurrentWidget(window.tab_of("residents"))
     settle(qtbot)
